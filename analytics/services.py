@@ -1,0 +1,43 @@
+"""Writes of the analytics app: pushing events to the live dashboard."""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+DASHBOARD_GROUP = "dashboard"
+_SEQUENCE_KEY = "dashboard:sequence"
+
+
+def _next_sequence() -> int:
+    # A gap in the sequence tells a client it missed an event and must resync.
+    try:
+        return cache.incr(_SEQUENCE_KEY)
+    except ValueError:
+        cache.add(_SEQUENCE_KEY, 0, timeout=None)
+        return cache.incr(_SEQUENCE_KEY)
+
+
+def _send(kind: str, data: dict) -> None:
+    payload = {
+        "kind": kind,
+        "seq": _next_sequence(),
+        "at": timezone.now().isoformat(),
+        "data": data,
+    }
+    try:
+        async_to_sync(get_channel_layer().group_send)(
+            DASHBOARD_GROUP, {"type": "dashboard.event", "payload": payload}
+        )
+    except Exception:  # the dashboard resyncs from the database; a lost push is not fatal
+        logger.exception("dashboard broadcast of %s failed", kind)
+
+
+def broadcast_dashboard_event(*, kind: str, data: dict) -> None:
+    """Send ``kind`` to every open dashboard once the current transaction commits."""
+    transaction.on_commit(lambda: _send(kind, data))

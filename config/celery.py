@@ -1,0 +1,11 @@
+"""The Celery app. Settings come from Django's (``CELERY_*``); tasks are autodiscovered."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("jorge")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

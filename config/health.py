@@ -1,0 +1,74 @@
+"""Liveness and readiness probes for the load balancer and orchestrator."""
+
+import time
+import uuid
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """The process is up; touches nothing else."""
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return connection.vendor
+
+
+def _check_cache():
+    key, value = f"readyz:{uuid.uuid4().hex}", "1"
+    cache.set(key, value, 5)
+    if cache.get(key) != value:
+        raise RuntimeError("cache did not return what was written")
+    cache.delete(key)
+    return cache.__class__.__name__
+
+
+def _check_broker():
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return conn.transport_cls if isinstance(conn.transport_cls, str) else "redis"
+
+
+def _check_channel_layer():
+    layer = get_channel_layer()
+    async_to_sync(layer.group_send)("readyz", {"type": "readyz.ping"})
+    return layer.__class__.__name__
+
+
+def _run(check):
+    started = time.perf_counter()
+    try:
+        backend = check()
+    except Exception as exc:  # any failure makes the probe say so
+        return {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"[:300]}
+    return {"ok": True, "backend": backend, "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+@require_GET
+@never_cache
+def readyz(request):
+    """Every dependency this process needs is reachable: 200, else 503 naming the failure."""
+    checks = {"database": _check_database, "cache": _check_cache}
+    if settings.REDIS_URL:
+        checks |= {"broker": _check_broker, "channel_layer": _check_channel_layer}
+    results = {name: _run(check) for name, check in checks.items()}
+    ready = all(result["ok"] for result in results.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": results},
+        status=200 if ready else 503,
+    )

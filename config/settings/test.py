@@ -1,0 +1,15 @@
+"""Settings for the test suite: the same services as configured, made fast and offline."""
+
+from .base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests never reach the network: outside services are faked at their HTTP transport.
+ANTHROPIC_API_KEY = ""
+GHL_API_TOKEN = ""
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tasks run in-process in tests whatever broker is configured; tests that need the
+# on-commit hand-off use django_capture_on_commit_callbacks(execute=True).
+CELERY_TASK_ALWAYS_EAGER = True

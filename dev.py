@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""The two commands of the README, with nothing but Python 3.11+ installed.
+
+    python3 dev.py run    # venv, install, migrate, demo data, serve on http://127.0.0.1:8000
+    python3 dev.py test   # venv, install, run the whole test suite
+
+Standard library only: it has to work before anything is installed.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("VIRTUAL_ENV_DIR", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+STAMP = VENV / ".installed-from"
+
+
+def say(message: str) -> None:
+    print(f"\033[1;32m==>\033[0m {message}", flush=True)
+
+
+def sh(*args, env=None) -> None:
+    subprocess.run([str(a) for a in args], cwd=ROOT, check=True, env=env)
+
+
+def ensure_environment() -> None:
+    """Create .venv and install the project with its dev extras, once per pyproject change."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    if not PYTHON.exists():
+        say(f"Creating the virtual environment in {VENV}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    fingerprint = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == fingerprint:
+        return
+    say("Installing dependencies (first run takes a minute)")
+    sh(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    sh(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+    STAMP.write_text(fingerprint)
+
+
+def backend_summary() -> str:
+    database = os.environ.get("DATABASE_URL", "").split("@")[-1] or "SQLite (embedded)"
+    redis = os.environ.get("REDIS_URL", "").split("@")[-1] or "local memory (embedded)"
+    return f"database: {database} · cache/broker/channels: {redis}"
+
+
+def run(extra: list[str]) -> None:
+    ensure_environment()
+    manage = [PYTHON, "manage.py"]
+    say(f"Migrating ({backend_summary()})")
+    sh(*manage, "migrate", "--no-input")
+    say("Loading the demo data")
+    sh(*manage, "seed_demo")
+    address = extra[0] if extra else "127.0.0.1:8000"
+    say(f"Serving HTTP and WebSocket on http://{address}/  (Ctrl-C to stop)")
+    os.execv(str(PYTHON), [str(PYTHON), "manage.py", "runserver", address, "--noreload"])
+
+
+def test(extra: list[str]) -> None:
+    ensure_environment()
+    say(f"Running the test suite ({backend_summary()})")
+    result = subprocess.run([str(PYTHON), "-m", "pytest", *extra], cwd=ROOT, check=False)
+    sys.exit(result.returncode)
+
+
+COMMANDS = {"run": run, "test": test}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(__doc__)
+    COMMANDS[sys.argv[1]](sys.argv[2:])

@@ -1,0 +1,211 @@
+from django.contrib import admin
+from django.template.loader import render_to_string
+
+from compliance.selectors import audit_trail
+
+from .models import (
+    Contact,
+    Conversation,
+    Deal,
+    Message,
+    OutboxMessage,
+    SendLedgerEntry,
+    WebhookEvent,
+)
+
+
+class AuditHistoryMixin:
+    """Shows the object's audit trail, read-only, on its change page."""
+
+    @admin.display(description="Audit history")
+    def audit_history(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        events = audit_trail(subject=obj)[:50]
+        return render_to_string("admin/audit_history.html", {"events": events})
+
+
+class ConversationInline(admin.TabularInline):
+    model = Conversation
+    fields = ["channel", "bot", "stage", "status", "last_inbound_at", "last_outbound_at"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+
+@admin.register(Contact)
+class ContactAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "phone",
+        "email",
+        "intent",
+        "temperature",
+        "score",
+        "language",
+        "opted_out",
+        "dnd",
+        "created_at",
+    ]
+    list_filter = ["temperature", "intent", "language", "opted_out", "dnd", "timeline", "source"]
+    search_fields = ["first_name", "last_name", "phone", "email", "ghl_contact_id"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "updated_at", "audit_history"]
+    inlines = [ConversationInline]
+    fieldsets = [
+        (None, {"fields": ["first_name", "last_name", "phone", "email", "language", "timezone"]}),
+        ("HighLevel", {"fields": ["ghl_contact_id", "ghl_location_id", "source", "tags"]}),
+        (
+            "Qualification",
+            {
+                "fields": [
+                    "intent",
+                    "timeline",
+                    "budget_min",
+                    "budget_max",
+                    "pre_approved",
+                    "area",
+                    "score",
+                    "temperature",
+                    "score_reasons",
+                ]
+            },
+        ),
+        (
+            "Consent",
+            {
+                "fields": [
+                    "opted_out",
+                    "opted_out_at",
+                    "opted_out_reason",
+                    "dnd",
+                    "dnd_at",
+                    "dnd_reason",
+                    "bot_paused_until",
+                ]
+            },
+        ),
+        ("History", {"fields": ["created_at", "updated_at", "audit_history"]}),
+    ]
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    fields = ["sent_at", "direction", "sender", "channel", "status", "body"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-sent_at"]
+
+
+@admin.register(Conversation)
+class ConversationAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    list_display = [
+        "contact",
+        "channel",
+        "bot",
+        "stage",
+        "status",
+        "first_response_seconds",
+        "last_inbound_at",
+        "last_outbound_at",
+    ]
+    list_filter = ["status", "bot", "stage", "channel"]
+    list_select_related = ["contact"]
+    search_fields = [
+        "contact__first_name",
+        "contact__last_name",
+        "contact__phone",
+        "ghl_conversation_id",
+    ]
+    autocomplete_fields = ["contact"]
+    date_hierarchy = "last_inbound_at"
+    readonly_fields = ["first_response_seconds", "created_at", "updated_at", "audit_history"]
+    inlines = [MessageInline]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "sent_at",
+        "conversation",
+        "direction",
+        "sender",
+        "channel",
+        "status",
+        "short_body",
+    ]
+    list_filter = ["direction", "sender", "status", "channel"]
+    list_select_related = ["conversation__contact"]
+    search_fields = ["body", "ghl_message_id", "conversation__contact__phone"]
+    autocomplete_fields = ["conversation"]
+    date_hierarchy = "sent_at"
+    readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description="Body")
+    def short_body(self, obj):
+        return obj.body[:80]
+
+
+@admin.register(Deal)
+class DealAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "contact",
+        "side",
+        "stage",
+        "value",
+        "commission_rate",
+        "commission",
+        "closed_at",
+    ]
+    list_filter = ["side", "stage"]
+    list_select_related = ["contact"]
+    search_fields = ["name", "property_address", "contact__last_name", "ghl_opportunity_id"]
+    autocomplete_fields = ["contact"]
+    date_hierarchy = "closed_at"
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "source",
+        "event_type",
+        "status",
+        "attempts",
+        "signature_scheme",
+        "contact",
+    ]
+    list_filter = ["status", "source", "event_type", "signature_scheme"]
+    list_select_related = ["contact"]
+    search_fields = ["dedupe_key", "location_id", "body"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in WebhookEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "operation", "method", "path", "ghl_contact_id"]
+    list_filter = ["operation", "method"]
+    search_fields = ["path", "ghl_contact_id"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SendLedgerEntry)
+class SendLedgerEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "key", "status", "ghl_message_id"]
+    list_filter = ["status"]
+    search_fields = ["key", "ghl_message_id"]
+    readonly_fields = [f.name for f in SendLedgerEntry._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,380 @@
+"""Contacts, their conversations and messages, deals, and the HighLevel plumbing
+(webhook events, outbox, send ledger) that moves them in and out."""
+
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+e164_validator = RegexValidator(r"^\+[1-9]\d{6,14}$", "Enter a phone number in E.164 form.")
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    SPANISH = "es", "Spanish"
+
+
+class BotKind(models.TextChoices):
+    LEAD = "lead", "Lead bot"
+    BUYER = "buyer", "Buyer bot"
+    SELLER = "seller", "Seller bot"
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Email"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    LIVE_CHAT = "live_chat", "Live chat"
+    CALL = "call", "Call"
+    VOICEMAIL = "voicemail", "Voicemail"
+    OTHER = "other", "Other"
+
+
+class Intent(models.TextChoices):
+    BUYER = "buyer", "Buying"
+    SELLER = "seller", "Selling"
+    BOTH = "both", "Buying and selling"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Timeline(models.TextChoices):
+    ASAP = "asap", "Within 30 days"
+    ONE_TO_THREE = "1_3_months", "1–3 months"
+    THREE_TO_SIX = "3_6_months", "3–6 months"
+    SIX_TO_TWELVE = "6_12_months", "6–12 months"
+    TWELVE_PLUS = "12_plus_months", "Over 12 months"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Temperature(models.TextChoices):
+    HOT = "hot", "Hot"
+    WARM = "warm", "Warm"
+    COLD = "cold", "Cold"
+
+
+class Contact(TimeStampedModel):
+    """A person in Jorge's HighLevel location, mirrored here, with what we know of them."""
+
+    ghl_contact_id = models.CharField("HighLevel contact id", max_length=64)
+    ghl_location_id = models.CharField("HighLevel location id", max_length=64)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=16, blank=True, validators=[e164_validator])
+    email = models.EmailField(blank=True)
+    source = models.CharField(max_length=120, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    timezone = models.CharField(
+        max_length=64, blank=True, help_text="IANA name, e.g. America/Los_Angeles"
+    )
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+
+    opted_out = models.BooleanField(default=False)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    opted_out_reason = models.CharField(max_length=255, blank=True)
+    dnd = models.BooleanField("do not disturb", default=False)
+    dnd_at = models.DateTimeField(null=True, blank=True)
+    dnd_reason = models.CharField(max_length=255, blank=True)
+    bot_paused_until = models.DateTimeField(
+        null=True, blank=True, help_text="No automated message before this time."
+    )
+
+    # Qualification, updated from every inbound message.
+    intent = models.CharField(max_length=8, choices=Intent.choices, default=Intent.UNKNOWN)
+    budget_min = models.PositiveIntegerField(null=True, blank=True, help_text="USD")
+    budget_max = models.PositiveIntegerField(null=True, blank=True, help_text="USD")
+    timeline = models.CharField(max_length=16, choices=Timeline.choices, default=Timeline.UNKNOWN)
+    pre_approved = models.BooleanField(null=True, blank=True)
+    area = models.CharField(max_length=120, blank=True, help_text="Where they want to buy or sell.")
+    score = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
+    temperature = models.CharField(
+        max_length=4, choices=Temperature.choices, default=Temperature.COLD, db_index=True
+    )
+    score_reasons = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ghl_location_id", "ghl_contact_id"], name="contact_unique_per_location"
+            ),
+            models.CheckConstraint(
+                condition=Q(opted_out=False) | Q(opted_out_at__isnull=False),
+                name="contact_opt_out_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["phone"]), models.Index(fields=["email"])]
+
+    def __str__(self):
+        return self.full_name or self.phone or self.email or self.ghl_contact_id
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def can_receive_automated(self) -> bool:
+        return not (self.opted_out or self.dnd)
+
+
+class Conversation(TimeStampedModel):
+    """One thread with a contact on one channel, run by one bot at a time."""
+
+    class Stage(models.TextChoices):
+        NEW = "new", "New"
+        QUALIFYING = "qualifying", "Qualifying"
+        QUALIFIED = "qualified", "Qualified"
+        NURTURE = "nurture", "Nurture"
+        APPOINTMENT = "appointment", "Appointment set"
+        HANDED_OFF = "handed_off", "Handed to Jorge"
+        CLOSED = "closed", "Closed"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused (human took over)"
+        OPTED_OUT = "opted_out", "Opted out"
+        CLOSED = "closed", "Closed"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    ghl_conversation_id = models.CharField(
+        "HighLevel conversation id", max_length=64, blank=True, default=""
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.SMS)
+    bot = models.CharField(max_length=8, choices=BotKind.choices, default=BotKind.LEAD)
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.NEW)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    first_response_seconds = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Seconds from the first inbound message to our first reply.",
+    )
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    last_outbound_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ghl_conversation_id"],
+                condition=~Q(ghl_conversation_id=""),
+                name="conversation_unique_ghl_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-last_inbound_at"], name="conv_status_recent"),
+            models.Index(fields=["bot", "stage"], name="conv_bot_stage"),
+        ]
+
+    def __str__(self):
+        return f"{self.contact} · {self.get_channel_display()} · {self.get_stage_display()}"
+
+
+class Message(TimeStampedModel):
+    """One message in a conversation, inbound or outbound."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "Inbound"
+        OUTBOUND = "outbound", "Outbound"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+        BLOCKED = "blocked", "Blocked by a rule"
+
+    class Sender(models.TextChoices):
+        CONTACT = "contact", "Contact"
+        BOT = "bot", "Bot"
+        HUMAN = "human", "Human"
+        SYSTEM = "system", "System"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.SMS)
+    body = models.TextField(blank=True)
+    subject = models.CharField(max_length=255, blank=True)
+    ghl_message_id = models.CharField("HighLevel message id", max_length=64, blank=True, default="")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    sender = models.CharField(max_length=8, choices=Sender.choices)
+    sent_at = models.DateTimeField(default=timezone.now, help_text="When it was sent or received.")
+    ai_metadata = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Engine, model, tokens, cost and latency of a bot reply.",
+    )
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ghl_message_id"],
+                condition=~Q(ghl_message_id=""),
+                name="message_unique_ghl_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "sent_at"], name="msg_conv_time"),
+            models.Index(fields=["status", "-sent_at"], name="msg_status_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} {self.get_channel_display()}: {self.body[:40]}"
+
+
+class Deal(TimeStampedModel):
+    """A buy or sell deal, mirrored from a HighLevel opportunity where there is one."""
+
+    class Side(models.TextChoices):
+        BUY = "buy", "Buyer side"
+        SELL = "sell", "Seller side"
+
+    class Stage(models.TextChoices):
+        LEAD = "lead", "Lead"
+        APPOINTMENT = "appointment", "Appointment"
+        ACTIVE = "active", "Active (listing or searching)"
+        UNDER_CONTRACT = "under_contract", "Under contract"
+        CLOSED_WON = "closed_won", "Closed won"
+        CLOSED_LOST = "closed_lost", "Closed lost"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="deals")
+    ghl_opportunity_id = models.CharField(max_length=64, blank=True, default="")
+    name = models.CharField(max_length=200)
+    side = models.CharField(max_length=4, choices=Side.choices)
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.LEAD)
+    property_address = models.CharField(max_length=255, blank=True)
+    value = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, help_text="Sale price in USD."
+    )
+    commission_rate = models.DecimalField(
+        max_digits=5, decimal_places=4, default=0.0250, help_text="0.0250 = 2.5%"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ghl_opportunity_id"],
+                condition=~Q(ghl_opportunity_id=""),
+                name="deal_unique_ghl_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(commission_rate__gte=0) & Q(commission_rate__lte=0.1),
+                name="deal_commission_rate_sane",
+            ),
+        ]
+        indexes = [models.Index(fields=["stage", "-closed_at"], name="deal_stage_closed")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def commission(self):
+        return None if self.value is None else (self.value * self.commission_rate).quantize(1)
+
+
+class WebhookEvent(TimeStampedModel):
+    """A webhook exactly as received, stored before it is acknowledged.
+
+    The row is the source of truth for processing: status moves
+    received → processing → processed | ignored | failed | dead; rejected rows
+    (bad signature, stale) are kept for the record and never processed.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSING = "processing", "Processing"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored (event we do not act on)"
+        FAILED = "failed", "Failed (will retry)"
+        DEAD = "dead", "Dead (gave up; reprocess by hand)"
+        REJECTED = "rejected", "Rejected (not authentic)"
+
+    class Source(models.TextChoices):
+        GHL = "ghl", "HighLevel app webhook"
+        GHL_WORKFLOW = "ghl_workflow", "HighLevel workflow webhook"
+
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.GHL)
+    event_type = models.CharField(max_length=64, blank=True)
+    location_id = models.CharField(max_length=64, blank=True)
+    # HighLevel's webhookId, or a hash of the body when it has none; null for rejected
+    # rows so a forged copy can never claim the id of a real event.
+    dedupe_key = models.CharField(max_length=128, null=True, blank=True, unique=True)
+    signature_scheme = models.CharField(max_length=16, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    body = models.TextField(help_text="The raw request body.")
+    payload = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="webhook_status_time"),
+            models.Index(fields=["event_type"], name="webhook_type"),
+        ]
+
+    def __str__(self):
+        return f"{self.event_type or 'unknown'} · {self.get_status_display()}"
+
+
+class OutboxMessage(TimeStampedModel):
+    """A HighLevel API call captured instead of sent (no ``GHL_API_TOKEN``).
+
+    The real client builds every request; only the transport is swapped for one
+    that lands here, so the embedded default shows exactly what would have gone out.
+    """
+
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=255)
+    operation = models.CharField(max_length=32, db_index=True)
+    ghl_contact_id = models.CharField(max_length=64, blank=True, db_index=True)
+    request_headers = models.JSONField(default=dict, blank=True)
+    request_body = models.JSONField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.method} {self.path}"
+
+
+class SendLedgerEntry(TimeStampedModel):
+    """At-most-once sending: HighLevel's send call has no idempotency key.
+
+    The entry is written before the send; a retried or redelivered task that finds
+    it already sent (or in an unknown state) does not send again.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed before reaching HighLevel"
+        UNKNOWN = "unknown", "Outcome unknown (not resent)"
+
+    key = models.CharField(max_length=128, unique=True)
+    message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="ledger_entry"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    ghl_message_id = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "send ledger entries"
+
+    def __str__(self):
+        return f"{self.key} · {self.status}"
