@@ -1,0 +1,1 @@
+"""Writes of the leads app, one module per concern (inbound, outbound, contacts, …)."""
