@@ -56,6 +56,7 @@ def run(extra: list[str]) -> None:
     manage = [PYTHON, "manage.py"]
     say(f"Migrating ({backend_summary()})")
     sh(*manage, "migrate", "--no-input")
+    sh(*manage, "collectstatic", "--no-input", "--verbosity", "0")
     say("Loading the demo data")
     sh(*manage, "seed_demo")
     address = extra[0] if extra else "127.0.0.1:8000"

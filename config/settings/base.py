@@ -181,12 +181,40 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Outside services -------------------------------------------------------
+# Claude (leads/intelligence/claude.py; docs/ai.md). No key: the offline engine answers.
 ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
+# The SDK's default is 600 s; (1 + retries) x timeout + backoff must stay far below
+# CELERY_TASK_SOFT_TIME_LIMIT (90 s), and an SMS reply should not wait long anyway.
+ANTHROPIC_TIMEOUT = env.float("ANTHROPIC_TIMEOUT", default=20.0)
+ANTHROPIC_MAX_RETRIES = env.int("ANTHROPIC_MAX_RETRIES", default=1)
+ANTHROPIC_MODEL_FAST = env("ANTHROPIC_MODEL_FAST", default="claude-haiku-4-5")  # extraction
+ANTHROPIC_MODEL_REPLY = env("ANTHROPIC_MODEL_REPLY", default="claude-sonnet-4-5")  # replies
+# USD per million tokens: input, output, cache read, cache write (5-minute TTL = 1.25x input).
+# From Anthropic's public price list (platform.claude.com/docs/en/about-claude/pricing);
+# matched by model-name prefix, so dated ids ("claude-haiku-4-5-20251001") are priced too.
+# An unlisted model costs 0.0 and logs a warning: add it here when switching models.
+ANTHROPIC_PRICES_PER_MTOK = {
+    "claude-haiku-4-5": {"input": 1.00, "output": 5.00, "cache_read": 0.10, "cache_write": 1.25},
+    "claude-sonnet-4-5": {"input": 3.00, "output": 15.00, "cache_read": 0.30, "cache_write": 3.75},
+    "claude-opus-4-5": {"input": 5.00, "output": 25.00, "cache_read": 0.50, "cache_write": 6.25},
+}
+# Hosts a bot reply may link to (exact host or its subdomains); none by default.
+BOT_ALLOWED_LINK_HOSTS = env.list("BOT_ALLOWED_LINK_HOSTS", default=[])
 
 GHL_API_BASE_URL = env("GHL_API_BASE_URL", default="https://services.leadconnectorhq.com")
 GHL_API_TOKEN = env("GHL_API_TOKEN", default="")
 GHL_LOCATION_ID = env("GHL_LOCATION_ID", default="demo-location")
 GHL_API_TIMEOUT = env.float("GHL_API_TIMEOUT", default=10.0)
+# HighLevel allows 100 requests per 10 s and 200,000 a day per location; we stay under
+# both with margin. The limiter is shared through Redis when REDIS_URL is set.
+GHL_RATE_LIMIT_PER_10S = env.int("GHL_RATE_LIMIT_PER_10S", default=90)
+GHL_RATE_LIMIT_BURST = env.int("GHL_RATE_LIMIT_BURST", default=10)
+GHL_RATE_LIMIT_PER_DAY = env.int("GHL_RATE_LIMIT_PER_DAY", default=190_000)
+GHL_RATE_LIMIT_MAX_WAIT = env.float("GHL_RATE_LIMIT_MAX_WAIT", default=30.0)
+
+# --- Demo ------------------------------------------------------------------
+# Password of the demo login that ``seed_demo`` creates (embedded default only).
+DEMO_PASSWORD = env("DEMO_PASSWORD", default="jorge-demo-2026")
 
 # --- Bot behaviour ----------------------------------------------------------
 BOT_HUMAN_TAKEOVER_HOURS = env.int("BOT_HUMAN_TAKEOVER_HOURS", default=24)

@@ -1,0 +1,20 @@
+# Everyday commands. The first two are the README's; the rest assume `python3 dev.py test` ran once.
+PY := .venv/bin/python
+
+.PHONY: run test lint fmt worker beat bench ci
+run:    ## set up and serve on http://127.0.0.1:8000
+	python3 dev.py run
+test:   ## set up and run the whole suite
+	python3 dev.py test
+lint:
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+fmt:
+	$(PY) -m ruff check --fix . && $(PY) -m ruff format .
+worker: ## a real Celery worker (needs REDIS_URL)
+	$(PY) -m celery --app config.celery worker --loglevel INFO
+beat:   ## the one Celery beat (needs REDIS_URL)
+	$(PY) -m celery --app config.celery beat --loglevel INFO
+bench:
+	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
+ci:
+	bash .ci/run

@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from analytics.demo import load_demo_data
+
+
+class Command(BaseCommand):
+    help = "Load the deterministic demo data set and the demo login (safe to run twice)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password", default=None, help="Demo login password (default: DEMO_PASSWORD)."
+        )
+        parser.add_argument(
+            "--allow-production", action="store_true", help="Load demo data even with DEBUG off."
+        )
+
+    def handle(self, *args, password=None, allow_production=False, **options):
+        if not settings.DEBUG and not allow_production:
+            raise CommandError(
+                "Refusing to load demo data with DEBUG off; pass --allow-production."
+            )
+        summary = load_demo_data(password=password or settings.DEMO_PASSWORD)
+        self.stdout.write(
+            f"Demo data: {summary.contacts_created} contacts, {summary.conversations_created} "
+            f"conversations, {summary.messages_created} messages, {summary.deals_created} deals and "
+            f"{summary.properties_created} properties created (existing rows left alone)."
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Log in at http://127.0.0.1:8000/admin/ as {summary.username} / {summary.password}"
+            )
+        )

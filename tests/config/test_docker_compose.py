@@ -1,0 +1,60 @@
+"""docker-compose.yml describes the scaled deployment; every role must start real code."""
+
+import importlib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+
+
+def _module_of(command: list[str]) -> str:
+    """The Python module a service command points at."""
+    program = command[0]
+    if program == "gunicorn" or program == "daphne":
+        target = next(arg for arg in command[1:] if ":" in arg and not arg.startswith("0.0.0.0"))
+        module, attribute = target.split(":")
+        assert hasattr(importlib.import_module(module), attribute), target
+        return module
+    if program == "celery":
+        return command[command.index("--app") + 1]
+    if program == "python":
+        assert command[1] == "manage.py"
+        return "config.settings.production"
+    raise AssertionError(f"unknown program {program}")
+
+
+def test_every_role_of_the_deployment_is_present():
+    assert {"postgres", "redis", "web", "ws", "worker", "beat", "migrate"} <= set(SERVICES)
+
+
+def test_every_app_service_points_at_a_module_that_exists():
+    for name, service in SERVICES.items():
+        if "command" not in service or name in ("postgres", "redis"):
+            continue
+        module = _module_of(service["command"])
+        assert importlib.util.find_spec(module) is not None, f"{name}: {module}"
+
+
+def test_web_is_wsgi_and_ws_is_asgi():
+    assert SERVICES["web"]["command"][:2] == ["gunicorn", "config.wsgi:application"]
+    assert SERVICES["ws"]["command"][0] == "daphne"
+    assert "config.asgi:application" in SERVICES["ws"]["command"]
+
+
+def test_services_that_serve_have_health_checks():
+    for name in ("postgres", "redis", "web", "ws", "worker"):
+        assert "healthcheck" in SERVICES[name], name
+
+
+def test_there_is_exactly_one_beat():
+    assert SERVICES["beat"].get("deploy", {}).get("replicas") == 1
+
+
+def test_app_services_run_production_settings_on_postgres_and_redis():
+    web = SERVICES["web"]
+    assert web["environment"]["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+    assert web["environment"]["DATABASE_URL"].startswith("postgres://")
+    assert web["environment"]["REDIS_URL"].startswith("redis://")
