@@ -1,0 +1,466 @@
+"""Fair Housing guard: flag protected-class questions in, block steering phrases out.
+
+Bot messages are "statements" under FHA §804(c) / 24 CFR 100.75 [F3][F13], and steering
+(24 CFR 100.70) is unlawful even when well meant [F11]. So:
+
+- ``detect_protected_topic`` flags INBOUND questions about who lives in an area, about a
+  protected class (federal: race, color, religion, sex, national origin, familial status,
+  disability [F1]; California adds primary language, source of income, sexual orientation
+  and gender identity [F11]) or about whether an area is "safe"/"good". A flagged message
+  gets ``fair_housing_reply`` (objective public sources, the same for everyone [F10]) and
+  goes to Jorge; the bot never characterises the area.
+- ``find_prohibited_phrases`` checks OUTBOUND bot text against the design list in
+  docs/compliance.md (HUD's 1995 advertising guidance [F3][F4], 24 CFR 109.20 [F5], the
+  Pennsylvania list [F6] and the code words in [F7]).
+
+Questions about school ratings are NOT flagged: HUD allows objective school and crime data
+when it is given equitably and consistently [F10], so the bot may point every lead to the
+same public source. Physical features of the home ("wheelchair accessible", "chapel",
+"master bedroom", "walking distance to bus stop") are acceptable [F3][F14] and pass.
+
+Patterns run on folded text (lower case, no accents or punctuation), so matches are
+reported in that form ("youd fit in").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from ._text import fold
+
+ProtectedTopic = Literal[
+    "race_color_national_origin",
+    "religion",
+    "sex_orientation_gender_identity",
+    "disability",
+    "primary_language",
+    "source_of_income",
+    "familial_status",
+    "area_demographics",
+    "neighborhood_safety",
+]
+
+
+@dataclass(frozen=True)
+class FairHousingFlag:
+    """Why an inbound message must not be answered by the bot: the topic and the words."""
+
+    topic: ProtectedTopic
+    matched: str
+
+
+# --- Vocabulary (folded forms) ---------------------------------------------------------
+
+_AREA = (
+    r"(?:neighbou?rhoods?|hoods?|areas?|communit(?:y|ies)|parts? of town|sides? of town|"
+    r"zip(?: codes?)?|streets?|blocks?|cit(?:y|ies)|towns?|subdivisions?|place to live)"
+)
+_PEOPLE = (
+    r"(?:people|persons|folks|families|residents|neighbou?rs|population|communit(?:y|ies)|"
+    r"crowd|kids|children|neighbou?rhoods?|areas?|parts? of town|households?|homeowners|"
+    r"owners|tenants|renters|enclaves?)"
+)
+_ETHNIC_ADJ = (
+    r"(?:white|black|brown|hispanic|latino|latina|latinx|asian|mexican|chinese|korean|"
+    r"vietnamese|filipino|indian|arab|middle eastern|african american|african|caucasian|"
+    r"armenian|persian|russian|european|minority|ethnic|immigrant|foreign|native american|"
+    r"pacific islander)"
+)
+_ETHNIC_PLURAL = (
+    r"(?:whites|blacks|hispanics|latinos|latinas|latinxs|asians|mexicans|koreans|filipinos|"
+    r"indians|arabs|african americans|africans|caucasians|armenians|persians|russians|"
+    r"minorities|immigrants|foreigners|illegals|gringos)"
+)
+_RELIGION_ADJ = (
+    r"(?:jewish|muslim|christian|catholic|mormon|lds|hindu|sikh|buddhist|evangelical|"
+    r"protestant|orthodox|religious)"
+)
+_RELIGION_PLURAL = (
+    r"(?:jews|muslims|christians|catholics|mormons|hindus|sikhs|buddhists|evangelicals|"
+    r"protestants|atheists)"
+)
+_WORSHIP_PLURAL = r"(?:churches|mosques|masjids|synagogues|temples|parishes)"
+_LANGUAGES = (
+    r"(?:english|spanish|chinese|mandarin|cantonese|korean|vietnamese|tagalog|armenian|"
+    r"arabic|farsi|russian|hindi|punjabi)"
+)
+_ES_ETHNIC_ADJ = (
+    r"(?:latin[oa]s?|hispan[oa]s?|mexican[oa]s?|blanc[oa]s?|negr[oa]s?|moren[oa]s?|"
+    r"asiatic[oa]s?|afroamerican[oa]s?|chin[oa]s?|gring[oa]s?|guer[oa]s?|anglos?|"
+    r"extranjer[oa]s?|inmigrantes?|armeni[oa]s?|arabes?|corean[oa]s?|filipin[oa]s?|"
+    r"indigenas?|centroamerican[oa]s?)"
+)
+_ES_RELIGION = (
+    r"(?:judi[oa]s?|musulman(?:a|as|es)?|cristian[oa]s?|catolic[oa]s?|mormon(?:a|as|es)?|"
+    r"evangelic[oa]s?|protestantes?)"
+)
+_ES_AREA = r"(?:barrio|zona|area|colonia|vecindario|comunidad|ciudad|calle|lugar)"
+_ES_QUANTIFIER = (
+    r"(?:muchos|muchas|pocos|pocas|puros|puras|puro|pura|solo|mayoria de|mayormente|"
+    r"bastantes|varios|varias|demasiados|demasiadas|hay)"
+)
+
+
+def _compile(rules: list[tuple[str, str]]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((label, re.compile(pattern)) for label, pattern in rules)
+
+
+# --- Inbound: protected topics, in priority order --------------------------------------
+
+_INBOUND = _compile(
+    [
+        # Race, color, national origin
+        ("race_color_national_origin", rf"\b{_ETHNIC_ADJ} {_PEOPLE}\b"),
+        ("race_color_national_origin", rf"\b{_ETHNIC_PLURAL}\b"),
+        (
+            "race_color_national_origin",
+            r"\b(?:racial|racially|ethnic|ethnicity|ethnically|what race)\b",
+        ),
+        (
+            "race_color_national_origin",
+            rf"\b{_ES_QUANTIFIER} (?:de )?(?:gente |personas |familias |vecinos )?{_ES_ETHNIC_ADJ}\b",
+        ),
+        (
+            "race_color_national_origin",
+            rf"\b(?:gente|personas|familias|vecinos|poblacion|residentes|ninos|{_ES_AREA}) {_ES_ETHNIC_ADJ}\b",
+        ),
+        (
+            "race_color_national_origin",
+            r"\b(?:raza|razas|racial|raciales|etnia|etnias|etnic[oa]s?)\b",
+        ),
+        # Religion
+        ("religion", rf"\b{_WORSHIP_PLURAL}\b"),
+        ("religion", rf"\b{_RELIGION_ADJ} {_PEOPLE}\b"),
+        ("religion", rf"\b{_RELIGION_PLURAL}\b"),
+        ("religion", r"\breligio(?:n|ns|us)\b"),
+        ("religion", r"\b(?:iglesias|mezquitas|sinagogas|templos|religion|religios[oa]s?)\b"),
+        (
+            "religion",
+            rf"\b(?:{_ES_QUANTIFIER} |gente |personas |familias |vecinos |{_ES_AREA} ){_ES_RELIGION}\b",
+        ),
+        # Sex, sexual orientation, gender identity
+        (
+            "sex_orientation_gender_identity",
+            r"\b(?:gays|lesbians|lgbt\w*|queer|transgender|transgenero)\b",
+        ),
+        (
+            "sex_orientation_gender_identity",
+            rf"\b(?:gay|lesbian|trans|straight) (?:{_PEOPLE}|couples?|friendly|bars?)\b",
+        ),
+        (
+            "sex_orientation_gender_identity",
+            r"\bsingle (?:women|woman|moms|mothers|men|dads|fathers|ladies|girls|guys)\b",
+        ),
+        ("sex_orientation_gender_identity", r"\b(?:gay|gays|lesbianas|personas trans)\b"),
+        # Disability
+        (
+            "disability",
+            rf"\b(?:disabled|handicapped|mentally ill|special needs|blind|deaf) {_PEOPLE}\b",
+        ),
+        (
+            "disability",
+            r"\b(?:group homes?|halfway houses?|sober living|people with disabilit(?:y|ies))\b",
+        ),
+        (
+            "disability",
+            r"\b(?:discapacitados|minusvalidos|personas con discapacidad|enfermos mentales|casas? hogar|hogares? grupales?)\b",
+        ),
+        # Primary language (California)
+        ("primary_language", rf"\b{_LANGUAGES} speaking {_PEOPLE}\b"),
+        (
+            "primary_language",
+            rf"\b(?:people|they|neighbou?rs|residents|folks|everyone|everybody|locals|most people) (?:there |around there |over there |in (?:the|that|this) (?:area|neighbou?rhood) )?(?:mostly |only |all )?(?:speak|speaks|talk) {_LANGUAGES}\b",
+        ),
+        (
+            "primary_language",
+            r"\b(?:la gente|los vecinos|las personas|todos|ahi|alli|alla) (?:ahi |alli |alla )?habla(?:n)? (?:ingles|espanol|chino|coreano|armenio)\b",
+        ),
+        (
+            "primary_language",
+            rf"\bhabla(?:n)? (?:ingles|espanol|chino|coreano|armenio) (?:ahi|alli|alla|en (?:la|esa|esta|el|ese|este) {_ES_AREA})\b",
+        ),
+        # Source of income (California)
+        (
+            "source_of_income",
+            r"\b(?:section ?8|seccion ?8|housing vouchers?|subsidized housing|low income (?:housing|people|families|residents|tenants|area|neighbou?rhood)|welfare|bajos ingresos|cupones de vivienda)\b",
+        ),
+        # Familial status
+        ("familial_status", r"\b(?:family|kid|child|children) friendly\b"),
+        (
+            "familial_status",
+            rf"\b(?:good|great|nice|safe|ideal|perfect|suitable|right|ok|okay|best|better|bad)(?: {_AREA})? for (?:a |my |our )?(?:famil(?:y|ies)|kids|children|young (?:couples?|famil(?:y|ies)|professionals)|retirees|seniors|singles|couples|a single (?:mom|mother|dad|father|woman|man|person))\b",
+        ),
+        (
+            "familial_status",
+            r"\b(?:lots|lot|many|much|plenty|full|bunch|tons|mostly) of (?:young )?(?:families|kids|children|babies|teenagers|teens|retirees|seniors|old people|elderly|older people|young couples|young people|singles|college students)\b",
+        ),
+        (
+            "familial_status",
+            r"\b(?:are there|any|other) (?:other )?(?:kids|children|families|retirees|seniors|teenagers) (?:in|on|around|near|nearby|there|living|to play)\b",
+        ),
+        (
+            "familial_status",
+            r"\b(?:families with (?:kids|children)|young (?:families|couples|professionals))\b",
+        ),
+        (
+            "familial_status",
+            rf"\b(?:buen[oa]?|mal|ideal|perfect[oa]|segur[oa]|adecuad[oa]|apt[oa]|recomendable|bonit[oa]|mal[oa])(?: {_ES_AREA})? para (?:las |los |mi |mis |nuestros |nuestra )?(?:familias?|ninos|ninas|hijos|nenes|parejas jovenes|jubilados|personas mayores|solteros)\b",
+        ),
+        (
+            "familial_status",
+            r"\b(?:muchos|muchas|hay|pocos|pocas|otros|otras|bastantes) (?:ninos|ninas|familias|jubilados|ancianos|viejitos|personas mayores|parejas jovenes)\b",
+        ),
+        (
+            "familial_status",
+            r"\b(?:familias con (?:ninos|hijos)|(?:zona|barrio|ambiente|colonia) familiar)\b",
+        ),
+        # Who lives there, in general
+        ("area_demographics", r"\b(?:demographics?|diverse|diversity|integrated|segregated)\b"),
+        (
+            "area_demographics",
+            r"\b(?:what|which) (?:kind|kinds|type|types|sort) of (?:people|persons|folks|families|neighbou?rs|residents|crowd)\b",
+        ),
+        ("area_demographics", r"\bwho (?:lives|live|is living|are living|resides|reside)\b"),
+        (
+            "area_demographics",
+            r"\b(?:what|how) (?:are|is) the (?:people|neighbou?rs|residents|folks|crowd|locals)\b",
+        ),
+        (
+            "area_demographics",
+            rf"\b(?:makeup|make up|composition|breakdown) of (?:the )?(?:{_AREA}|population)\b",
+        ),
+        (
+            "area_demographics",
+            r"\b(?:(?:people|folks|families) like (?:me|us|mine|ours)|(?:would|will|do|could|can) (?:i|we) fit in)\b",
+        ),
+        ("area_demographics", r"\b(?:demografi\w*|diversidad|diverso|diversa)\b"),
+        (
+            "area_demographics",
+            r"\bque (?:tipo|tipos|clase|clases) de (?:gente|personas|vecinos|familias)\b",
+        ),
+        ("area_demographics", r"\b(?:quien|quienes) (?:vive|viven)\b"),
+        ("area_demographics", r"\bcomo (?:es|son) (?:la gente|los vecinos|las personas)\b"),
+        ("area_demographics", r"\b(?:gente|personas|familias) como (?:yo|nosotros|nosotras)\b"),
+        # Safety / "good area": steering-prone, answered only with objective sources
+        (
+            "neighborhood_safety",
+            rf"\b(?:safe|safer|safest|unsafe|dangerous|sketchy|rough|ghetto|shady|bad|good|nice|decent|high crime|low crime) {_AREA}\b",
+        ),
+        (
+            "neighborhood_safety",
+            rf"\b(?:is|are|was) (?:the|this|that|it a|its|their) {_AREA} (?:safe|unsafe|dangerous|sketchy|rough|ok|okay|good|nice|decent|bad)\b",
+        ),
+        ("neighborhood_safety", r"\bhow (?:safe|dangerous|sketchy|rough|bad) is\b"),
+        (
+            "neighborhood_safety",
+            r"\b(?:is it|is that|is this|it is|its|is the area|is the neighbou?rhood) (?:really )?(?:safe|unsafe|dangerous|sketchy|rough)(?= (?:there|around|over there|out there|at night|to live|to walk|for)|$)",
+        ),
+        (
+            "neighborhood_safety",
+            r"\bsafe (?:to live|to walk|at night|for (?:my |our )?(?:kids|family|children|wife|daughter|son))\b",
+        ),
+        (
+            "neighborhood_safety",
+            r"\b(?:crime|crimes|criminal|criminals|gangs?|shootings?|break ins?)\b",
+        ),
+        (
+            "neighborhood_safety",
+            rf"\b{_ES_AREA} (?:es |muy |es muy )?(?:segur[oa]|insegur[oa]|peligros[oa]|buen[oa]|mal[oa]|fe[oa]|tranquil[oa])\b",
+        ),
+        ("neighborhood_safety", r"\b(?:buen|mal) (?:barrio|vecindario|lugar para vivir)\b"),
+        ("neighborhood_safety", r"\b(?:buena|mala) (?:zona|area|colonia|comunidad|ciudad)\b"),
+        (
+            "neighborhood_safety",
+            r"\b(?:es|esta) segur[oa](?= (?:ahi|alli|alla|por ahi|vivir|para|en la noche|de noche)|$)",
+        ),
+        ("neighborhood_safety", r"\b(?:que tan|cuan|muy) (?:segur[oa]|peligros[oa])\b"),
+        (
+            "neighborhood_safety",
+            r"\b(?:crimen|crimenes|delincuencia|delitos|criminalidad|pandillas|pandilleros|balaceras|asaltos)\b",
+        ),
+    ]
+)
+
+
+def detect_protected_topic(text: str) -> FairHousingFlag | None:
+    """Flag an inbound message that asks about a protected class or characterises an area."""
+    folded = fold(text)
+    for topic, pattern in _INBOUND:
+        found = pattern.search(folded)
+        if found:
+            return FairHousingFlag(topic=topic, matched=found.group(0))  # type: ignore[arg-type]
+    return None
+
+
+# --- Outbound: phrases a bot reply must never contain ----------------------------------
+
+_OUTBOUND = _compile(
+    [
+        # Safety and "good area" judgements (design list, compliance.md §4.5)
+        (
+            "safety",
+            r"\b(?:safe|safer|safest|unsafe|good|great|nice|decent|bad|rough|sketchy|dangerous|best|better|worst|desirable|undesirable) (?:neighbou?rhoods?|areas?|parts? of town|sides? of town|communit(?:y|ies)|zip codes?)\b",
+        ),
+        (
+            "safety",
+            r"\b(?:(?:low|high) crime|crime free|(?:wrong|right) side of the (?:tracks|freeway))\b",
+        ),
+        (
+            "safety",
+            r"\bsafe (?:place|city|street|town|to live|for (?:kids|children|families|your family))\b",
+        ),
+        # Familial status [F5][F6]
+        ("familial_status", r"\b(?:family|kid|child|children) friendly\b"),
+        (
+            "familial_status",
+            r"\b(?:great|perfect|ideal|good|best|made|wonderful) for (?:a |your )?(?:(?:young |growing |big |large |small )?famil(?:y|ies)|kids|children|young couples?|newlyweds|singles|retirees|seniors|empty nesters|students|a single (?:person|mom|dad|woman|man)|bachelors?)\b",
+        ),
+        (
+            "familial_status",
+            r"\b(?:good|great|excellent|best|top) schools for (?:your|the) (?:kids|children|little ones|family)\b",
+        ),
+        ("familial_status", r"\b(?:adults? only|adult (?:building|community|living|complex))\b"),
+        ("familial_status", r"\bno (?:kids|children|families|teenagers|minors|babies)\b"),
+        (
+            "familial_status",
+            r"\b(?:couples?|singles?|one person|mature (?:persons?|couples?|individuals?|adults?)) only\b",
+        ),
+        (
+            "familial_status",
+            r"\b(?:mature (?:persons?|couples?|individuals?)|empty nesters?|young (?:couples?|families|professionals)|lots of (?:young )?(?:families|kids|children|retirees))\b",
+        ),
+        # "You would fit in" and friends: statements about who belongs [F5][F11]
+        (
+            "steering",
+            r"\b(?:you|youd|you would|youll|you will|yall|you all|your family|your kids) (?:\w+ )?fit (?:right )?in\b",
+        ),
+        (
+            "steering",
+            r"\b(?:fit right in|people like (?:you|yourself|yours)|your kind|our kind|your (?:own )?people|kind of people|(?:right|wrong) (?:kind|type|sort) of (?:people|neighbou?rs|families|buyers)|like minded (?:people|neighbou?rs|families))\b",
+        ),
+        # Demographic descriptors [F5][F6][F8]
+        (
+            "demographics",
+            r"\b(?:ethnic\w*|racial\w*|demographics?|minorit(?:y|ies)|immigrants?|foreigners?|integrated|segregated)\b",
+        ),
+        ("demographics", rf"\bdiverse (?:{_AREA}|population|mix|crowd)\b"),
+        (
+            "demographics",
+            rf"\b(?:mostly|predominantly|largely|mainly|primarily|heavily|majority|all|very) (?:{_ETHNIC_ADJ}|{_RELIGION_ADJ})\b",
+        ),
+        (
+            "demographics",
+            rf"\b(?:{_ETHNIC_ADJ}|{_RELIGION_ADJ}|kosher|halal) (?:{_PEOPLE}|homes?|enclaves?)\b",
+        ),
+        ("demographics", rf"\b(?:{_ETHNIC_PLURAL}|{_RELIGION_PLURAL})\b"),
+        ("demographics", rf"\b{_LANGUAGES} speaking {_PEOPLE}\b"),
+        (
+            "demographics",
+            r"\b(?:gay|lesbian|lgbt\w*|queer|straight|trans) (?:friendly|neighbou?rhoods?|communit(?:y|ies)|areas?|people|couples?)\b",
+        ),
+        # Source of income, disability [F6]
+        ("source_of_income", r"\b(?:section ?8|no vouchers?|seccion ?8)\b"),
+        (
+            "disability",
+            r"\b(?:able bodied|crippled|deaf|mentally ill|no wheelchairs?|handicapped (?:people|persons|residents|tenants))\b",
+        ),
+        # Religion: PA lists "church, near" [F6]; HUD accepts "chapel" on the property [F3]
+        (
+            "religion",
+            r"\b(?:near|close to|next to|walking distance (?:to|from)|steps (?:from|to)|across from|around the corner from) (?:a |the |your )?(?:(?:st|saint) )?(?:\w+ )?(?:church|churches|mosque|synagogue|temple|parish)\b",
+        ),
+        # Code words [F7]
+        (
+            "code_word",
+            r"\bexclusive\b(?! (?:listing|right|agency|buyer|seller|agent|representation))",
+        ),
+        (
+            "code_word",
+            r"\b(?:restricted|board approval required|private (?:community|neighbou?rhood|enclave|club)|traditional (?:neighbou?rhood|community|values|families|family|area))\b",
+        ),
+        # Spanish
+        (
+            "safety",
+            rf"\b{_ES_AREA} (?:muy )?(?:segur[oa]|peligros[oa]|insegur[oa]|buen[oa]|mal[oa]|tranquil[oa])\b",
+        ),
+        (
+            "safety",
+            r"\b(?:(?:buen|mal|excelente|mejor) (?:barrio|vecindario)|(?:buena|mala|excelente|mejor) (?:zona|colonia|area|comunidad))\b",
+        ),
+        (
+            "familial_status",
+            r"\b(?:ideal|perfect[oa]|buen[oa]|excelente|hech[oa]) para (?:las |los |una |un |su |sus )?(?:familias?|ninos|hijos|parejas? jovene?s?|pareja joven|solteros|jubilados|personas mayores|recien casados)\b",
+        ),
+        (
+            "familial_status",
+            rf"\b(?:ambiente familiar|{_ES_AREA} familiar|solo (?:para )?adultos|sin ninos|no (?:se aceptan |aceptamos )?ninos|parejas? joven(?:es)?)\b",
+        ),
+        ("steering", r"\b(?:gente|personas) como (?:usted|tu|ustedes)\b"),
+        ("steering", r"\b(?:usted|tu|ustedes|su familia|tu familia) (?:\w+ )?encaja\w*\b"),
+        (
+            "demographics",
+            rf"\b(?:{_ES_AREA}|gente|familias|poblacion|vecinos|personas) (?:{_ES_ETHNIC_ADJ}|{_ES_RELIGION})\b",
+        ),
+        (
+            "demographics",
+            rf"\b(?:mayormente|mayoria|{_ES_QUANTIFIER}) (?:{_ES_ETHNIC_ADJ}|{_ES_RELIGION})\b",
+        ),
+        (
+            "demographics",
+            r"\b(?:demografi\w*|composicion racial|composicion etnica|raciales|diversidad|inmigrantes|extranjeros)\b",
+        ),
+        (
+            "religion",
+            r"\b(?:cerca de|a pasos de|junto a|frente a) (?:la |una |el |un )?(?:iglesia|mezquita|sinagoga|templo)\b",
+        ),
+        ("code_word", r"\bexclusiv[oa]s?\b"),
+    ]
+)
+
+
+def find_prohibited_phrases(text: str) -> list[str]:
+    """Every prohibited phrase in an OUTBOUND bot message, in folded form; empty when clean."""
+    folded = fold(text)
+    spans = sorted(
+        (m.start(), -m.end(), m.group(0))
+        for _label, pattern in _OUTBOUND
+        for m in pattern.finditer(folded)
+    )
+    phrases: list[str] = []
+    covered_to = -1
+    for _start, neg_end, phrase in spans:
+        # "young couple" inside "perfect for a young couple" is one finding, not two.
+        if -neg_end <= covered_to:
+            continue
+        covered_to = max(covered_to, -neg_end)
+        if phrase not in phrases:
+            phrases.append(phrase)
+    return phrases
+
+
+# --- The answer to a flagged question --------------------------------------------------
+
+# The same objective sources for every lead [F10], named rather than linked: the bot only
+# sends links to our own pages.
+_REPLIES = {
+    "en": (
+        "Good question! To treat everyone fairly, I don't describe who lives in an area or "
+        "how safe it is. For objective info, please check the local police department's "
+        "crime map and the California School Dashboard. Jorge is happy to help with "
+        "anything about the home itself!"
+    ),
+    "es": (
+        "¡Buena pregunta! Para tratar a todos por igual, no describo quién vive en una zona "
+        "ni qué tan segura es. Para datos objetivos, consulte el mapa de delitos de la "
+        "policía local y el California School Dashboard. ¡Jorge con gusto le ayuda con todo "
+        "lo de la casa!"
+    ),
+}
+
+
+def fair_housing_reply(language: str) -> str:
+    """The reply to a flagged question, in "en" or "es" (anything else gets English)."""
+    code = (language or "").strip().lower()[:2]
+    return _REPLIES.get(code, _REPLIES["en"])
