@@ -74,8 +74,8 @@ _PLAIN_OPT_OUTS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p)
     for p in (
         # English
-        rf"(?<!dont )(?<!do not )(?<!never )\bstop {_SEND} (?:me|us|this number)\b",
-        rf"(?<!dont )(?<!do not )(?<!never )\bstop (?:sending|send) (?:me )?(?:any ?more )?(?:these |your |the )?{_MSGS}\b",
+        rf"\bstop {_SEND} (?:me|us|this number)\b",
+        rf"\bstop (?:sending|send) (?:me )?(?:any ?more )?(?:these |your |the )?{_MSGS}\b",
         r"\b(?:remove|take|delete|drop|erase) (?:me|my number|this number|my (?:phone|cell|info)) (?:off|from|out of)\b",
         r"\b(?:remove|delete|erase) (?:me|my number|this number)$",
         r"\bunsubscribe (?:me|my number|this number)\b",

@@ -32,11 +32,14 @@ STANDARD_OPT_OUTS = [
     "Stop, thank you",
     "alto por favor",
     "BAJA",
+    "¡Basta!",
     "“Stop”",
 ]
 
 PLAIN_LANGUAGE_OPT_OUTS = [
     "please stop texting me",
+    # No negation guard: "if you don't stop texting me" is an ultimatum that means stop.
+    "if you don't stop texting me I'll report you",
     "Stop messaging me.",
     "stop contacting me, I bought already",
     "Stop sending me texts",
