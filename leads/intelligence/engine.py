@@ -1,0 +1,86 @@
+"""The one door to lead intelligence: Claude when a key is set, the offline engine otherwise.
+
+Claude failing in any way (timeout, API error, output that does not validate) never fails
+the caller: the offline engine answers, and the reason is logged and, for replies, stored
+with the message. An engine only words what the bot decided; it returns text, never
+recipients or actions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+
+from django.conf import settings
+
+from . import claude
+from .offline import analyze_offline
+from .replies import ReplyDraft, ReplyRequest, validate_reply
+from .schema import LeadAnalysis
+from .scoring import with_score
+
+logger = logging.getLogger(__name__)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, claude.ClaudeError):
+        return exc.reason
+    return f"error:{type(exc).__name__}"
+
+
+def analyze_lead(*, message: str, history: list[str] | None = None) -> LeadAnalysis:
+    """Qualify a lead from its latest message (and earlier ones), scored by the shared rules."""
+    offline = analyze_offline(message=message, history=history)
+    if not settings.ANTHROPIC_API_KEY:
+        return offline
+    try:
+        analysis = claude.analyze_with_claude(message=message, history=history)
+    except Exception as exc:  # any failure of the optional engine falls back, by design
+        logger.warning("claude_fallback task=analysis reason=%s", _reason(exc))
+        return offline
+    if offline.opt_out and not analysis.opt_out:
+        # An opt-out the deterministic rules see is never overruled by the model.
+        analysis = with_score(dataclasses.replace(analysis, opt_out=True))
+    return analysis
+
+
+def _offline_draft(request: ReplyRequest, *, reason: str = "", **spent) -> ReplyDraft:
+    return ReplyDraft(text=request.fallback_text, engine="offline", fallback_reason=reason, **spent)
+
+
+def compose_reply(request: ReplyRequest) -> ReplyDraft:
+    """Word the bot's decided reply: Claude's text if it passes every check, else the template."""
+    if not settings.ANTHROPIC_API_KEY:
+        return _offline_draft(request)
+    started = time.perf_counter()
+    try:
+        draft = claude.compose_reply_with_claude(request)
+    except Exception as exc:  # any failure of the optional engine falls back, by design
+        reason = _reason(exc)
+        logger.warning(
+            "claude_fallback task=reply bot=%s goal=%s reason=%s", request.bot, request.goal, reason
+        )
+        spent = getattr(exc, "usage", None) or {}
+        return _offline_draft(
+            request, reason=reason, latency_ms=(time.perf_counter() - started) * 1000, **spent
+        )
+    problems = validate_reply(
+        draft.text,
+        language=request.language,
+        max_chars=request.max_chars,
+        allowed_link_hosts=settings.BOT_ALLOWED_LINK_HOSTS,
+        reference_text=request.fallback_text,
+        protected_texts=claude.PROTECTED_PROMPTS,
+        require_disclosure=request.is_first_message,
+    )
+    if problems:
+        reason = "invalid_reply:" + ",".join(problems)
+        logger.warning(
+            "claude_fallback task=reply bot=%s goal=%s reason=%s", request.bot, request.goal, reason
+        )
+        # Keep the model, tokens and cost: they were spent even though the text is not sent.
+        return dataclasses.replace(
+            draft, text=request.fallback_text, engine="offline", fallback_reason=reason
+        )
+    return draft
