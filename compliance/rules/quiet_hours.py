@@ -156,9 +156,10 @@ def next_allowed_send_time(
     """
     _require_aware(now)
     window = window or sending_window(state=state)
-    sent = sorted(recent_sends)
+    sent = list(recent_sends)
     for moment in sent:
         _require_aware(moment)
+    sent.sort()
     candidate = _window_opening_at_or_after(now, tz, window)
     if window.daily_cap is None:
         return now if candidate == now else candidate.astimezone(tz)
