@@ -183,9 +183,20 @@ class WebhookEventAdmin(admin.ModelAdmin):
     search_fields = ["dedupe_key", "location_id", "body"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in WebhookEvent._meta.fields]
+    actions = ["reprocess"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description="Reprocess selected events", permissions=["change"])
+    def reprocess(self, request, queryset):
+        from leads.services.inbound import reprocess_webhook_events
+
+        queued, skipped = reprocess_webhook_events(
+            event_ids=queryset.values_list("pk", flat=True), user=request.user
+        )
+        note = f" ({skipped} rejected events are never processed)" if skipped else ""
+        self.message_user(request, f"{queued} events queued for reprocessing{note}.")
 
 
 @admin.register(OutboxMessage)

@@ -216,6 +216,27 @@ GHL_RATE_LIMIT_MAX_WAIT = env.float("GHL_RATE_LIMIT_MAX_WAIT", default=30.0)
 # Password of the demo login that ``seed_demo`` creates (embedded default only).
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="jorge-demo-2026")
 
+# --- HighLevel webhooks (inbound) -------------------------------------------
+# PEM public keys; several blocks (or a list) are all trusted while HighLevel rotates.
+# Empty = HighLevel's published keys (leads/webhooks/ghl/signatures.py).
+GHL_WEBHOOK_ED25519_PUBLIC_KEY = env("GHL_WEBHOOK_ED25519_PUBLIC_KEY", default="")
+GHL_WEBHOOK_RSA_PUBLIC_KEY = env("GHL_WEBHOOK_RSA_PUBLIC_KEY", default="")
+# Workflow "custom webhook" actions send it in X-Webhook-Secret; unset = all refused.
+GHL_WORKFLOW_WEBHOOK_SECRET = env("GHL_WORKFLOW_WEBHOOK_SECRET", default="")
+# Replays are stopped by the unique webhookId; the clock window only has to cover
+# HighLevel's redelivery span (~70 min) on the past side.
+GHL_WEBHOOK_MAX_FUTURE_SKEW_SECONDS = env.int("GHL_WEBHOOK_MAX_FUTURE_SKEW_SECONDS", default=300)
+GHL_WEBHOOK_MAX_AGE_SECONDS = env.int("GHL_WEBHOOK_MAX_AGE_SECONDS", default=2 * 3600)
+GHL_WEBHOOK_MAX_ATTEMPTS = env.int("GHL_WEBHOOK_MAX_ATTEMPTS", default=5)
+GHL_WEBHOOK_RETRY_BACKOFF = 15  # seconds, doubled per retry...
+GHL_WEBHOOK_RETRY_BACKOFF_MAX = 600  # ...and capped far below the visibility timeout
+GHL_WEBHOOK_SWEEP_AFTER_SECONDS = 120
+GHL_WEBHOOK_STUCK_PROCESSING_SECONDS = 300  # longer than CELERY_TASK_TIME_LIMIT
+CELERY_BEAT_SCHEDULE["leads.sweep_stuck_webhook_events"] = {
+    "task": "leads.tasks.sweep_stuck_webhook_events",
+    "schedule": 60.0,
+}
+
 # --- Bot behaviour ----------------------------------------------------------
 BOT_HUMAN_TAKEOVER_HOURS = env.int("BOT_HUMAN_TAKEOVER_HOURS", default=24)
 

@@ -1,0 +1,666 @@
+"""What comes in from HighLevel: webhook events stored and processed, and the contacts,
+conversations, messages and deals they change.
+
+The webhook view stores an event and acknowledges it; ``process_webhook_event`` (run by a
+Celery task) applies it through the provider's handlers, which call the writes below.
+Every write here is idempotent: HighLevel delivers duplicates and fans one change out
+into several events.
+"""
+
+import hashlib
+import logging
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from compliance.models import AuditEvent
+from compliance.services import audit
+from leads import selectors
+from leads.models import Channel, Contact, Conversation, Deal, Intent, Message, WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK = AuditEvent.Actor.WEBHOOK
+
+# Channels the bots answer; calls and voicemails are recorded for the humans only.
+ANSWERABLE_CHANNELS = frozenset({Channel.SMS, Channel.EMAIL, Channel.WHATSAPP, Channel.LIVE_CHAT})
+
+# Called with the id of every new inbound message on an answerable channel, after the
+# transaction that stored it commits. The bot pipeline registers itself here; a
+# handler should only enqueue work, since it runs inside the webhook-processing task.
+INBOUND_MESSAGE_HANDLERS: list[Callable[[int], object]] = []
+
+
+def register_inbound_handler(handler: Callable[[int], object]) -> Callable[[int], object]:
+    """Have ``handler(message_id)`` called for each new inbound message; usable as a decorator."""
+    if handler not in INBOUND_MESSAGE_HANDLERS:
+        INBOUND_MESSAGE_HANDLERS.append(handler)
+    return handler
+
+
+# --- Webhook events ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredWebhook:
+    event: WebhookEvent | None
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class HandlerResult:
+    """What a provider handler did with an event."""
+
+    status: str = WebhookEvent.Status.PROCESSED
+    contact: Contact | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ProcessOutcome:
+    status: str
+    retry: bool = False
+    error: str = ""
+
+
+def webhook_dedupe_key(*, source: str, webhook_id: str, body: bytes) -> str:
+    """``source:webhookId``, or a hash of the raw body when HighLevel sent no id."""
+    if webhook_id:
+        if len(webhook_id) > 96:
+            webhook_id = "sha256:" + hashlib.sha256(webhook_id.encode()).hexdigest()
+        return f"{source}:{webhook_id}"
+    return f"{source}:body-sha256:{hashlib.sha256(body).hexdigest()}"
+
+
+def _enqueue_processing(event_id: int) -> None:
+    from leads.tasks import process_webhook_event  # the tasks module imports this one
+
+    process_webhook_event.delay(event_id)
+
+
+def _on_commit_enqueue(event_id: int) -> None:
+    # robust: a broker outage after COMMIT must not turn the acknowledgement into a 500;
+    # the event is safe in the table and the sweeper enqueues it later.
+    transaction.on_commit(partial(_enqueue_processing, event_id), robust=True)
+
+
+def store_webhook_event(
+    *,
+    source: str,
+    body: bytes,
+    payload: dict,
+    headers: dict,
+    signature_scheme: str,
+    event_type: str,
+    location_id: str,
+    webhook_id: str,
+    known_event: bool,
+) -> StoredWebhook:
+    """Store an authentic webhook once, then enqueue its processing after commit.
+
+    Duplicates are detected by the unique ``dedupe_key`` (an insert that fails), never by
+    a check before the insert, so concurrent copies cannot both be stored. Database
+    errors other than the duplicate propagate: the caller answers 429.
+    """
+    dedupe_key = webhook_dedupe_key(source=source, webhook_id=webhook_id, body=body)
+    status = WebhookEvent.Status.RECEIVED if known_event else WebhookEvent.Status.IGNORED
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(
+                source=source,
+                event_type=event_type[:64],
+                location_id=location_id[:64],
+                dedupe_key=dedupe_key,
+                signature_scheme=signature_scheme,
+                headers=headers,
+                body=body.decode("utf-8", errors="replace"),
+                payload=payload,
+                status=status,
+                last_error="" if known_event else "Event type not handled.",
+                processed_at=None if known_event else timezone.now(),
+            )
+            if known_event:
+                _on_commit_enqueue(event.pk)
+    except IntegrityError:
+        return StoredWebhook(event=None, duplicate=True)
+    return StoredWebhook(event=event, duplicate=False)
+
+
+def record_rejected_webhook(
+    *, source: str, body: bytes, headers: dict, signature_scheme: str, reason: str
+) -> WebhookEvent:
+    """Keep an unauthentic or replayed delivery for the record; it is never processed."""
+    with transaction.atomic():
+        event = WebhookEvent.objects.create(
+            source=source,
+            dedupe_key=None,
+            signature_scheme=signature_scheme,
+            headers=headers,
+            body=body.decode("utf-8", errors="replace"),
+            status=WebhookEvent.Status.REJECTED,
+            last_error=reason[:2000],
+        )
+        audit(
+            action="webhook.rejected",
+            subject=event,
+            actor=WEBHOOK,
+            actor_label=source,
+            data={"reason": reason},
+        )
+    return event
+
+
+def _claim(event_id: int) -> tuple[WebhookEvent | None, ProcessOutcome | None]:
+    Status = WebhookEvent.Status
+    now = timezone.now()
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().filter(pk=event_id).first()
+        if event is None:
+            return None, ProcessOutcome(status="missing")
+        if event.status in (Status.PROCESSED, Status.IGNORED, Status.REJECTED, Status.DEAD):
+            return None, ProcessOutcome(status=event.status)
+        stuck_after = timedelta(seconds=settings.GHL_WEBHOOK_STUCK_PROCESSING_SECONDS)
+        if event.status == Status.PROCESSING and event.updated_at > now - stuck_after:
+            return None, ProcessOutcome(status=event.status)  # another worker has it
+        if event.attempts >= settings.GHL_WEBHOOK_MAX_ATTEMPTS:
+            # Attempts are counted before running, so a poison event that kills its
+            # worker ends here instead of being redelivered forever.
+            _mark_dead(event, "Gave up: every attempt died before finishing.")
+            return None, ProcessOutcome(status=Status.DEAD, error=event.last_error)
+        event.status = Status.PROCESSING
+        event.attempts += 1
+        event.save(update_fields=["status", "attempts", "updated_at"])
+    return event, None
+
+
+def _mark_dead(event: WebhookEvent, error: str) -> None:
+    event.status = WebhookEvent.Status.DEAD
+    event.last_error = error[:4000]
+    event.save(update_fields=["status", "last_error", "updated_at"])
+    audit(
+        action="webhook.dead",
+        subject=event,
+        actor=WEBHOOK,
+        actor_label=event.source,
+        data={"attempts": event.attempts, "error": error[:500]},
+    )
+
+
+def process_webhook_event(
+    *, event_id: int, dispatch: Callable[[WebhookEvent], HandlerResult]
+) -> ProcessOutcome:
+    """Apply a stored event once through ``dispatch``; record failure, or death after the last attempt.
+
+    The attempt is counted in its own transaction before the handler runs; the handler's
+    writes and the ``processed`` status commit together, so a failure leaves no half-applied
+    event behind.
+    """
+    event, done = _claim(event_id)
+    if done is not None:
+        return done
+    try:
+        with transaction.atomic():
+            result = dispatch(event)
+            event.status = result.status
+            event.contact = result.contact
+            event.last_error = result.note[:4000]
+            event.processed_at = timezone.now()
+            event.save(
+                update_fields=["status", "contact", "last_error", "processed_at", "updated_at"]
+            )
+    except Exception as exc:  # any handler failure is recorded; nothing is dropped silently
+        error = "".join(traceback.format_exception_only(exc)).strip()
+        logger.warning("webhook event %s failed (attempt %s): %s", event_id, event.attempts, error)
+        with transaction.atomic():
+            event = WebhookEvent.objects.select_for_update().get(pk=event_id)
+            if event.attempts >= settings.GHL_WEBHOOK_MAX_ATTEMPTS:
+                _mark_dead(event, error)
+                return ProcessOutcome(status=WebhookEvent.Status.DEAD, error=error)
+            event.status = WebhookEvent.Status.FAILED
+            event.last_error = error[:4000]
+            event.save(update_fields=["status", "last_error", "updated_at"])
+        return ProcessOutcome(status=WebhookEvent.Status.FAILED, retry=True, error=error)
+    return ProcessOutcome(status=event.status)
+
+
+def reprocess_webhook_events(
+    *, event_ids: Iterable[int], user: AbstractBaseUser | None = None
+) -> tuple[int, int]:
+    """Put events back in the queue with a fresh attempt budget; rejected ones are never processed.
+
+    Returns (queued, skipped).
+    """
+    queued = skipped = 0
+    with transaction.atomic():
+        events = WebhookEvent.objects.select_for_update().filter(pk__in=list(event_ids))
+        for event in events:
+            if event.status == WebhookEvent.Status.REJECTED:
+                skipped += 1
+                continue
+            previous = event.status
+            event.status = WebhookEvent.Status.RECEIVED
+            event.attempts = 0
+            event.save(update_fields=["status", "attempts", "updated_at"])
+            audit(
+                action="webhook.reprocess",
+                subject=event,
+                user=user,
+                actor=AuditEvent.Actor.SYSTEM,
+                data={"previous_status": previous, "last_error": event.last_error[:500]},
+            )
+            _on_commit_enqueue(event.pk)
+            queued += 1
+    return queued, skipped
+
+
+def sweep_stuck_webhook_events(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Re-enqueue events stored but not processed in time (lost enqueue, lost retry, dead worker)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            selectors.webhook_events_due_for_sweep(now=now)
+            .select_for_update()
+            .values_list("pk", flat=True)[:limit]
+        )
+        # Touching updated_at spaces the next sweep of the same row, so a slow queue
+        # is not flooded with copies every minute.
+        WebhookEvent.objects.filter(pk__in=ids).update(updated_at=now)
+        for event_id in ids:
+            _on_commit_enqueue(event_id)
+    if ids:
+        logger.info("re-enqueued %d stuck webhook events", len(ids))
+    return ids
+
+
+# --- Contacts ----------------------------------------------------------------
+
+
+def get_or_create_contact_from_ghl(*, location_id: str, contact_id: str) -> Contact:
+    """The local mirror of a HighLevel contact, created bare if we have not seen it yet; locked."""
+    contact, _ = Contact.objects.select_for_update().get_or_create(
+        ghl_location_id=location_id[:64], ghl_contact_id=contact_id[:64]
+    )
+    return contact
+
+
+def _set_dnd(contact: Contact, *, dnd: bool, reason: str, source: str) -> list[str]:
+    if dnd == contact.dnd:
+        if dnd and reason and reason != contact.dnd_reason:
+            contact.dnd_reason = reason[:255]
+            return ["dnd_reason"]
+        return []
+    contact.dnd = dnd
+    contact.dnd_at = timezone.now() if dnd else None
+    contact.dnd_reason = reason[:255] if dnd else ""
+    audit(
+        action="contact.dnd_on" if dnd else "contact.dnd_off",
+        subject=contact,
+        actor=WEBHOOK,
+        actor_label=source,
+        data={"reason": reason},
+    )
+    return ["dnd", "dnd_at", "dnd_reason"]
+
+
+def upsert_contact_from_ghl(
+    *,
+    location_id: str,
+    contact_id: str,
+    changes: dict,
+    dnd: bool | None = None,
+    dnd_reason: str = "",
+    source: str = "ghl",
+) -> Contact:
+    """Mirror a HighLevel contact: only the fields present in ``changes`` are written.
+
+    ``dnd`` None leaves DND alone. ``opted_out`` is never touched here: HighLevel has
+    no separate opt-out, and a STOP recorded by our own rules must survive any sync.
+    """
+    with transaction.atomic():
+        contact = get_or_create_contact_from_ghl(location_id=location_id, contact_id=contact_id)
+        fields = []
+        for name, value in changes.items():
+            if getattr(contact, name) != value:
+                setattr(contact, name, value)
+                fields.append(name)
+        if dnd is not None:
+            fields += _set_dnd(contact, dnd=dnd, reason=dnd_reason, source=source)
+        if fields:
+            contact.save(update_fields=[*fields, "updated_at"])
+    return contact
+
+
+def mark_contact_deleted_in_ghl(*, location_id: str, contact_id: str) -> Contact | None:
+    """A contact deleted in HighLevel: kept here for history, silenced, conversations closed.
+
+    Deleting the row would cascade away its conversations, messages and deals, which the
+    dashboard and the audit trail still refer to; DND stops every automated message.
+    """
+    with transaction.atomic():
+        contact = (
+            Contact.objects.select_for_update()
+            .filter(ghl_location_id=location_id, ghl_contact_id=contact_id)
+            .first()
+        )
+        if contact is None:
+            return None
+        fields = _set_dnd(contact, dnd=True, reason="Deleted in HighLevel", source="ghl")
+        if fields:
+            contact.save(update_fields=[*fields, "updated_at"])
+        closed = contact.conversations.exclude(status=Conversation.Status.CLOSED).update(
+            status=Conversation.Status.CLOSED, updated_at=timezone.now()
+        )
+        audit(
+            action="contact.deleted_in_ghl",
+            subject=contact,
+            actor=WEBHOOK,
+            actor_label="ghl",
+            data={"conversations_closed": closed},
+        )
+    return contact
+
+
+# --- Conversations and messages ----------------------------------------------
+
+
+def _conversation_for(*, contact: Contact, conversation_id: str, channel: str) -> Conversation:
+    if conversation_id:
+        conversation, _ = Conversation.objects.select_for_update().get_or_create(
+            ghl_conversation_id=conversation_id[:64],
+            defaults={"contact": contact, "channel": channel},
+        )
+        return conversation
+    conversation = (
+        Conversation.objects.select_for_update()
+        .filter(contact=contact, channel=channel)
+        .exclude(status=Conversation.Status.CLOSED)
+        .order_by("-created_at")
+        .first()
+    )
+    return conversation or Conversation.objects.create(contact=contact, channel=channel)
+
+
+def _existing_message(
+    *,
+    conversation: Conversation,
+    message_id: str,
+    direction: str,
+    body: str,
+    sent_at: datetime,
+) -> Message | None:
+    if message_id:
+        return selectors.message_by_ghl_id(ghl_message_id=message_id)
+    # No messageId (HighLevel's documented SMS examples have none): the same message
+    # redelivered or re-processed has the same conversation, time and text. The
+    # conversation row is locked, so two copies cannot race past this check.
+    return conversation.messages.filter(
+        ghl_message_id="", direction=direction, body=body, sent_at=sent_at
+    ).first()
+
+
+def _notify_inbound_handlers(message_id: int) -> None:
+    for handler in list(INBOUND_MESSAGE_HANDLERS):
+        handler(message_id)
+
+
+def record_inbound_message(
+    *,
+    location_id: str,
+    contact_id: str,
+    conversation_id: str,
+    message_id: str,
+    channel: str,
+    body: str,
+    subject: str = "",
+    sent_at: datetime,
+) -> tuple[Message, bool]:
+    """Record a message from a contact once; new answerable ones go to the inbound handlers.
+
+    Returns (message, created). Calls and voicemails are recorded but not handed on.
+    """
+    with transaction.atomic():
+        contact = get_or_create_contact_from_ghl(location_id=location_id, contact_id=contact_id)
+        conversation = _conversation_for(
+            contact=contact, conversation_id=conversation_id, channel=channel
+        )
+        existing = _existing_message(
+            conversation=conversation,
+            message_id=message_id,
+            direction=Message.Direction.INBOUND,
+            body=body,
+            sent_at=sent_at,
+        )
+        if existing is not None:
+            return existing, False
+        message = Message.objects.create(
+            conversation=conversation,
+            direction=Message.Direction.INBOUND,
+            channel=channel,
+            body=body,
+            subject=subject[:255],
+            ghl_message_id=message_id[:64],
+            status=Message.Status.RECEIVED,
+            sender=Message.Sender.CONTACT,
+            sent_at=sent_at,
+        )
+        if conversation.last_inbound_at is None or sent_at > conversation.last_inbound_at:
+            conversation.last_inbound_at = sent_at
+            conversation.save(update_fields=["last_inbound_at", "updated_at"])
+        if channel in ANSWERABLE_CHANNELS and INBOUND_MESSAGE_HANDLERS:
+            transaction.on_commit(partial(_notify_inbound_handlers, message.pk))
+    return message, True
+
+
+_STATUS_RANK = {
+    Message.Status.QUEUED: 0,
+    Message.Status.SENT: 1,
+    Message.Status.DELIVERED: 2,
+}
+
+
+def _advance_status(message: Message, status: str) -> bool:
+    current = message.status
+    if status == current or current in (Message.Status.BLOCKED, Message.Status.RECEIVED):
+        return False
+    if status == Message.Status.FAILED:
+        if current == Message.Status.DELIVERED:
+            return False
+    elif _STATUS_RANK.get(status, -1) <= _STATUS_RANK.get(current, -1):
+        return False  # a late "sent" never downgrades "delivered"
+    message.status = status
+    return True
+
+
+def pause_bot_for_human(
+    *, conversation: Conversation, reason: str, message: Message | None = None
+) -> datetime:
+    """Stop the bot on a conversation a human has taken over, for BOT_HUMAN_TAKEOVER_HOURS.
+
+    0 hours pauses it until a person resumes it (``resume_bot``). Returns the end of the pause.
+    """
+    hours = settings.BOT_HUMAN_TAKEOVER_HOURS
+    until = (
+        selectors.BOT_PAUSED_INDEFINITELY if hours <= 0 else timezone.now() + timedelta(hours=hours)
+    )
+    contact = conversation.contact
+    if contact.bot_paused_until is None or contact.bot_paused_until < until:
+        contact.bot_paused_until = until
+        contact.save(update_fields=["bot_paused_until", "updated_at"])
+    if conversation.status == Conversation.Status.ACTIVE:
+        conversation.status = Conversation.Status.PAUSED
+        conversation.save(update_fields=["status", "updated_at"])
+    audit(
+        action="bot.paused_for_human",
+        subject=conversation,
+        actor=WEBHOOK,
+        actor_label="ghl",
+        data={
+            "reason": reason,
+            "paused_until": contact.bot_paused_until.isoformat(),
+            "message_id": message.pk if message else None,
+        },
+    )
+    return contact.bot_paused_until
+
+
+def resume_bot(*, conversation: Conversation, user: AbstractBaseUser | None = None) -> None:
+    """Hand a paused conversation back to the bot."""
+    with transaction.atomic():
+        contact = conversation.contact
+        contact.bot_paused_until = None
+        contact.save(update_fields=["bot_paused_until", "updated_at"])
+        if conversation.status == Conversation.Status.PAUSED:
+            conversation.status = Conversation.Status.ACTIVE
+            conversation.save(update_fields=["status", "updated_at"])
+        audit(action="bot.resumed", subject=conversation, user=user)
+
+
+def record_outbound_message(
+    *,
+    location_id: str,
+    contact_id: str,
+    conversation_id: str,
+    message_id: str,
+    channel: str,
+    body: str,
+    subject: str = "",
+    sent_at: datetime,
+    status: str,
+    automated: bool,
+) -> tuple[Message, bool]:
+    """Record HighLevel's report of an outbound message. Returns (message, paused_bot).
+
+    Our own message (known ``messageId``, or our unconfirmed send with the same text)
+    only has its status updated. Anything else was sent from HighLevel: by a person,
+    which pauses the bot, or by a HighLevel automation (``automated``), which does not.
+    """
+    with transaction.atomic():
+        ours = selectors.message_by_ghl_id(ghl_message_id=message_id)
+        contact = get_or_create_contact_from_ghl(location_id=location_id, contact_id=contact_id)
+        if ours is None and body:
+            ours = selectors.unconfirmed_bot_message(
+                contact=contact, body=body, since=timezone.now() - timedelta(minutes=10)
+            )
+            if ours is not None and message_id:
+                ours.ghl_message_id = message_id[:64]
+                ours.save(update_fields=["ghl_message_id", "updated_at"])
+        if ours is not None and ours.direction == Message.Direction.OUTBOUND:
+            if _advance_status(ours, status):
+                ours.save(update_fields=["status", "updated_at"])
+            return ours, False
+        if ours is not None:
+            return ours, False  # an id we know as inbound: nothing to learn
+
+        conversation = _conversation_for(
+            contact=contact, conversation_id=conversation_id, channel=channel
+        )
+        existing = _existing_message(
+            conversation=conversation,
+            message_id=message_id,
+            direction=Message.Direction.OUTBOUND,
+            body=body,
+            sent_at=sent_at,
+        )
+        if existing is not None:
+            if _advance_status(existing, status):
+                existing.save(update_fields=["status", "updated_at"])
+            return existing, False
+        message = Message.objects.create(
+            conversation=conversation,
+            direction=Message.Direction.OUTBOUND,
+            channel=channel,
+            body=body,
+            subject=subject[:255],
+            ghl_message_id=message_id[:64],
+            status=status,
+            sender=Message.Sender.SYSTEM if automated else Message.Sender.HUMAN,
+            sent_at=sent_at,
+        )
+        if conversation.last_outbound_at is None or sent_at > conversation.last_outbound_at:
+            conversation.last_outbound_at = sent_at
+            conversation.save(update_fields=["last_outbound_at", "updated_at"])
+        if automated:
+            return message, False
+        pause_bot_for_human(
+            conversation=conversation,
+            reason="A person sent a message from HighLevel.",
+            message=message,
+        )
+    return message, True
+
+
+# --- Deals -------------------------------------------------------------------
+
+
+def _money(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() and abs(amount) < Decimal("1e10") else None
+
+
+def upsert_deal_from_ghl(
+    *,
+    location_id: str,
+    opportunity_id: str,
+    contact_id: str,
+    name: str = "",
+    monetary_value=None,
+    status: str = "",
+    deleted: bool = False,
+) -> Deal:
+    """Mirror a HighLevel opportunity as a Deal; the fan-out copies of one change are harmless.
+
+    HighLevel's won/lost/abandoned close the deal; an ``open`` status keeps our stage,
+    which HighLevel's opaque pipeline-stage ids cannot be mapped onto. A deleted
+    opportunity closes the deal as lost and keeps the row.
+    """
+    with transaction.atomic():
+        contact = get_or_create_contact_from_ghl(location_id=location_id, contact_id=contact_id)
+        deal = Deal.objects.select_for_update().filter(ghl_opportunity_id=opportunity_id).first()
+        if deal is None:
+            deal = Deal(
+                ghl_opportunity_id=opportunity_id[:64],
+                contact=contact,
+                name=(name or f"HighLevel opportunity {opportunity_id}")[:200],
+                # HighLevel has no buy/sell side; the contact's intent is the best guess.
+                side=Deal.Side.SELL if contact.intent == Intent.SELLER else Deal.Side.BUY,
+            )
+        if name:
+            deal.name = name[:200]
+        value = _money(monetary_value)
+        if value is not None:
+            deal.value = value
+        deal.contact = contact
+        status = (status or "").lower()
+        if deleted or status in ("lost", "abandoned"):
+            deal.stage = Deal.Stage.CLOSED_LOST
+        elif status == "won":
+            deal.stage = Deal.Stage.CLOSED_WON
+        elif status == "open" and deal.stage in (Deal.Stage.CLOSED_WON, Deal.Stage.CLOSED_LOST):
+            deal.stage = Deal.Stage.ACTIVE  # reopened in HighLevel
+        if deal.stage in (Deal.Stage.CLOSED_WON, Deal.Stage.CLOSED_LOST):
+            deal.closed_at = deal.closed_at or timezone.now()
+        else:
+            deal.closed_at = None
+        deal.save()
+        if deleted:
+            audit(
+                action="deal.deleted_in_ghl",
+                subject=deal,
+                actor=WEBHOOK,
+                actor_label="ghl",
+                data={"opportunity_id": opportunity_id},
+            )
+    return deal

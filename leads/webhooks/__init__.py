@@ -1,0 +1,1 @@
+"""Inbound webhooks, one package per provider (``ghl``): verify, store, dispatch."""

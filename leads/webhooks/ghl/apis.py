@@ -1,0 +1,207 @@
+"""The HighLevel webhook endpoints: verify, store, acknowledge. Nothing else happens here.
+
+HighLevel retries a delivery only when we answer 429 (any other failure loses the
+event), so once an event is stored we answer 200, when it cannot be stored we answer
+429, and we never answer 5xx. These are the only AllowAny, CSRF-exempt views.
+"""
+
+import hmac
+import json
+import logging
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import DataError
+from django.db import Error as DatabaseDriverError
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import error_body
+from leads.models import WebhookEvent
+from leads.services import inbound
+
+from . import handlers
+from .signatures import KeyConfigurationError, Verification, timestamp_problem, verify_signature
+
+logger = logging.getLogger(__name__)
+
+# HighLevel redelivers every 10 minutes whatever we say; the header is for everyone else.
+RETRY_AFTER_SECONDS = 600
+WORKFLOW_SECRET_HEADER = "X-Webhook-Secret"  # noqa: S105 (a header name, not a secret)
+
+_KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Length",
+    "User-Agent",
+    "X-GHL-Signature",
+    "X-WH-Signature",
+    "X-Forwarded-For",
+    "X-Request-Id",
+)
+
+
+class _JsonOnly(BaseContentNegotiation):
+    # Webhook senders' Accept headers vary; never answer 406 to one of them.
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+
+def _error(status: int, code: str, message: str, details: dict | None = None) -> Response:
+    return Response(error_body(code, message, details), status=status)
+
+
+def _kept_headers(request) -> dict:
+    kept = {name: request.headers[name] for name in _KEPT_HEADERS if name in request.headers}
+    if WORKFLOW_SECRET_HEADER in request.headers:
+        kept[WORKFLOW_SECRET_HEADER] = "[redacted]"  # a secret never lands in the table
+    kept["remote_addr"] = request.META.get("REMOTE_ADDR", "")
+    return kept
+
+
+class _WebhookApi(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _JsonOnly
+    source = WebhookEvent.Source.GHL
+
+    def authenticate_delivery(self, request, body: bytes) -> Verification:
+        raise NotImplementedError
+
+    def _reject(self, request, body: bytes, verification: Verification, message: str):
+        try:
+            inbound.record_rejected_webhook(
+                source=self.source,
+                body=body,
+                headers=_kept_headers(request),
+                signature_scheme=verification.scheme,
+                reason=verification.reason,
+            )
+        except DatabaseDriverError:
+            # Recording a forgery is not worth a retry from the sender; log and refuse.
+            logger.exception("could not record a rejected %s webhook", self.source)
+        return _error(401, verification.reason or "unauthorized", message)
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT},
+        auth=[],
+        summary="Receive a HighLevel webhook",
+    )
+    def post(self, request):
+        if request.content_type.split(";")[0].strip().lower() != "application/json":
+            return _error(415, "unsupported_media_type", "Send the event as application/json.")
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            body = None
+        if body is None or (limit is not None and len(body) > limit):
+            return _error(413, "payload_too_large", f"The body is over {limit} bytes.")
+
+        try:
+            verification = self.authenticate_delivery(request, body)
+        except KeyConfigurationError:
+            logger.exception("HighLevel webhook keys are misconfigured")
+            verification = Verification(ok=False, reason="key_misconfigured")
+        if not verification.ok:
+            return self._reject(request, body, verification, "The delivery is not authentic.")
+
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return _error(400, "invalid_json", "The body is not valid JSON.")
+        if not isinstance(payload, dict):
+            return _error(400, "invalid_json", "The body must be a JSON object.")
+        fields = handlers.flatten_payload(payload)
+
+        try:
+            sent_at = handlers.parse_timestamp(fields.get("timestamp"))
+        except (ValueError, OverflowError, OSError):
+            return _error(400, "invalid_timestamp", "The timestamp cannot be read.")
+        problem = timestamp_problem(timestamp=sent_at, now=timezone.now())
+        if problem:
+            stale = Verification(ok=False, scheme=verification.scheme, reason=problem)
+            return self._reject(request, body, stale, "The timestamp is outside the window.")
+
+        event_type, location_id = fields.get("type"), fields.get("locationId")
+        missing = [
+            name
+            for name, value in (("type", event_type), ("locationId", location_id))
+            if not isinstance(value, str) or not value.strip()
+        ]
+        if missing:
+            return _error(
+                400, "missing_fields", "Required fields are missing.", {"missing": missing}
+            )
+
+        webhook_id = fields.get("webhookId")
+        try:
+            stored = inbound.store_webhook_event(
+                source=self.source,
+                body=body,
+                payload=payload,
+                headers=_kept_headers(request),
+                signature_scheme=verification.scheme,
+                event_type=event_type.strip(),
+                location_id=location_id.strip(),
+                webhook_id=str(webhook_id) if webhook_id not in (None, "") else "",
+                known_event=handlers.is_known_event(event_type.strip()),
+            )
+        except DataError:
+            logger.exception("a %s webhook could not be stored as sent", self.source)
+            return _error(400, "unstorable_payload", "The event contains data we cannot store.")
+        except DatabaseDriverError:
+            # OperationalError, InterfaceError (not a DatabaseError subclass), ...: an outage.
+            logger.exception("webhook storage unavailable; asking %s to redeliver", self.source)
+            response = _error(
+                429, "storage_unavailable", "The event could not be stored; please redeliver."
+            )
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
+        if stored.duplicate:
+            return Response({"received": True, "duplicate": True})
+        return Response(
+            {
+                "received": True,
+                "duplicate": False,
+                "event_id": stored.event.pk,
+                "status": stored.event.status,
+            }
+        )
+
+
+class GhlWebhookApi(_WebhookApi):
+    """HighLevel app webhooks, signed with HighLevel's Ed25519 or RSA key."""
+
+    source = WebhookEvent.Source.GHL
+
+    def authenticate_delivery(self, request, body: bytes) -> Verification:
+        return verify_signature(headers=request.headers, body=body)
+
+
+class GhlWorkflowWebhookApi(_WebhookApi):
+    """HighLevel workflow "custom webhook" actions, which may be unsigned: a shared secret header."""
+
+    source = WebhookEvent.Source.GHL_WORKFLOW
+
+    def authenticate_delivery(self, request, body: bytes) -> Verification:
+        expected = settings.GHL_WORKFLOW_WEBHOOK_SECRET
+        if not expected:
+            return Verification(ok=False, scheme="secret", reason="workflow_secret_not_configured")
+        given = request.headers.get(WORKFLOW_SECRET_HEADER, "")
+        if not given:
+            return Verification(ok=False, scheme="secret", reason="missing_secret")
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return Verification(ok=False, scheme="secret", reason="invalid_secret")
+        return Verification(ok=True, scheme="secret")
