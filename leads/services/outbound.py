@@ -63,19 +63,21 @@ def _record_sent(*, entry: SendLedgerEntry, message: Message, result: SendResult
         entry.error = ""
         entry.save(update_fields=["status", "ghl_message_id", "error", "updated_at"])
 
-        message.status = Message.Status.SENT
-        message.sent_at = now
-        message.ghl_message_id = result.message_id
+        rows = Message.objects.filter(pk=message.pk)
         echo_first = False
         try:
             with transaction.atomic():
-                message.save(update_fields=["status", "ghl_message_id", "sent_at", "updated_at"])
+                rows.update(ghl_message_id=result.message_id, sent_at=now, updated_at=now)
         except IntegrityError:
-            # HighLevel's OutboundMessage echo was stored under this id before we got
-            # here; the ledger keeps the id, and the send is still recorded as sent.
+            # HighLevel's OutboundMessage echo was stored as another message under this
+            # id before we got here; the ledger keeps the id, the send is still recorded.
             echo_first = True
-            message.ghl_message_id = ""
-            message.save(update_fields=["status", "sent_at", "updated_at"])
+            rows.update(sent_at=now, updated_at=now)
+        # The echo may already have advanced it to delivered: never move it back.
+        rows.filter(status__in=[Message.Status.QUEUED, Message.Status.FAILED]).update(
+            status=Message.Status.SENT
+        )
+        message.refresh_from_db(fields=["status", "ghl_message_id", "sent_at", "updated_at"])
         Conversation.objects.filter(pk=message.conversation_id).update(
             last_outbound_at=now, updated_at=now
         )
@@ -101,8 +103,10 @@ def _record_not_sent(
         entry.error = error[:2000]
         entry.save(update_fields=["status", "error", "updated_at"])
         if status == SendLedgerEntry.Status.FAILED:
-            message.status = Message.Status.FAILED
-            message.save(update_fields=["status", "updated_at"])
+            Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(
+                status=Message.Status.FAILED, updated_at=timezone.now()
+            )
+            message.refresh_from_db(fields=["status", "updated_at"])
         audit(
             action="message.send_failed"
             if status == SendLedgerEntry.Status.FAILED
@@ -127,6 +131,8 @@ def send_message_once(
     Call it outside any transaction (from a task): the ledger entry must be committed
     before the request leaves. Returns the entry; its status says what happened
     (sent, failed before reaching HighLevel, unknown, or still pending elsewhere).
+    ``to_opted_out`` lets the one confirmation of a STOP reach an opted-out contact;
+    do-not-disturb always blocks automated messages.
     """
     highlevel_type = HIGHLEVEL_MESSAGE_TYPES.get(message.channel)
     if message.direction != Message.Direction.OUTBOUND or highlevel_type is None:
@@ -147,8 +153,8 @@ def send_message_once(
         )
         return entry
 
-    # ``to_opted_out``: the one confirmation of an opt-out still reaches the contact.
-    if message.sender != Message.Sender.HUMAN and not contact.can_receive_automated and not to_opted_out:
+    unreachable = contact.dnd or (contact.opted_out and not to_opted_out)
+    if message.sender != Message.Sender.HUMAN and unreachable:
         # Last line of defence: the rules upstream should never queue this.
         _record_not_sent(
             entry=entry,

@@ -5,6 +5,7 @@ import json
 import httpx
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from compliance.models import AuditEvent
 from leads.ghl.client import Attachment, HighLevelClient
@@ -195,15 +196,54 @@ def test_email_goes_with_subject_html_and_uploaded_attachment():
     assert entry.status == SendLedgerEntry.Status.SENT
 
 
-def test_an_automated_reply_to_a_dnd_contact_is_not_sent():
-    message = queued_reply(conversation=ConversationFactory(contact=ContactFactory(dnd=True)))
+@pytest.mark.parametrize(
+    ("contact_state", "to_opted_out"),
+    [({"dnd": True}, False), ({"dnd": True}, True), ({"opted_out": True}, False)],
+    ids=["dnd", "dnd-even-for-a-stop-confirmation", "opted-out"],
+)
+def test_an_automated_message_to_an_unreachable_contact_is_not_sent(contact_state, to_opted_out):
+    contact = ContactFactory(**contact_state, opted_out_at=timezone.now())
+    message = queued_reply(conversation=ConversationFactory(contact=contact))
     fake = FakeHighLevel()
 
-    entry = send_message_once(ledger_key="k-dnd", message=message, client=client_for(fake))
+    entry = send_message_once(
+        ledger_key="k-blocked", message=message, to_opted_out=to_opted_out, client=client_for(fake)
+    )
 
     assert fake.requests == []
     assert entry.status == SendLedgerEntry.Status.FAILED
     assert AuditEvent.objects.get(action="message.send_failed").data["blocked"] is True
+
+
+def test_the_stop_confirmation_still_reaches_an_opted_out_contact():
+    contact = ContactFactory(opted_out=True, opted_out_at=timezone.now())
+    message = queued_reply(
+        conversation=ConversationFactory(contact=contact), body="You're unsubscribed."
+    )
+    fake = FakeHighLevel(httpx.Response(200, json=SEND_OK))
+
+    entry = send_message_once(
+        ledger_key="k-stop", message=message, to_opted_out=True, client=client_for(fake)
+    )
+
+    assert len(fake.requests) == 1
+    assert entry.status == SendLedgerEntry.Status.SENT
+
+
+def test_a_status_the_echo_already_advanced_is_not_moved_back():
+    message = queued_reply()
+
+    def echo_arrives_first(request):
+        Message.objects.filter(pk=message.pk).update(
+            ghl_message_id="ghl-msg-1", status=Message.Status.DELIVERED
+        )
+
+    fake = FakeHighLevel(httpx.Response(200, json=SEND_OK), on_request=echo_arrives_first)
+
+    send_message_once(ledger_key="k-delivered", message=message, client=client_for(fake))
+
+    message.refresh_from_db()
+    assert (message.status, message.ghl_message_id) == (Message.Status.DELIVERED, "ghl-msg-1")
 
 
 def test_when_the_echo_was_stored_first_the_send_is_still_recorded_once():
