@@ -79,7 +79,7 @@ _ES_WORDS = wordset(
     hijos trabajo mudar mudarnos mudarme pagar contado efectivo puedo podemos gustaria ver saber
     vale venta zona cerca escuela grande pequena nueva nuevo antes posible al de en dos tres cuatro
     cinco seis siete ocho nueve diez doce primera vez cuantos cuantas tiempo dentro proximo proxima
-    entre algo aqui alla otra otro estaria quisieramos ayuda vivo vivimos alto parar
+    entre algo aqui alla otra otro estaria quisieramos ayuda vivo vivimos dolares dolar alto parar
     cancelar"""
 )
 _EN_WORDS = wordset(
@@ -207,9 +207,11 @@ _BUY_INTENT = [
         r"\b(?:house|home) (?:hunting|shopping)\b",
         rf"\b(?:is|are) (?:it|this|that|they|the {_HOME}) (?:still )?available\b",
         r"\bstill (?:available|for sale|on the market)\b",
+        r"\bhow much (?:is|are|does|do|for) (?:the|this|that|it|houses|homes)\b",
+        r"\bcuanto (?:cuesta|cuestan|piden|vale|valen) (?:la|esta|esa|las|una|casas)\b",
         r"\b(?:schedule|book|set up|do) (?:a )?(?:showing|tour|viewing)\b",
         rf"\b(?:see|tour|view) (?:the|this|that) (?:{_HOME}|listing)\b",
-        rf"\binterested in (?:the|this|that|your) (?:{_HOME}|listing)\b",
+        r"\binterested in (?:the|this|that|your) (?!(?:value|price) of)",
         rf"\b(?:want|need|wanna get|looking to get) (?:a|an) (?:new |bigger |smaller )?{_HOME}\b",
         r"\b(?:comprar|compra|compramos|compro|comprando|comprarnos|comprarme|comprarla|"
         r"comprador|compradora|compradores)\b",
@@ -308,7 +310,8 @@ _EXCLUDED_BEFORE = re.compile(
 # A bare 300-850 next to these is a credit score ("credito de 700"), never a price.
 _CREDIT_SCORE_BEFORE = re.compile(r"\b(?:credit|credito|score|fico|puntaje|puntos)\b")
 _EXCLUDED_AFTER = re.compile(
-    r"\s*(?:down|for (?:the |a |my |our )?down|de enganche|para (?:el )?enganche|a year|per year|"
+    r"\s*(?:down|for (?:the |a |my |our )?down|de enganche|para (?:el |la )?(?:enganche|down|pago inicial)|"
+    r"de pago inicial|a year|per year|"
     r"a yr|/yr|/year|annually|yearly|al ano|anual|anuales|por ano|a month|per month|/mo|/month|"
     r"monthly|al mes|mensual|mensuales|por mes|in savings|saved|ahorrados|de ahorro|in the bank|"
     r"en el banco|credit|fico|income|de ingresos|de renta|in rent|rent|hoa|salary|de sueldo|"
@@ -319,7 +322,7 @@ _PRICE_BEFORE = re.compile(
     r"no more than|not more than|less than|budget|price|priced|range|between|from|approved|"
     r"afford|spend|spending|pay|paying|looking at|something|like|presupuesto|hasta|alrededor|"
     r"unos|aproximadamente|aprox|maximo|menos|precio|rango|entre|de|desde|aprobado|aprobada|"
-    r"gastar|pagar|como|algo|cap|for|por|en)\b|~|\$"
+    r"gastar|pagar|como|algo|cap|for|por|en|listed|asking|cuesta|cuestan|vale)\b|~|\$"
 )
 _PRICE_AFTER = re.compile(
     r"\s*(?:ish|tops|max|or less|or under|or so|range|budget|o menos|maximo|mas o menos|"
@@ -347,7 +350,8 @@ _SELL_CUE = re.compile(
     r"vender|vendo|vendemos|vendiendo|venderla|venderlo|vendi|vendimos|venta|vale|valor|valuada|"
     r"valuado|avaluo|avaluada|debo|debemos|pague|get|getting|net|sacar|my current (?:house|home))\b"
 )
-_MIN_PRICE, _MAX_PRICE = 10_000, 100_000_000
+# Below $50,000 a figure in a lead's text is a down payment or savings, not a home price.
+_MIN_PRICE, _MAX_PRICE = 50_000, 100_000_000
 
 
 @dataclass(frozen=True)

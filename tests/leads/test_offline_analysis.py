@@ -61,6 +61,12 @@ ENGLISH = [
         pre=True,
     ),
     case("my budget is 425000", intent="buyer", budget=(None, 425_000)),
+    case(
+        "Hi I'm interested in the 4 bedroom in Fontana listed at 550",
+        intent="buyer",
+        budget=(None, 550_000),
+    ),
+    case("How much do houses cost in Hemet?", intent="buyer"),
     # Budget: ranges fill both
     case("between 400 and 500k", intent="buyer", budget=(400_000, 500_000)),
     case("400-450k range, preapproved", intent="buyer", budget=(400_000, 450_000), pre=True),
@@ -73,6 +79,13 @@ ENGLISH = [
         budget=(500_000, 550_000),
     ),
     case("somewhere in the mid 400s", intent="buyer", budget=(425_000, 475_000)),
+    case("4-500k in corona", intent="buyer", budget=(400_000, 500_000)),
+    case(
+        "hi! price range 600-700? we're approved",
+        intent="buyer",
+        budget=(600_000, 700_000),
+        pre=True,
+    ),
     # Budget: the value of a home being sold is not a budget
     case("My house is worth 600k, what can you do for me", intent="seller"),
     case(
@@ -107,6 +120,11 @@ ENGLISH = [
         budget=(None, 650_000),
     ),
     case("can afford about $2,500 a month", intent="unknown"),
+    case(
+        "Need to sell my place before buying, hoping to get 600k and spend 450k on the next one",
+        intent="both",
+        budget=(None, 450_000),
+    ),
     # Timeline
     case("ASAP!! lease ends this month", intent="unknown", timeline="asap"),
     case("need to move right away", intent="unknown", timeline="asap"),
@@ -145,6 +163,10 @@ ENGLISH = [
     ),
     case("we'd like to buy in 2 years, no rush", intent="buyer", timeline="12_plus_months"),
     case("maybe a year or two", intent="unknown", timeline="12_plus_months"),
+    case("it will be a while, at least a year", intent="unknown", timeline="12_plus_months"),
+    case("we are buying within the next thirty days", intent="buyer", timeline="asap"),
+    case("someday, no rush", intent="unknown"),
+    case("we want to move by summer", intent="unknown"),
     case(
         "What's my house worth? Thinking of selling next year",
         intent="seller",
@@ -178,6 +200,12 @@ ENGLISH = [
     case("No, I don't need a lender, I'm paying cash", intent="buyer", pre=True),
     case("i'm pre-qualified, want to see 123 Main St", intent="buyer", pre=True),
     case("need to get pre-approved first", intent="buyer", pre=False),
+    case("I'm not approved", intent="buyer", pre=False),
+    case(
+        "I was pre-approved last year but it expired, haven't talked to a lender since",
+        intent="buyer",
+        pre=False,
+    ),
     case(
         "I'm pre-approved but my house is worth 600k, need to sell first",
         intent="both",
@@ -201,6 +229,15 @@ SPANISH = [
     ),
     case("Hola buenas noches", intent="unknown", lang="es"),
     case("cuánto cuesta?", intent="unknown", lang="es"),
+    case("cuanto cuesta la casa de 3 recamaras", intent="buyer", lang="es"),
+    case("Tengo un crédito de 700 y quiero comprar", intent="buyer", lang="es"),
+    case(
+        "estamos buscando casa en Victorville, tenemos como 20 mil para el down payment",
+        intent="buyer",
+        lang="es",
+    ),
+    case("ahorita solo estoy viendo", intent="unknown", lang="es"),
+    case("Compramos en diciembre", intent="buyer", lang="es"),
     case(
         "Hola, buscamos una casa en Fontana de 350 a 400 mil",
         intent="buyer",
@@ -299,6 +336,8 @@ SPANISH = [
     ),
     case("dentro de un año", intent="unknown", timeline="6_12_months", lang="es"),
     case("en 2 años", intent="unknown", timeline="12_plus_months", lang="es"),
+    case("al menos en un año", intent="unknown", timeline="12_plus_months", lang="es"),
+    case("tal vez en 3 o 4 meses", intent="unknown", timeline="3_6_months", lang="es"),
     case(
         "sin prisa, tal vez el año que viene",
         intent="unknown",
