@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ class PipelineSummaryApi(APIView):
 
     permission_classes = [IsAdminUser]
 
+    @extend_schema_serializer(component_name="PipelineSummary")
     class OutputSerializer(serializers.Serializer):
         as_of = serializers.DateTimeField()
         leads_by_temperature = serializers.DictField(child=serializers.IntegerField())

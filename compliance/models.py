@@ -46,3 +46,29 @@ class AuditEvent(models.Model):
     @property
     def subject(self) -> str:
         return f"{self.subject_type}:{self.subject_id}"
+
+
+class ConsentRecord(models.Model):
+    """Evidence of a contact's consent to automated messages, and of every revocation."""
+
+    class Kind(models.TextChoices):
+        GRANTED = "granted", "Consent given"
+        REVOKED = "revoked", "Consent revoked (opt-out)"
+        RESTORED = "restored", "Re-subscribed"
+
+    contact = models.ForeignKey(
+        "leads.Contact", on_delete=models.CASCADE, related_name="consent_records"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    source = models.CharField(
+        max_length=120, help_text="Where it came from: a web form, an SMS keyword, HighLevel DND…"
+    )
+    wording = models.TextField(blank=True, help_text="The exact text the contact saw or sent.")
+    channel = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.at:%Y-%m-%d %H:%M}"

@@ -1,17 +1,22 @@
 from django.contrib import admin
 from django.template.loader import render_to_string
 
+from compliance.models import ConsentRecord
 from compliance.selectors import audit_trail
 
+from . import selectors
 from .models import (
+    BotSettings,
     Contact,
     Conversation,
     Deal,
     Message,
     OutboxMessage,
+    ReplyTemplate,
     SendLedgerEntry,
     WebhookEvent,
 )
+from .services.bot_config import ensure_reply_templates, update_bot_settings
 
 
 class AuditHistoryMixin:
@@ -23,6 +28,17 @@ class AuditHistoryMixin:
             return "—"
         events = audit_trail(subject=obj)[:50]
         return render_to_string("admin/audit_history.html", {"events": events})
+
+
+class ConsentRecordInline(admin.TabularInline):
+    model = ConsentRecord
+    fields = ["at", "kind", "source", "channel", "wording"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class ConversationInline(admin.TabularInline):
@@ -52,7 +68,7 @@ class ContactAdmin(AuditHistoryMixin, admin.ModelAdmin):
     search_fields = ["first_name", "last_name", "phone", "email", "ghl_contact_id"]
     date_hierarchy = "created_at"
     readonly_fields = ["created_at", "updated_at", "audit_history"]
-    inlines = [ConversationInline]
+    inlines = [ConversationInline, ConsentRecordInline]
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "phone", "email", "language", "timezone"]}),
         ("HighLevel", {"fields": ["ghl_contact_id", "ghl_location_id", "source", "tags"]}),
@@ -217,6 +233,51 @@ class SendLedgerEntryAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["key", "ghl_message_id"]
     readonly_fields = [f.name for f in SendLedgerEntry._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(BotSettings)
+class BotSettingsAdmin(admin.ModelAdmin):
+    """One row: the kill switch, the cap on unanswered messages and the nurture cadence."""
+
+    list_display = [
+        "__str__",
+        "bots_enabled",
+        "max_unanswered_automated",
+        "followup_days",
+        "updated_at",
+    ]
+    list_editable = ["bots_enabled"]
+    list_display_links = ["__str__"]
+
+    def changelist_view(self, request, extra_context=None):
+        selectors.bot_settings()  # the row exists from the first visit on
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        update_bot_settings(settings_row=obj, changed=form.changed_data, user=request.user)
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(admin.ModelAdmin):
+    """What the bots say. Every message has a row per language; edit the wording here."""
+
+    list_display = ["key", "language", "body", "updated_at"]
+    list_filter = ["language"]
+    search_fields = ["key", "body"]
+    readonly_fields = ["key", "language"]
+
+    def changelist_view(self, request, extra_context=None):
+        ensure_reply_templates()
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False

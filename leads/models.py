@@ -74,6 +74,11 @@ class Contact(TimeStampedModel):
     timezone = models.CharField(
         max_length=64, blank=True, help_text="IANA name, e.g. America/Los_Angeles"
     )
+    state = models.CharField(
+        max_length=2,
+        blank=True,
+        help_text="US state of residence; inferred from the phone when blank.",
+    )
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
 
     opted_out = models.BooleanField(default=False)
@@ -156,6 +161,14 @@ class Conversation(TimeStampedModel):
     )
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     last_outbound_at = models.DateTimeField(null=True, blank=True)
+    bot_state = models.JSONField(
+        default=dict, blank=True, help_text="What the bot asked and learned, for its next turn."
+    )
+    followup_step = models.PositiveSmallIntegerField(
+        default=0, help_text="Nurture follow-ups sent since the lead last wrote."
+    )
+    next_followup_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    speed_to_lead_escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -206,6 +219,12 @@ class Message(TimeStampedModel):
     status = models.CharField(max_length=10, choices=Status.choices)
     sender = models.CharField(max_length=8, choices=Sender.choices)
     sent_at = models.DateTimeField(default=timezone.now, help_text="When it was sent or received.")
+    scheduled_for = models.DateTimeField(
+        null=True, blank=True, help_text="A queued message waits until then (quiet hours)."
+    )
+    handled_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the bot pipeline finished with this inbound message."
+    )
     ai_metadata = models.JSONField(
         default=dict,
         blank=True,
@@ -224,6 +243,7 @@ class Message(TimeStampedModel):
         indexes = [
             models.Index(fields=["conversation", "sent_at"], name="msg_conv_time"),
             models.Index(fields=["status", "-sent_at"], name="msg_status_recent"),
+            models.Index(fields=["status", "scheduled_for"], name="msg_queue"),
         ]
 
     def __str__(self):
@@ -378,3 +398,54 @@ class SendLedgerEntry(TimeStampedModel):
 
     def __str__(self):
         return f"{self.key} · {self.status}"
+
+
+class BotSettings(models.Model):
+    """The one row of switches that govern every bot (edited in the admin)."""
+
+    bots_enabled = models.BooleanField(
+        "bots enabled",
+        default=True,
+        help_text="Kill switch: untick to stop every automated message at once.",
+    )
+    max_unanswered_automated = models.PositiveSmallIntegerField(
+        default=6, help_text="Automated messages a contact may get in a row without replying."
+    )
+    followup_days = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Days after the lead's last message on which nurture follow-ups go out.",
+    )
+    email_followup_day = models.PositiveSmallIntegerField(
+        default=14, help_text="The follow-up on this day goes by email (with a CMA for sellers)."
+    )
+    speed_to_lead_seconds = models.PositiveIntegerField(
+        default=300, help_text="A new lead waiting longer than this for a first reply is escalated."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    DEFAULT_FOLLOWUP_DAYS = (1, 3, 7, 14, 30)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "bot settings"
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="bot_settings_singleton")]
+
+    def __str__(self):
+        return "Bot settings" + ("" if self.bots_enabled else " (all bots stopped)")
+
+
+class ReplyTemplate(TimeStampedModel):
+    """Wording of a bot message in one language; staff edit it, code supplies the default."""
+
+    key = models.CharField(max_length=48)
+    language = models.CharField(max_length=2, choices=Language.choices)
+    body = models.TextField(help_text="Placeholders in braces, e.g. {first_name}, {agent}.")
+
+    class Meta:
+        ordering = ["key", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "language"], name="reply_template_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.key} ({self.language})"

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import Contact, Conversation, Message, WebhookEvent
+from .bots.texts import AGENT, DEFAULT_TEXTS, TEAM
+from .models import BotSettings, Contact, Conversation, Message, ReplyTemplate, WebhookEvent
 
 # BOT_HUMAN_TAKEOVER_HOURS = 0 pauses the bot "until a person resumes it"; a far-future
 # time keeps that in the one existing column instead of adding a flag.
@@ -83,3 +84,111 @@ def webhook_events_due_for_sweep(*, now: datetime | None = None) -> QuerySet[Web
         | Q(status=Status.PROCESSING, updated_at__lt=processing_before)
     ).order_by("updated_at")
 
+
+# --- Bots ---------------------------------------------------------------------
+
+
+def bot_settings() -> BotSettings:
+    """The one row of bot switches (created with its defaults on first use)."""
+    settings_row, _ = BotSettings.objects.get_or_create(
+        pk=1, defaults={"followup_days": list(BotSettings.DEFAULT_FOLLOWUP_DAYS)}
+    )
+    return settings_row
+
+
+def reply_text(*, key: str, language: str, **context) -> str:
+    """The wording of bot message ``key`` (``a+b`` joins several), staff's version first."""
+    parts = key.split("+")
+    overrides = dict(
+        ReplyTemplate.objects.filter(key__in=parts, language=language).values_list("key", "body")
+    )
+    first_name = context.pop("first_name", "") or ""
+    values = {
+        "agent": AGENT,
+        "team": TEAM,
+        "first_name": first_name,
+        "greeting_name": f" {first_name}" if first_name else "",
+        **context,
+    }
+    texts = []
+    for part in parts:
+        template = (
+            overrides.get(part) or DEFAULT_TEXTS[part].get(language) or DEFAULT_TEXTS[part]["en"]
+        )
+        texts.append(template.format_map(_Blank(values)))
+    return " ".join(texts)
+
+
+class _Blank(dict):
+    """A placeholder staff typed that we do not know renders as nothing, not a crash."""
+
+    def __missing__(self, key):
+        return ""
+
+
+def conversation_transcript(
+    *, conversation: Conversation, limit: int = 12
+) -> list[tuple[str, str]]:
+    """The last ``limit`` messages as (``lead`` | ``bot``, text), oldest first."""
+    rows = (
+        Message.objects.filter(conversation=conversation)
+        .exclude(status=Message.Status.BLOCKED)
+        .order_by("-sent_at", "-id")
+        .values_list("direction", "body")[:limit]
+    )
+    return [
+        ("lead" if d == Message.Direction.INBOUND else "bot", body) for d, body in reversed(rows)
+    ]
+
+
+def unanswered_automated_count(*, conversation: Conversation, excluding: int | None = None) -> int:
+    """Automated messages sent or queued since the contact last wrote (but ``excluding``)."""
+    since = conversation.last_inbound_at
+    qs = Message.objects.filter(
+        conversation__contact_id=conversation.contact_id,
+        direction=Message.Direction.OUTBOUND,
+        sender__in=[Message.Sender.BOT, Message.Sender.SYSTEM],
+        status__in=[Message.Status.QUEUED, Message.Status.SENT, Message.Status.DELIVERED],
+    ).exclude(pk=excluding)
+    return qs.filter(created_at__gt=since).count() if since else qs.count()
+
+
+def automated_sent_since(*, contact: Contact, since: datetime) -> list[datetime]:
+    """When automated messages went to ``contact`` since ``since``, oldest first."""
+    return list(
+        Message.objects.filter(
+            conversation__contact=contact,
+            direction=Message.Direction.OUTBOUND,
+            sender__in=[Message.Sender.BOT, Message.Sender.SYSTEM],
+            status__in=[Message.Status.SENT, Message.Status.DELIVERED],
+            sent_at__gte=since,
+        )
+        .order_by("sent_at")
+        .values_list("sent_at", flat=True)
+    )
+
+
+def messages_due_to_send(*, now: datetime | None = None) -> QuerySet[Message]:
+    """Queued messages whose wait (quiet hours, daily cap) is over."""
+    now = now or timezone.now()
+    return Message.objects.filter(status=Message.Status.QUEUED, scheduled_for__lte=now).order_by(
+        "scheduled_for"
+    )
+
+
+def conversations_due_for_followup(*, now: datetime | None = None) -> QuerySet[Conversation]:
+    """Active conversations whose next nurture follow-up is due."""
+    now = now or timezone.now()
+    return Conversation.objects.filter(
+        status=Conversation.Status.ACTIVE, next_followup_at__lte=now
+    ).select_related("contact")
+
+
+def conversations_waiting_for_first_reply(*, older_than: datetime) -> QuerySet[Conversation]:
+    """New leads that wrote before ``older_than`` and have had no reply, not yet escalated."""
+    return Conversation.objects.filter(
+        last_inbound_at__isnull=False,
+        last_inbound_at__lt=older_than,
+        first_response_seconds__isnull=True,
+        speed_to_lead_escalated_at__isnull=True,
+    ).exclude(status__in=[Conversation.Status.OPTED_OUT, Conversation.Status.CLOSED])

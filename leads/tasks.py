@@ -6,7 +6,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import Error as DatabaseDriverError
 
-from leads.services import inbound
+from leads.ghl.exceptions import GHLError
+from leads.services import crm, followups, inbound, messaging, pipeline
 from leads.webhooks.ghl import handlers as ghl_handlers
 
 
@@ -42,3 +43,75 @@ def sweep_stuck_webhook_events() -> int:
     """Re-enqueue webhook events stored but never processed (runs every minute from beat)."""
     return len(inbound.sweep_stuck_webhook_events())
 
+
+# --- The bot pipeline -------------------------------------------------------------
+
+
+def enqueue_inbound_message(message_id: int) -> None:
+    """Inbound handler: hand a new message to the pipeline task (called after commit)."""
+    handle_inbound_message.delay(message_id)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
+def handle_inbound_message(self, message_id: int) -> str:
+    """Run the bot pipeline on one inbound message; a second run does nothing."""
+    try:
+        return pipeline.handle_inbound_message(message_id=message_id).result
+    except DatabaseDriverError as exc:
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries * 5, 300)) from exc
+
+
+@shared_task(acks_late=True)
+def send_queued_message(message_id: int) -> str:
+    """Send one queued automated message if the rules still allow it (at most once)."""
+    return messaging.send_queued_message(message_id=message_id)
+
+
+@shared_task(acks_late=True)
+def send_due_messages() -> int:
+    """Send messages whose wait for the sending window is over (every minute from beat)."""
+    return len(messaging.send_due_messages())
+
+
+@shared_task(acks_late=True)
+def send_due_followups() -> int:
+    """Send the nurture follow-ups that are due (from beat)."""
+    return len(followups.send_due_followups())
+
+
+@shared_task(acks_late=True)
+def escalate_slow_first_responses() -> int:
+    """Escalate new leads waiting over five minutes for a first reply (every minute)."""
+    return len(followups.escalate_slow_first_responses())
+
+
+# HighLevel calls after a change commits. The client already retried transient errors;
+# a task retry covers a longer outage, with countdowns far below the visibility timeout.
+_GHL_TASK = {"bind": True, "acks_late": True, "max_retries": 3}
+
+
+@shared_task(**_GHL_TASK)
+def sync_ghl_tags(self, contact_id: int, add: list[str], remove: list[str]) -> None:
+    """Mirror tag changes to the HighLevel contact."""
+    try:
+        crm.sync_ghl_tags(contact_id=contact_id, add=add, remove=remove)
+    except GHLError as exc:
+        raise self.retry(exc=exc, countdown=60 * (self.request.retries + 1)) from exc
+
+
+@shared_task(**_GHL_TASK)
+def book_call_with_agent(self, contact_id: int, reason: str) -> None:
+    """Create Jorge's call task for a hot lead in HighLevel and tag the contact."""
+    try:
+        crm.book_call_with_agent(contact_id=contact_id, reason=reason)
+    except GHLError as exc:
+        raise self.retry(exc=exc, countdown=60 * (self.request.retries + 1)) from exc
+
+
+@shared_task(**_GHL_TASK)
+def notify_agent(self, contact_id: int, reason: str) -> None:
+    """Leave Jorge a HighLevel task when the bot hands a conversation over."""
+    try:
+        crm.notify_agent(contact_id=contact_id, reason=reason)
+    except GHLError as exc:
+        raise self.retry(exc=exc, countdown=60 * (self.request.retries + 1)) from exc

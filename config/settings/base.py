@@ -173,6 +173,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Cost control, not security (DRF's throttles are per process and spoofable).
+    "DEFAULT_THROTTLE_RATES": {"analyze": env("API_ANALYZE_RATE", default="120/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Jorge's real-estate AI platform",
@@ -188,7 +190,8 @@ ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_TIMEOUT = env.float("ANTHROPIC_TIMEOUT", default=20.0)
 ANTHROPIC_MAX_RETRIES = env.int("ANTHROPIC_MAX_RETRIES", default=1)
 ANTHROPIC_MODEL_FAST = env("ANTHROPIC_MODEL_FAST", default="claude-haiku-4-5")  # extraction
-ANTHROPIC_MODEL_REPLY = env("ANTHROPIC_MODEL_REPLY", default="claude-sonnet-4-5")  # replies
+# Not claude-sonnet-4-5: the SDK lists it as retired on 2026-11-30.
+ANTHROPIC_MODEL_REPLY = env("ANTHROPIC_MODEL_REPLY", default="claude-sonnet-4-6")  # replies
 # USD per million tokens: input, output, cache read, cache write (5-minute TTL = 1.25x input).
 # From Anthropic's public price list (platform.claude.com/docs/en/about-claude/pricing);
 # matched by model-name prefix, so dated ids ("claude-haiku-4-5-20251001") are priced too.
@@ -196,6 +199,7 @@ ANTHROPIC_MODEL_REPLY = env("ANTHROPIC_MODEL_REPLY", default="claude-sonnet-4-5"
 ANTHROPIC_PRICES_PER_MTOK = {
     "claude-haiku-4-5": {"input": 1.00, "output": 5.00, "cache_read": 0.10, "cache_write": 1.25},
     "claude-sonnet-4-5": {"input": 3.00, "output": 15.00, "cache_read": 0.30, "cache_write": 3.75},
+    "claude-sonnet-4-6": {"input": 3.00, "output": 15.00, "cache_read": 0.30, "cache_write": 3.75},
     "claude-opus-4-5": {"input": 5.00, "output": 25.00, "cache_read": 0.50, "cache_write": 6.25},
 }
 # Hosts a bot reply may link to (exact host or its subdomains); none by default.

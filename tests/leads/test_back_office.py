@@ -13,6 +13,8 @@ CHANGELISTS = [
     "/admin/leads/webhookevent/",
     "/admin/leads/outboxmessage/",
     "/admin/leads/sendledgerentry/",
+    "/admin/leads/botsettings/",
+    "/admin/leads/replytemplate/",
     "/admin/sellers/property/",
     "/admin/buyers/buyerprofile/",
     "/admin/compliance/auditevent/",

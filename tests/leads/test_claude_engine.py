@@ -52,7 +52,7 @@ def tool_answer(
     name,
     tool_input,
     *,
-    model="claude-sonnet-4-5-20250929",
+    model="claude-sonnet-4-6",
     input_tokens=900,
     output_tokens=60,
     cache_read=0,
@@ -111,7 +111,7 @@ def claude_settings(settings):
     settings.ANTHROPIC_TIMEOUT = 20.0
     settings.ANTHROPIC_MAX_RETRIES = 1
     settings.ANTHROPIC_MODEL_FAST = "claude-haiku-4-5"
-    settings.ANTHROPIC_MODEL_REPLY = "claude-sonnet-4-5"
+    settings.ANTHROPIC_MODEL_REPLY = "claude-sonnet-4-6"
     settings.BOT_ALLOWED_LINK_HOSTS = []
     return settings
 
@@ -172,7 +172,7 @@ def test_reply_asks_the_reply_model_with_a_text_only_tool(fake_claude):
     engine.compose_reply(reply_request())
 
     body = fake_claude.bodies[0]
-    assert body["model"] == "claude-sonnet-4-5"
+    assert body["model"] == "claude-sonnet-4-6"
     assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert body["tool_choice"] == {"type": "tool", "name": "reply_text"}
     assert len(body["tools"]) == 1
@@ -315,7 +315,7 @@ def test_a_valid_claude_reply_is_used_with_its_tokens_cost_and_latency(fake_clau
 
     assert draft.text == "Riverside is a great pick, Maria! When are you hoping to move?"
     assert draft.engine == "claude"
-    assert draft.model == "claude-sonnet-4-5-20250929"
+    assert draft.model == "claude-sonnet-4-6"
     assert (draft.input_tokens, draft.output_tokens) == (900, 60)
     assert (draft.cache_read_tokens, draft.cache_write_tokens) == (2100, 0)
     # Sonnet 4.5: $3 input, $15 output, $0.30 cache read per million tokens.
@@ -537,7 +537,7 @@ def test_an_analysis_that_breaks_the_schema_falls_back_to_offline(
                     "id": "msg_test",
                     "type": "message",
                     "role": "assistant",
-                    "model": "claude-sonnet-4-5",
+                    "model": "claude-sonnet-4-6",
                     "content": [{"type": "text", "text": "Visit https://evil.example"}],
                     "stop_reason": "end_turn",
                     "usage": {"input_tokens": 10, "output_tokens": 5},

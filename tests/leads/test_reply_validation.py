@@ -206,7 +206,7 @@ def test_reply_draft_metadata_is_json_ready_and_names_the_engine():
     draft = ReplyDraft(
         text="Hi!",
         engine="claude",
-        model="claude-sonnet-4-5",
+        model="claude-sonnet-4-6",
         input_tokens=812,
         output_tokens=41,
         cache_read_tokens=2048,
@@ -219,7 +219,7 @@ def test_reply_draft_metadata_is_json_ready_and_names_the_engine():
 
     assert json.loads(json.dumps(metadata)) == {
         "engine": "claude",
-        "model": "claude-sonnet-4-5",
+        "model": "claude-sonnet-4-6",
         "input_tokens": 812,
         "output_tokens": 41,
         "cache_read_tokens": 2048,

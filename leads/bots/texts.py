@@ -1,0 +1,98 @@
+"""Default wording of every bot message, in English and Spanish.
+
+Staff override any of these in the admin (``ReplyTemplate``); the code keeps the default.
+Placeholders: {first_name}, {agent}, {team}, {greeting_name} and what a bot adds.
+"""
+
+AGENT = "Jorge"
+TEAM = "Jorge's real-estate team"
+
+DEFAULT_TEXTS: dict[str, dict[str, str]] = {
+    # --- Lead bot -----------------------------------------------------------------
+    "greeting": {
+        "en": "Hi{greeting_name}! This is {agent}'s automated assistant with {team}. Thanks for reaching out.",
+        "es": "¡Hola{greeting_name}! Soy el asistente automático de {agent}, del equipo de bienes raíces de {agent}. Gracias por escribirnos.",
+    },
+    "ask_intent": {
+        "en": "Are you looking to buy a home, sell one, or both?",
+        "es": "¿Busca comprar una casa, vender, o las dos cosas?",
+    },
+    "ask_timeline": {
+        "en": "When are you hoping to make a move?",
+        "es": "¿Para cuándo le gustaría hacer el cambio?",
+    },
+    "ask_budget": {
+        "en": "What price range are you shopping in? And are you pre-approved with a lender yet?",
+        "es": "¿En qué rango de precio está buscando? ¿Ya está preaprobado con algún banco?",
+    },
+    "ask_preapproval": {
+        "en": "Have you been pre-approved with a lender yet?",
+        "es": "¿Ya está preaprobado con algún banco o prestamista?",
+    },
+    "ask_area": {
+        "en": "Which cities or areas are you looking at?",
+        "es": "¿En qué ciudades o zonas está buscando?",
+    },
+    "ask_area_seller": {
+        "en": "Which city is the home you'd like to sell in?",
+        "es": "¿En qué ciudad está la casa que quiere vender?",
+    },
+    "book_call": {
+        "en": "Thanks{greeting_name}, that's everything I need. {agent} will call you personally to go over next steps. What time of day is best for you?",
+        "es": "Gracias{greeting_name}, con eso es suficiente. {agent} le llamará personalmente para ver los siguientes pasos. ¿A qué hora del día le queda mejor?",
+    },
+    "qualified": {
+        "en": "Thanks{greeting_name}! I've shared this with {agent}, who will follow up with options that fit. Anything else I should pass along?",
+        "es": "¡Gracias{greeting_name}! Ya le pasé esto a {agent}, quien le dará seguimiento con opciones. ¿Algo más que deba comentarle?",
+    },
+    "handoff_to_human": {
+        "en": "Good question. I'll have {agent} get back to you on that personally.",
+        "es": "Buena pregunta. {agent} le responderá eso personalmente.",
+    },
+    "call_time_noted": {
+        "en": "Got it, thanks! I've passed that on to {agent}.",
+        "es": "¡Perfecto, gracias! Ya se lo comenté a {agent}.",
+    },
+    # --- Keywords and consent ----------------------------------------------------------
+    "opt_out_confirmation": {
+        "en": "You're unsubscribed from {team} automated texts and won't get more. Reply START to resubscribe.",
+        "es": "Ya no recibirá mensajes automáticos de {team}. Responda START para volver a suscribirse.",
+    },
+    "opt_in_confirmation": {
+        "en": "You're resubscribed to {team} texts. Reply STOP at any time to opt out.",
+        "es": "Volvió a suscribirse a los mensajes de {team}. Responda STOP cuando quiera para darse de baja.",
+    },
+    "help": {
+        "en": "{team}: automated assistant for {agent}, a real-estate agent. For help, reply here and {agent} will get back to you. Reply STOP to opt out. Msg & data rates may apply.",
+        "es": "{team}: asistente automático de {agent}, agente de bienes raíces. Para ayuda, responda aquí y {agent} le contestará. Responda STOP para darse de baja. Pueden aplicar tarifas.",
+    },
+    # --- Nurture follow-ups (step 1..5) ------------------------------------------------
+    "followup_1": {
+        "en": "Hi{greeting_name}, just checking in. Are you still thinking about a move? Happy to help whenever you're ready.",
+        "es": "Hola{greeting_name}, solo para saludarle. ¿Sigue pensando en mudarse? Con gusto le ayudo cuando esté listo.",
+    },
+    "followup_2": {
+        "en": "Hi{greeting_name}, the market keeps moving in the Inland Empire. Would it help if {agent} sent you a few homes or recent sales to look at?",
+        "es": "Hola{greeting_name}, el mercado sigue moviéndose en el Inland Empire. ¿Le ayudaría que {agent} le mandara algunas casas o ventas recientes?",
+    },
+    "followup_3": {
+        "en": "Hi{greeting_name}, no rush at all. If your plans changed, just let me know and I'll update {agent}.",
+        "es": "Hola{greeting_name}, sin prisa. Si cambiaron sus planes, avíseme y se lo comento a {agent}.",
+    },
+    "followup_4": {
+        "en": "Hi{greeting_name},\n\nI wanted to share a quick update from {team}: {agent} keeps an eye on homes and recent sales in your area and is glad to walk you through what they mean for you, with no obligation.\n\nJust reply to this email whenever it suits you.\n\n{agent}'s automated assistant",
+        "es": "Hola{greeting_name},\n\nLe comparto una actualización de {team}: {agent} sigue de cerca las casas y ventas recientes en su zona y con gusto le explica qué significan para usted, sin compromiso.\n\nResponda a este correo cuando le convenga.\n\nAsistente automático de {agent}",
+    },
+    "followup_4_subject": {
+        "en": "An update on homes in your area",
+        "es": "Novedades sobre casas en su zona",
+    },
+    "followup_4_sms": {
+        "en": "Hi{greeting_name}, {agent} keeps an eye on homes and recent sales in your area. Want a quick update on what they mean for you? No obligation.",
+        "es": "Hola{greeting_name}, {agent} sigue de cerca las casas y ventas recientes en su zona. ¿Le gustaría una actualización rápida? Sin compromiso.",
+    },
+    "followup_5": {
+        "en": "Hi{greeting_name}, this is my last check-in for now. Whenever you're ready to buy or sell, text me here and {agent} will take it from there.",
+        "es": "Hola{greeting_name}, este es mi último mensaje por ahora. Cuando esté listo para comprar o vender, escríbame aquí y {agent} le atenderá.",
+    },
+}

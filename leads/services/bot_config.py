@@ -1,0 +1,36 @@
+"""Staff's settings of the bots: the kill switch, caps, cadence and reply wording."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from compliance.services import audit
+from leads.bots.texts import DEFAULT_TEXTS
+from leads.models import BotSettings, Language, ReplyTemplate
+
+
+def update_bot_settings(
+    *, settings_row: BotSettings, changed: list[str], user: AbstractBaseUser
+) -> BotSettings:
+    """Save staff's change to the bot settings, audited (the kill switch above all)."""
+    with transaction.atomic():
+        settings_row.save()
+        audit(
+            action="bots.kill_switch" if "bots_enabled" in changed else "bots.settings_changed",
+            subject=settings_row,
+            user=user,
+            data={field: getattr(settings_row, field) for field in changed},
+        )
+    return settings_row
+
+
+def ensure_reply_templates() -> int:
+    """Give every bot message a row per language with its default wording; returns rows added."""
+    existing = set(ReplyTemplate.objects.values_list("key", "language"))
+    missing = [
+        ReplyTemplate(key=key, language=language, body=texts.get(language) or texts["en"])
+        for key, texts in DEFAULT_TEXTS.items()
+        for language in Language.values
+        if (key, language) not in existing
+    ]
+    ReplyTemplate.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(missing)

@@ -1,0 +1,102 @@
+"""Consent to automated messages: opt-outs, re-subscriptions and their evidence."""
+
+from datetime import datetime
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from compliance.models import AuditEvent, ConsentRecord
+from compliance.services import audit
+from leads.models import Contact, Conversation
+
+OPTED_OUT_TAG = "opted-out"
+
+
+def _tag_later(contact: Contact, *, add: list[str], remove: list[str]) -> None:
+    from leads.tasks import sync_ghl_tags
+
+    transaction.on_commit(partial(sync_ghl_tags.delay, contact.pk, add, remove))
+
+
+def opt_out_contact(
+    *, contact: Contact, source: str, wording: str, channel: str = "", at: datetime | None = None
+) -> bool:
+    """Stop every automated message to ``contact`` for good; False if already opted out.
+
+    Records the revocation as consent evidence, closes the contact's conversations to
+    the bots and tags the contact in HighLevel after commit.
+    """
+    at = at or timezone.now()
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        ConsentRecord.objects.create(
+            contact=contact,
+            kind=ConsentRecord.Kind.REVOKED,
+            at=at,
+            source=source,
+            wording=wording[:1000],
+            channel=channel,
+        )
+        if contact.opted_out:
+            return False
+        contact.opted_out, contact.opted_out_at = True, at
+        contact.opted_out_reason = f"{source}: {wording}"[:255]
+        contact.save(update_fields=["opted_out", "opted_out_at", "opted_out_reason", "updated_at"])
+        Conversation.objects.filter(contact=contact).exclude(
+            status=Conversation.Status.CLOSED
+        ).update(status=Conversation.Status.OPTED_OUT, next_followup_at=None)
+        audit(
+            action="contact.opted_out",
+            subject=contact,
+            actor=AuditEvent.Actor.BOT,
+            actor_label=source,
+            data={"wording": wording[:200], "channel": channel},
+        )
+        _tag_later(contact, add=[OPTED_OUT_TAG], remove=[])
+    return True
+
+
+def opt_in_contact(*, contact: Contact, source: str, wording: str, channel: str = "") -> bool:
+    """Re-subscribe a contact who opted out (START/UNSTOP); False if they were subscribed."""
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if not contact.opted_out:
+            return False
+        ConsentRecord.objects.create(
+            contact=contact,
+            kind=ConsentRecord.Kind.RESTORED,
+            source=source,
+            wording=wording[:1000],
+            channel=channel,
+        )
+        contact.opted_out, contact.opted_out_at, contact.opted_out_reason = False, None, ""
+        contact.save(update_fields=["opted_out", "opted_out_at", "opted_out_reason", "updated_at"])
+        Conversation.objects.filter(contact=contact, status=Conversation.Status.OPTED_OUT).update(
+            status=Conversation.Status.ACTIVE
+        )
+        audit(
+            action="contact.opted_in",
+            subject=contact,
+            actor=AuditEvent.Actor.BOT,
+            actor_label=source,
+            data={"wording": wording[:200]},
+        )
+        _tag_later(contact, add=[], remove=[OPTED_OUT_TAG])
+    return True
+
+
+def record_consent(
+    *, contact: Contact, source: str, wording: str, channel: str = ""
+) -> ConsentRecord:
+    """Keep evidence that ``contact`` agreed to automated messages (form, keyword, import)."""
+    with transaction.atomic():
+        record = ConsentRecord.objects.create(
+            contact=contact,
+            kind=ConsentRecord.Kind.GRANTED,
+            source=source,
+            wording=wording[:1000],
+            channel=channel,
+        )
+        audit(action="consent.recorded", subject=contact, data={"source": source})
+    return record

@@ -1,0 +1,64 @@
+"""Changes we push to HighLevel about a contact: tags, tasks for Jorge, notes.
+
+Each runs in a Celery task after the change that caused it has committed.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from compliance.models import AuditEvent
+from compliance.services import audit
+from leads.ghl.client import get_client
+from leads.models import Contact
+
+HOT_LEAD_TAG = "hot-lead"
+
+
+def sync_ghl_tags(*, contact_id: int, add: list[str], remove: list[str]) -> None:
+    """Add and remove tags on the HighLevel contact, and mirror them on ours."""
+    contact = Contact.objects.get(pk=contact_id)
+    with get_client() as client:
+        if add:
+            client.add_tags(contact_id=contact.ghl_contact_id, tags=add)
+        if remove:
+            client.remove_tags(contact_id=contact.ghl_contact_id, tags=remove)
+    tags = [t for t in contact.tags if t not in remove]
+    tags += [t for t in add if t not in tags]
+    if tags != contact.tags:
+        Contact.objects.filter(pk=contact.pk).update(tags=tags)
+
+
+def book_call_with_agent(*, contact_id: int, reason: str) -> None:
+    """A hot lead: create a HighLevel task for Jorge to call them today, and tag them."""
+    contact = Contact.objects.get(pk=contact_id)
+    summary = ", ".join(contact.score_reasons[:4]) or reason
+    with get_client() as client:
+        task = client.create_task(
+            contact_id=contact.ghl_contact_id,
+            title=f"Call {contact} ({contact.get_temperature_display().lower()} lead)",
+            body=f"{reason}. {summary}. Phone: {contact.phone or 'n/a'}.",
+            due_date=timezone.now() + timedelta(hours=2),
+        )
+        client.add_tags(contact_id=contact.ghl_contact_id, tags=[HOT_LEAD_TAG])
+    if HOT_LEAD_TAG not in contact.tags:
+        Contact.objects.filter(pk=contact.pk).update(tags=[*contact.tags, HOT_LEAD_TAG])
+    audit(
+        action="lead.call_booked",
+        subject=contact,
+        actor=AuditEvent.Actor.BOT,
+        actor_label="lead_bot",
+        data={"ghl_task_id": task.id, "reason": reason},
+    )
+
+
+def notify_agent(*, contact_id: int, reason: str) -> None:
+    """The bot handed a conversation to Jorge: leave him a task in HighLevel."""
+    contact = Contact.objects.get(pk=contact_id)
+    with get_client() as client:
+        client.create_task(
+            contact_id=contact.ghl_contact_id,
+            title=f"Reply to {contact}: the bot handed over",
+            body=reason,
+            due_date=timezone.now() + timedelta(hours=1),
+        )

@@ -1,0 +1,241 @@
+"""Automated messages out: queue them under every rule, then send them when allowed.
+
+The rules live here, in code, after any AI: opted-out and do-not-disturb contacts get
+nothing, the kill switch stops everything, a contact who stops answering gets at most
+``max_unanswered_automated`` messages, and texts wait for the lead's sending window
+(quiet hours, Florida's daily cap). They are checked when a message is queued and again
+when it is sent, because hours may pass in between.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from compliance.models import AuditEvent
+from compliance.rules.quiet_hours import (
+    ROLLING_PERIOD,
+    contact_state,
+    contact_timezone,
+    next_allowed_send_time,
+)
+from compliance.services import audit
+from leads import selectors
+from leads.models import Channel, Contact, Conversation, Message
+
+logger = logging.getLogger(__name__)
+
+# Channels that are "texts" under the TCPA's calling-time rules.
+TEXT_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether an automated message may go now, later (``not_before``), or never (``blocked``)."""
+
+    blocked: str = ""
+    not_before: datetime | None = None
+
+
+def sending_verdict(
+    *,
+    contact: Contact,
+    conversation: Conversation,
+    channel: str,
+    now: datetime,
+    keyword_reply: bool,
+    message_id: int | None = None,
+) -> Verdict:
+    """Apply the sending rules to one automated message for ``contact``.
+
+    ``keyword_reply`` marks the confirmation of STOP/START or the answer to HELP: the
+    contact asked for it just now, so only do-not-disturb can stop it.
+    """
+    if contact.dnd and not keyword_reply:
+        return Verdict(blocked="contact is on do-not-disturb")
+    if keyword_reply:
+        return Verdict()
+    if contact.opted_out:
+        return Verdict(blocked="contact opted out")
+    bot_settings = selectors.bot_settings()
+    if not bot_settings.bots_enabled:
+        return Verdict(blocked="kill switch: all bots are stopped")
+    unanswered = selectors.unanswered_automated_count(
+        conversation=conversation, excluding=message_id
+    )
+    if unanswered >= bot_settings.max_unanswered_automated:
+        return Verdict(blocked="cap reached: too many messages without a reply")
+    if channel not in TEXT_CHANNELS:
+        return Verdict()
+    tz = contact_timezone(
+        phone=contact.phone, timezone_name=contact.timezone, default=settings.DEFAULT_TIMEZONE
+    )
+    state = contact.state or contact_state(phone=contact.phone)
+    allowed_at = next_allowed_send_time(
+        now=now,
+        tz=tz,
+        state=state,
+        recent_sends=selectors.automated_sent_since(contact=contact, since=now - ROLLING_PERIOD),
+    )
+    return Verdict(not_before=None if allowed_at <= now else allowed_at)
+
+
+def queue_automated_message(
+    *,
+    conversation: Conversation,
+    body: str,
+    subject: str = "",
+    channel: str | None = None,
+    sender: str = Message.Sender.BOT,
+    ai_metadata: dict | None = None,
+    reason: str,
+    now: datetime | None = None,
+) -> Message:
+    """Record an automated message and send it after commit, later, or never, by the rules.
+
+    Call inside the transaction that decided to send it; the audit row joins it.
+    """
+    now = now or timezone.now()
+    contact = conversation.contact
+    channel = channel or conversation.channel
+    ai_metadata = ai_metadata or {}
+    verdict = sending_verdict(
+        contact=contact,
+        conversation=conversation,
+        channel=channel,
+        now=now,
+        keyword_reply=bool(ai_metadata.get("keyword")),
+    )
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Message.Direction.OUTBOUND,
+        channel=channel,
+        body=body,
+        subject=subject,
+        sender=sender,
+        status=Message.Status.BLOCKED if verdict.blocked else Message.Status.QUEUED,
+        sent_at=now,
+        scheduled_for=verdict.not_before,
+        ai_metadata=ai_metadata,
+    )
+    if verdict.blocked:
+        action, data = "message.blocked", {"rule": verdict.blocked}
+    elif verdict.not_before:
+        action, data = "message.deferred", {"until": verdict.not_before.isoformat()}
+    else:
+        action, data = "message.queued", {}
+        transaction.on_commit(partial(_enqueue_send, message.pk))
+    audit(
+        action=action,
+        subject=message,
+        actor=AuditEvent.Actor.BOT if sender == Message.Sender.BOT else AuditEvent.Actor.SYSTEM,
+        actor_label=reason,
+        data={"conversation": conversation.pk, "channel": channel, **data},
+    )
+    return message
+
+
+def is_keyword_reply(message: Message) -> bool:
+    """A confirmation of STOP/START or an answer to HELP (see ``sending_verdict``)."""
+    return bool(message.ai_metadata.get("keyword"))
+
+
+def _enqueue_send(message_id: int) -> None:
+    from leads.tasks import send_queued_message
+
+    send_queued_message.delay(message_id)
+
+
+def send_queued_message(*, message_id: int, now: datetime | None = None) -> str:
+    """Send a queued automated message if the rules still allow it; returns its new status.
+
+    Safe to run twice: the send ledger (``send_message_once``) sends at most once.
+    """
+    from leads.services.outbound import send_message_once
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .select_related("conversation__contact")
+            .filter(pk=message_id, status=Message.Status.QUEUED)
+            .first()
+        )
+        if message is None:
+            return "not_queued"
+        if message.scheduled_for and message.scheduled_for > now:
+            return "waiting"
+        conversation = message.conversation
+        verdict = sending_verdict(
+            contact=conversation.contact,
+            conversation=conversation,
+            channel=message.channel,
+            now=now,
+            keyword_reply=is_keyword_reply(message),
+            message_id=message.pk,
+        )
+        if verdict.blocked:
+            message.status = Message.Status.BLOCKED
+            message.save(update_fields=["status", "updated_at"])
+            audit(
+                action="message.blocked",
+                subject=message,
+                actor=AuditEvent.Actor.SYSTEM,
+                actor_label="send",
+                data={"rule": verdict.blocked, "at_send_time": True},
+            )
+            return message.status
+        if verdict.not_before:
+            message.scheduled_for = verdict.not_before
+            message.save(update_fields=["scheduled_for", "updated_at"])
+            audit(
+                action="message.deferred",
+                subject=message,
+                actor=AuditEvent.Actor.SYSTEM,
+                actor_label="send",
+                data={"until": verdict.not_before.isoformat()},
+            )
+            return "waiting"
+
+    send_message_once(
+        ledger_key=f"message:{message.pk}",
+        message=message,
+        to_opted_out=is_keyword_reply(message) and not message.conversation.contact.dnd,
+    )
+    message.refresh_from_db()
+    if message.status == Message.Status.SENT:
+        _record_first_response(conversation=message.conversation, sent_at=message.sent_at)
+    return message.status
+
+
+def _record_first_response(*, conversation: Conversation, sent_at: datetime) -> None:
+    """Speed to lead: seconds from the lead's first message to our first reply."""
+    first_inbound = (
+        Message.objects.filter(conversation=conversation, direction=Message.Direction.INBOUND)
+        .order_by("sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    if first_inbound is None:
+        return
+    updated = Conversation.objects.filter(
+        pk=conversation.pk, first_response_seconds__isnull=True
+    ).update(first_response_seconds=max((sent_at - first_inbound).total_seconds(), 0.0))
+    if updated:
+        logger.info(
+            "First response to conversation %s after %.1fs",
+            conversation.pk,
+            (sent_at - first_inbound).total_seconds(),
+        )
+
+
+def send_due_messages(*, now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Hand every queued message whose wait is over to the send task; returns their ids."""
+    ids = list(selectors.messages_due_to_send(now=now).values_list("id", flat=True)[:limit])
+    for message_id in ids:
+        _enqueue_send(message_id)
+    return ids

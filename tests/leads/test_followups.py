@@ -1,0 +1,161 @@
+"""Nurture follow-ups and the five-minute rule."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from compliance.models import AuditEvent
+from leads import selectors
+from leads.models import Conversation, Deal, Message, OutboxMessage
+from leads.services.followups import escalate_slow_first_responses, send_due_followups
+from leads.services.inbound import record_inbound_message
+from tests.leads.factories import ContactFactory, DealFactory
+
+pytestmark = pytest.mark.django_db
+NOON = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)  # 12:00 in Los Angeles
+
+
+@pytest.fixture
+def conversation(django_capture_on_commit_callbacks):
+    """A lead who wrote once at noon and got the bot's first reply."""
+    ContactFactory(
+        ghl_contact_id="c-9",
+        ghl_location_id="loc",
+        first_name="Luis",
+        phone="+19515550123",
+        email="luis@example.com",
+        language="es",
+    )
+    with time_machine.travel(NOON, tick=False), django_capture_on_commit_callbacks(execute=True):
+        record_inbound_message(
+            location_id="loc",
+            contact_id="c-9",
+            conversation_id="conv-9",
+            message_id="m-1",
+            channel="sms",
+            body="Hola, busco casa",
+            sent_at=timezone.now(),
+        )
+    return Conversation.objects.get()
+
+
+def followups_sent():
+    return list(Message.objects.filter(ai_metadata__has_key="followup_step").order_by("id"))
+
+
+def run_day(day: int, captured):
+    with (
+        time_machine.travel(NOON + timedelta(days=day, minutes=1), tick=False),
+        captured(execute=True),
+    ):
+        send_due_followups()
+
+
+def test_cadence_sends_on_days_1_3_7_14_30_each_different(
+    conversation, django_capture_on_commit_callbacks
+):
+    for day in range(0, 32):
+        run_day(day, django_capture_on_commit_callbacks)
+
+    sent = followups_sent()
+    assert [m.ai_metadata["followup_step"] for m in sent] == [1, 2, 3, 4, 5]
+    assert [(m.sent_at - NOON).days for m in sent] == [1, 3, 7, 14, 30]
+    assert len({m.body for m in sent}) == 5
+    assert all("Hola" in m.body for m in sent)  # the lead's language
+
+
+def test_the_day_14_touch_is_an_email(conversation, django_capture_on_commit_callbacks):
+    for day in range(0, 15):
+        run_day(day, django_capture_on_commit_callbacks)
+
+    email = followups_sent()[-1]
+    assert email.channel == "email" and email.subject
+    sent = OutboxMessage.objects.filter(operation="send_message").latest("id")
+    assert sent.request_body["type"] == "Email"
+
+
+def test_a_reply_from_the_lead_restarts_the_cadence(
+    conversation, django_capture_on_commit_callbacks
+):
+    run_day(1, django_capture_on_commit_callbacks)
+    with (
+        time_machine.travel(NOON + timedelta(days=2), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        record_inbound_message(
+            location_id="loc",
+            contact_id="c-9",
+            conversation_id="conv-9",
+            message_id="m-2",
+            channel="sms",
+            body="en 6 meses",
+            sent_at=timezone.now(),
+        )
+    conversation.refresh_from_db()
+
+    assert conversation.followup_step == 0
+    assert conversation.next_followup_at == NOON + timedelta(days=3)
+
+
+def test_an_opt_out_stops_the_cadence(conversation, django_capture_on_commit_callbacks):
+    with (
+        time_machine.travel(NOON + timedelta(hours=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        record_inbound_message(
+            location_id="loc",
+            contact_id="c-9",
+            conversation_id="conv-9",
+            message_id="m-2",
+            channel="sms",
+            body="ALTO",
+            sent_at=timezone.now(),
+        )
+    for day in range(0, 31):
+        run_day(day, django_capture_on_commit_callbacks)
+
+    assert followups_sent() == []
+
+
+def test_a_closed_deal_stops_the_cadence(conversation, django_capture_on_commit_callbacks):
+    DealFactory(contact=conversation.contact, stage=Deal.Stage.CLOSED_WON)
+
+    run_day(1, django_capture_on_commit_callbacks)
+
+    assert followups_sent() == []
+    assert AuditEvent.objects.filter(action="followup.stopped", data__reason="deal closed").exists()
+
+
+def test_followups_wait_for_the_sending_window(conversation, django_capture_on_commit_callbacks):
+    bot_settings = selectors.bot_settings()
+    conversation.next_followup_at = datetime(2026, 3, 3, 5, 0, tzinfo=UTC)  # 21:00 in LA
+    conversation.save()
+    with time_machine.travel(datetime(2026, 3, 3, 5, 30, tzinfo=UTC), tick=False):
+        send_due_followups()
+
+    [followup] = followups_sent()
+    assert followup.status == Message.Status.QUEUED
+    assert followup.scheduled_for == datetime(2026, 3, 3, 16, 0, tzinfo=UTC)  # 08:00 PST
+    assert bot_settings.bots_enabled
+
+
+def test_a_lead_waiting_over_five_minutes_is_escalated_once(db):
+    contact = ContactFactory()
+    conversation = Conversation.objects.create(contact=contact, last_inbound_at=NOON)
+
+    with time_machine.travel(NOON + timedelta(minutes=4), tick=False):
+        assert escalate_slow_first_responses() == []
+    with time_machine.travel(NOON + timedelta(minutes=6), tick=False):
+        assert escalate_slow_first_responses() == [conversation.pk]
+        assert escalate_slow_first_responses() == []
+
+    event = AuditEvent.objects.get(action="escalation.speed_to_lead")
+    assert event.data == {"waited_seconds": 360}
+
+
+def test_a_lead_answered_in_time_is_not_escalated(conversation):
+    with time_machine.travel(NOON + timedelta(minutes=30), tick=False):
+        assert escalate_slow_first_responses() == []
+    assert conversation.first_response_seconds is not None
