@@ -5,6 +5,7 @@ The rules, and the choices made where a message is ambiguous, are documented in
 docs/lead-scoring.md; the table in tests/leads/test_offline_analysis.py pins them down.
 """
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -25,17 +26,15 @@ _TOKEN = re.compile(r"[a-z0-9$~]+(?:-[a-z0-9]+)*")
 _PHONE = re.compile(r"(?<![\d$])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}(?!\d)")
 
 
+# Clauses and cues further apart than this are unrelated; the bound keeps long texts linear.
+_REACH = 240
+
+
 def _clause_before(text: str, start: int) -> str:
     """The text of the clause that ends at ``start``."""
-    before = text[:start]
+    before = text[max(0, start - _REACH) : start]
     breaks = list(_CLAUSE_BREAK.finditer(before))
     return before[breaks[-1].end() :] if breaks else before
-
-
-def _clause_after(text: str, end: int) -> str:
-    after = text[end:]
-    first = _CLAUSE_BREAK.search(after)
-    return after[: first.start()] if first else after
 
 
 def _last_tokens(text: str, count: int) -> list[str]:
@@ -293,10 +292,10 @@ _UNITS_AFTER = re.compile(
     r"\s*(?:-\s*)?(?:bed|beds|bedroom|bedrooms|br|bd|bds|bdrm|bdrms|bath|baths|bathroom|bathrooms|"
     r"ba|sq|sqft|square|sf|ft|feet|acre|acres|car|cars|garage|kids|children|people|story|stories|"
     r"unit|units|year|years|yr|yrs|month|months|mo|mos|mth|mths|week|weeks|wk|wks|day|days|hour|"
-    r"hours|hr|hrs|min|mins|minutes|pm|am|miles|mi|mile|percent|%|recamara|recamaras|cuarto|"
+    r"hours|hr|hrs|min|mins|minutes|pm|am|miles|mi|mile|percent|recamara|recamaras|cuarto|"
     r"cuartos|habitacion|habitaciones|bano|banos|pies|metros|ano|anos|mes|meses|semana|semanas|"
     r"dia|dias|hijos|ninos|personas|minutos|millas|horas|pisos|por ciento|credit|fico|score|st|nd|"
-    r"rd|th|street|ave|avenue|blvd|road|dr|drive|ln|lane|way|ct|court|calle|times|veces)\b"
+    r"rd|th|street|ave|avenue|blvd|road|dr|drive|ln|lane|way|ct|court|calle|times|veces)\b|\s*%"
 )
 # Amounts that are not the price of a home: down payment, income, rent, savings, credit score,
 # and numbers that are addresses, zip codes or phones.
@@ -497,6 +496,8 @@ def _money_mentions(text: str) -> list[_Mention]:
 
 def _cue_distance(text: str, cue: re.Match, mention: _Mention) -> int | None:
     """How far a cue is from an amount, in words; clause breaks weigh 10 words each."""
+    if cue.end() < mention.start - _REACH or cue.start() > mention.end + _REACH:
+        return None
     if cue.end() <= mention.start:
         between = text[cue.end() : mention.start]
         return len(_TOKEN.findall(between)) + 10 * len(_CLAUSE_BREAK.findall(between))
@@ -508,14 +509,18 @@ def _cue_distance(text: str, cue: re.Match, mention: _Mention) -> int | None:
     return None
 
 
-def _side_of(text: str, mention: _Mention) -> str:
-    """'buy', 'sell' or 'neutral': the side the nearest buying or selling cue gives an amount."""
+def _side_of(text: str, mention: _Mention, cues: list[tuple[re.Match, str]]) -> str:
+    """'buy', 'sell' or 'neutral': the side the nearest buying or selling cue gives an amount.
+
+    ``cues`` are sorted by position; only those within reach of the amount are weighed.
+    """
     best: tuple[int, str] | None = None
-    for side, pattern in (("buy", _BUY_CUE), ("sell", _SELL_CUE)):
-        for cue in pattern.finditer(text):
-            distance = _cue_distance(text, cue, mention)
-            if distance is not None and (best is None or distance < best[0]):
-                best = (distance, side)
+    first = bisect.bisect_left(cues, mention.start - _REACH - 50, key=lambda c: c[0].start())
+    last = bisect.bisect_right(cues, mention.end + _REACH, key=lambda c: c[0].start())
+    for cue, side in cues[first:last]:
+        distance = _cue_distance(text, cue, mention)
+        if distance is not None and (best is None or distance < best[0]):
+            best = (distance, side)
     return best[1] if best else "neutral"
 
 
@@ -599,16 +604,25 @@ _QUANTITIES = {
     "sesenta": 60,
     "noventa": 90,
 }
+_VAGUE = frozenset(
+    {"few", "several", "couple", "unos", "unas", "pocos", "pocas", "varios", "varias"}
+)
 _QTY = (
     r"(?:\d+(?:\.\d+)?|"
     + "|".join(q.replace(" ", r"\s+") for q in sorted(_QUANTITIES, key=len, reverse=True))
     + ")"
 )
 _UNIT = r"(?:days?|weeks?|wks?|months?|mos?|mths?|years?|yrs?|dias?|semanas?|meses|mes|anos?)"
-_UNIT_DAYS = {"d": 1, "w": 7, "s": 7, "m": 30, "y": 365, "a": 365}
+# The second number of "a month or two": a count, never an article ("in 3 months to a house").
+_COUNT = (
+    r"(?:\d+(?:\.\d+)?|"
+    + "|".join(q for q, n in _QUANTITIES.items() if n >= 2 and " " not in q and q not in _VAGUE)
+    + ")"
+)
 _DURATION = re.compile(
-    rf"\b(?P<a>{_QTY})\s*(?P<ua>{_UNIT})?\s*(?:-|to|or|a|o|y|hasta)\s*(?P<b>{_QTY})\s*(?P<ub>{_UNIT})\b"
-    rf"|\b(?P<c>{_QTY})\s*(?P<uc>{_UNIT})\s*(?:or|o|to|-)\s*(?P<d>{_QTY})\b(?!\s*(?:{_UNIT}|\d))"
+    rf"\b(?P<a>{_QTY})\s*(?P<ua>{_UNIT})?\s*(?P<sep>-|to|or|a|o|y|hasta)\s*(?P<b>{_QTY})\s*"
+    rf"(?P<ub>{_UNIT})\b"
+    rf"|\b(?P<c>{_QTY})\s*(?P<uc>{_UNIT})\s*(?:or|o|to|-)\s*(?P<d>{_COUNT})\b(?!\s*(?:{_UNIT}|\d))"
     rf"|\b(?P<e>{_QTY})\s*(?P<ue>{_UNIT})\b"
 )
 # Durations that are fixed phrases; the number is the upper end in days.
@@ -739,12 +753,14 @@ def _timeline_days(text: str) -> int | None:
         blanked = pattern.sub(lambda m: " " * len(m.group()), blanked)
     for match in _DURATION.finditer(blanked):
         if match["b"]:
-            amount, unit = match["b"], match["ub"]
+            days = _quantity(match["b"]) * _unit_days(match["ub"])
+            if match["ua"] and match["sep"] == "y":
+                days += _quantity(match["a"]) * _unit_days(match["ua"])  # "2 años y 6 meses"
         elif match["d"]:
-            amount, unit = match["d"], match["uc"]
+            days = _quantity(match["d"]) * _unit_days(match["uc"])
         else:
-            amount, unit = match["e"], match["ue"]
-        days = round(_quantity(amount) * _unit_days(unit))
+            days = _quantity(match["e"]) * _unit_days(match["ue"])
+        days = round(days)
         found.append(_window_days(blanked, match, days))
     for pattern, days in _PHRASE_DAYS:
         for match in pattern.finditer(text):
@@ -855,8 +871,11 @@ def _read(message: str) -> _Facts:
 
     buy_side: list[_Mention] = []
     neutral: list[_Mention] = []
+    cues = [(cue, "buy") for cue in _BUY_CUE.finditer(text)]
+    cues += [(cue, "sell") for cue in _SELL_CUE.finditer(text)]
+    cues.sort(key=lambda item: item[0].start())
     for mention in _money_mentions(text):
-        side = _side_of(text, mention)
+        side = _side_of(text, mention, cues)
         if side == "buy":
             buy_side.append(mention)
         elif side == "neutral":

@@ -425,6 +425,10 @@ def test_timeline_bucket_holds_its_upper_boundary(days, timeline):
         ("in 12 months", "6_12_months"),
         ("in 13 months", "12_plus_months"),
         ("in 18 months", "12_plus_months"),
+        ("we want to move in 3 months to a bigger house", "1_3_months"),
+        ("a week or two", "asap"),
+        ("un mes o dos", "1_3_months"),
+        ("en 2 años y 6 meses", "12_plus_months"),
         ("en 4 semanas", "asap"),
         ("en 6 semanas", "1_3_months"),
         ("en 90 días", "1_3_months"),
@@ -486,6 +490,12 @@ def test_phone_number_and_zip_code_are_not_a_budget():
 
     assert analysis.budget == Budget()
     assert analysis.intent == "buyer"
+
+
+def test_a_down_payment_percentage_is_not_a_budget_but_the_price_is():
+    analysis = analyze_offline(message="20% down on a 500k home")
+
+    assert analysis.budget == Budget(max=500_000)
 
 
 def test_years_bedrooms_and_square_feet_are_not_a_budget():
