@@ -265,14 +265,22 @@ def sweep_stuck_webhook_events(*, now: datetime | None = None, limit: int = 500)
     """Re-enqueue events stored but not processed in time (lost enqueue, lost retry, dead worker)."""
     now = now or timezone.now()
     with transaction.atomic():
-        ids = list(
+        due = list(
             selectors.webhook_events_due_for_sweep(now=now)
             .select_for_update()
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", "status")[:limit]
         )
-        # Touching updated_at spaces the next sweep of the same row, so a slow queue
-        # is not flooded with copies every minute.
-        WebhookEvent.objects.filter(pk__in=ids).update(updated_at=now)
+        ids = [pk for pk, _ in due]
+        # A "processing" row this old lost its worker; as "failed" it can be claimed again
+        # (its attempt was already counted). Touching updated_at spaces the next sweep
+        # of the same row, so a slow queue is not flooded with copies every minute.
+        stuck = [pk for pk, status in due if status == WebhookEvent.Status.PROCESSING]
+        WebhookEvent.objects.filter(pk__in=stuck).update(
+            status=WebhookEvent.Status.FAILED,
+            last_error="The worker did not finish (killed or timed out).",
+            updated_at=now,
+        )
+        WebhookEvent.objects.filter(pk__in=ids).exclude(pk__in=stuck).update(updated_at=now)
         for event_id in ids:
             _on_commit_enqueue(event_id)
     if ids:
