@@ -303,8 +303,8 @@ _EXCLUDED_BEFORE = re.compile(
     r"\b(?:down payment|downpayment|put down|putting down|enganche|deposito|deposit|income|"
     r"salary|make|makes|earn|earns|ganamos|gano|gana|ingresos|salario|sueldo|rent|renta|payment|"
     r"payments|pago|pagos|mensualidad|hoa|taxes|impuestos|saved|savings|"
-    r"ahorrado|ahorrados|ahorros|closing|cierre|zip|zipcode|postal|code|apt|unit|suite|lot|"
-    r"number|numero|phone|cel|tel|call|text)\b|#"
+    r"ahorrado|ahorrados|ahorros|closing|cierre|zip|zipcode|postal|code|apt|unit|suite|"
+    r"number|numero|phone|cel|tel)\b|#"
 )
 # A bare 300-850 next to these is a credit score ("credito de 700"), never a price.
 _CREDIT_SCORE_BEFORE = re.compile(r"\b(?:credit|credito|score|fico|puntaje|puntos)\b")
@@ -471,7 +471,13 @@ def _money_mentions(text: str) -> list[_Mention]:
             low = _dollars(_Amount(first.value, True, second.suffix), price_context=context)
             if low is not None and low > high:
                 low = _dollars(_Amount(first.value, False, None), price_context=True)
-        if low is None and first.value in range(1, 10) and second.value >= 100 and second.suffix:
+        if (
+            low is None
+            and first.value.is_integer()
+            and 1 <= first.value < 10
+            and second.value >= 100
+            and second.suffix
+        ):
             # "4-500k": the first figure shares the second's leading digits (400k-500k).
             scale = 10 ** (len(str(int(second.value))) - 1)
             low = _dollars(_Amount(first.value * scale, True, second.suffix), price_context=True)
