@@ -8,8 +8,6 @@ import pytest
 from leads.intelligence.offline import analyze_offline, is_opt_out_keyword, timeline_for_days
 from leads.intelligence.schema import TIMELINES, Budget
 
-UNSET = object()
-
 
 def case(message, *, intent, budget=(None, None), timeline="unknown", pre=None, lang="en"):
     return pytest.param(message, intent, budget, timeline, pre, lang, id=message[:60])
