@@ -60,8 +60,20 @@ def run(extra: list[str]) -> None:
     say("Loading the demo data")
     sh(*manage, "seed_demo")
     address = extra[0] if extra else "127.0.0.1:8000"
+    scheduler = None
+    if not os.environ.get("REDIS_URL"):
+        # No broker, so no Celery beat: run the periodic tasks (deferred sends, follow-ups) here.
+        scheduler = subprocess.Popen([str(PYTHON), "manage.py", "run_scheduler"], cwd=ROOT)
     say(f"Serving HTTP and WebSocket on http://{address}/  (Ctrl-C to stop)")
-    os.execv(str(PYTHON), [str(PYTHON), "manage.py", "runserver", address, "--noreload"])
+    try:
+        subprocess.run(
+            [str(PYTHON), "manage.py", "runserver", address, "--noreload"], cwd=ROOT, check=False
+        )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if scheduler is not None:
+            scheduler.terminate()
 
 
 def test(extra: list[str]) -> None:

@@ -243,6 +243,15 @@ CELERY_BEAT_SCHEDULE["leads.sweep_stuck_webhook_events"] = {
 
 # --- Bot behaviour ----------------------------------------------------------
 BOT_HUMAN_TAKEOVER_HOURS = env.int("BOT_HUMAN_TAKEOVER_HOURS", default=24)
+# Periodic bot work; every task is idempotent, so a late or doubled run is harmless.
+CELERY_BEAT_SCHEDULE |= {
+    "leads.send_due_messages": {"task": "leads.tasks.send_due_messages", "schedule": 60.0},
+    "leads.escalate_slow_first_responses": {
+        "task": "leads.tasks.escalate_slow_first_responses",
+        "schedule": 60.0,
+    },
+    "leads.send_due_followups": {"task": "leads.tasks.send_due_followups", "schedule": 300.0},
+}
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {

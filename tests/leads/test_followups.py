@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.utils import timezone
 
 from compliance.models import AuditEvent
@@ -159,3 +160,17 @@ def test_a_lead_answered_in_time_is_not_escalated(conversation):
     with time_machine.travel(NOON + timedelta(minutes=30), tick=False):
         assert escalate_slow_first_responses() == []
     assert conversation.first_response_seconds is not None
+
+
+def test_the_in_process_scheduler_runs_the_periodic_bot_work(
+    conversation, django_capture_on_commit_callbacks
+):
+    """The embedded default has no Celery beat: run_scheduler does its job."""
+    with (
+        time_machine.travel(NOON + timedelta(days=1, minutes=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        call_command("run_scheduler", "--once")
+
+    [followup] = followups_sent()
+    assert followup.status == Message.Status.SENT
