@@ -90,6 +90,13 @@ def escalate_slow_first_responses() -> int:
 _GHL_TASK = {"bind": True, "acks_late": True, "max_retries": 3}
 
 
+def _retry_unless_it_may_have_landed(task, exc: GHLError) -> None:
+    """Creating a HighLevel task has no idempotency key: retry only what surely failed."""
+    if exc.may_have_reached_highlevel:
+        raise exc
+    raise task.retry(exc=exc, countdown=60 * (task.request.retries + 1)) from exc
+
+
 @shared_task(**_GHL_TASK)
 def sync_ghl_tags(self, contact_id: int, add: list[str], remove: list[str]) -> None:
     """Mirror tag changes to the HighLevel contact."""
@@ -105,7 +112,7 @@ def book_call_with_agent(self, contact_id: int, reason: str) -> None:
     try:
         crm.book_call_with_agent(contact_id=contact_id, reason=reason)
     except GHLError as exc:
-        raise self.retry(exc=exc, countdown=60 * (self.request.retries + 1)) from exc
+        _retry_unless_it_may_have_landed(self, exc)
 
 
 @shared_task(**_GHL_TASK)
@@ -114,4 +121,4 @@ def notify_agent(self, contact_id: int, reason: str) -> None:
     try:
         crm.notify_agent(contact_id=contact_id, reason=reason)
     except GHLError as exc:
-        raise self.retry(exc=exc, countdown=60 * (self.request.retries + 1)) from exc
+        _retry_unless_it_may_have_landed(self, exc)
