@@ -225,6 +225,12 @@ class Message(TimeStampedModel):
     handled_at = models.DateTimeField(
         null=True, blank=True, help_text="When the bot pipeline finished with this inbound message."
     )
+    attachments = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Files sent with the message: [{"path", "filename", "content_type", "link"}] '
+        "(path in default storage; link is sent instead if the upload fails).",
+    )
     ai_metadata = models.JSONField(
         default=dict,
         blank=True,

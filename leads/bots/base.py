@@ -33,6 +33,8 @@ class BotTurn:
     hand_to_human: str = ""  # a reason: the bot stops and Jorge takes over
     state: dict = field(default_factory=dict)  # merged into Conversation.bot_state
     send: bool = True  # False: nothing to say this turn
+    # Files for an email turn: {"path" (default storage), "filename", "content_type", "link"}.
+    attachments: tuple[dict, ...] = ()
 
     @property
     def key(self) -> str:

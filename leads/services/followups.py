@@ -97,6 +97,7 @@ def send_followup(*, conversation_id: int, now: datetime | None = None) -> str:
             subject=subject,
             channel=Channel.EMAIL if by_email else conversation.channel,
             ai_metadata={"engine": "offline", "followup_step": step},
+            attachments=list(turn.attachments) if by_email else [],
             reason=f"nurture:step{step}",
             now=now,
         )

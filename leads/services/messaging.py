@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import partial
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,7 +26,8 @@ from compliance.rules.quiet_hours import (
 )
 from compliance.services import audit
 from leads import selectors
-from leads.models import Channel, Contact, Conversation, Message
+from leads.ghl.client import Attachment
+from leads.models import Channel, Contact, Conversation, Message, SendLedgerEntry
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +94,7 @@ def queue_automated_message(
     channel: str | None = None,
     sender: str = Message.Sender.BOT,
     ai_metadata: dict | None = None,
+    attachments: list[dict] | None = None,
     reason: str,
     now: datetime | None = None,
 ) -> Message:
@@ -121,6 +124,7 @@ def queue_automated_message(
         sent_at=now,
         scheduled_for=verdict.not_before,
         ai_metadata=ai_metadata,
+        attachments=attachments or [],
     )
     if verdict.blocked:
         action, data = "message.blocked", {"rule": verdict.blocked}
@@ -201,15 +205,57 @@ def send_queued_message(*, message_id: int, now: datetime | None = None) -> str:
             )
             return "waiting"
 
-    send_message_once(
+    entry = send_message_once(
         ledger_key=f"message:{message.pk}",
         message=message,
+        attachments=_load_attachments(message),
         to_opted_out=is_keyword_reply(message) and not message.conversation.contact.dnd,
     )
     message.refresh_from_db()
+    if entry.status == SendLedgerEntry.Status.FAILED and message.attachments:
+        _resend_with_links(message=message, error=entry.error)
     if message.status == Message.Status.SENT:
         _record_first_response(conversation=message.conversation, sent_at=message.sent_at)
     return message.status
+
+
+def _load_attachments(message: Message) -> list[Attachment]:
+    files = []
+    for item in message.attachments:
+        with default_storage.open(item["path"], "rb") as handle:
+            files.append(
+                Attachment(
+                    filename=item.get("filename") or item["path"].rsplit("/", 1)[-1],
+                    content=handle.read(),
+                    content_type=item.get("content_type", "application/octet-stream"),
+                )
+            )
+    return files
+
+
+def _resend_with_links(*, message: Message, error: str) -> Message | None:
+    """An attachment could not be sent: send the same email with links to the files instead."""
+    links = [item["link"] for item in message.attachments if item.get("link")]
+    if not links:
+        return None
+    with transaction.atomic():
+        fallback = queue_automated_message(
+            conversation=message.conversation,
+            body=f"{message.body}\n\n" + "\n".join(links),
+            subject=message.subject,
+            channel=message.channel,
+            sender=message.sender,
+            ai_metadata={**message.ai_metadata, "attachment_fallback_for": message.pk},
+            reason="attachment_fallback",
+        )
+        audit(
+            action="message.attachment_fallback",
+            subject=message,
+            actor=AuditEvent.Actor.SYSTEM,
+            actor_label="send",
+            data={"error": error[:300], "fallback_message": fallback.pk},
+        )
+    return fallback
 
 
 def _record_first_response(*, conversation: Conversation, sent_at: datetime) -> None:
