@@ -96,3 +96,11 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "es": "Hola{greeting_name}, este es mi último mensaje por ahora. Cuando esté listo para comprar o vender, escríbame aquí y {agent} le atenderá.",
     },
 }
+
+
+def register_default_texts(texts: dict[str, dict[str, str]]) -> None:
+    """Add an app's bot messages (call from its ``AppConfig.ready()``); keys must be new."""
+    clashes = set(texts) & set(DEFAULT_TEXTS)
+    if clashes:
+        raise ValueError(f"Bot message keys already taken: {sorted(clashes)}")
+    DEFAULT_TEXTS.update(texts)
