@@ -5,12 +5,15 @@ import base64
 import json
 from pathlib import Path
 
+import httpx2
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 from django.test import Client
 
+from leads.intelligence import claude
 from leads.services import inbound
+from tests.leads.claude_fake import FakeAnthropic
 
 SAMPLES_DIR = Path(__file__).parent / "fixtures" / "ghl"
 WEBHOOK_URL = "/webhooks/ghl/"
@@ -109,3 +112,23 @@ def inbound_handler_calls(monkeypatch):
     monkeypatch.setattr(inbound, "INBOUND_MESSAGE_HANDLERS", [])
     inbound.register_inbound_handler(calls.append)
     return calls
+
+
+@pytest.fixture
+def claude_settings(settings):
+    settings.ANTHROPIC_API_KEY = "test-key"
+    settings.ANTHROPIC_TIMEOUT = 20.0
+    settings.ANTHROPIC_MAX_RETRIES = 1
+    settings.ANTHROPIC_MODEL_FAST = "claude-haiku-4-5"
+    settings.ANTHROPIC_MODEL_REPLY = "claude-sonnet-4-6"
+    settings.BOT_ALLOWED_LINK_HOSTS = []
+    return settings
+
+
+@pytest.fixture
+def fake_claude(claude_settings, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    fake = FakeAnthropic()
+    claude.use_http_client(httpx2.Client(transport=httpx2.MockTransport(fake.handler)))
+    yield fake
+    claude.use_http_client(None)

@@ -95,7 +95,7 @@ def test_a_second_message_continues_the_conversation(inbound):
     inbound("Hello, looking to buy")
     inbound("in about 5 months")
 
-    first, second = bot_replies()
+    _, second = bot_replies()
     assert "automated assistant" not in second.body
     assert "price range" in second.body
     assert Contact.objects.get().timeline == "3_6_months"
