@@ -50,7 +50,11 @@ def test_the_file_is_uploaded_then_sent_with_the_email(email_with_report):
     assert message.status == Message.Status.SENT
     upload = OutboxMessage.objects.get(operation="upload_attachment")
     [file] = upload.request_body["files"]
-    assert (file["field"], file["filename"], file["size"]) == ("fileAttachment", "CMA.pdf", len(PDF))
+    assert (file["field"], file["filename"], file["size"]) == (
+        "fileAttachment",
+        "CMA.pdf",
+        len(PDF),
+    )
     send = OutboxMessage.objects.get(operation="send_message")
     assert send.request_body["type"] == "Email"
     assert send.request_body["attachments"]
