@@ -1,0 +1,1 @@
+"""Comparative market analysis: comparables, valuation and the PDF (pure computation, no writes)."""

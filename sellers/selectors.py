@@ -1,0 +1,95 @@
+"""Reads of the sellers app: properties, comparables and CMA reports."""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from leads.models import Contact
+from sellers.cma.comparables import ComparableSearch, Subject, find_comparables, normalize_address
+from sellers.models import CMAReport, Property
+
+CMA_LINK_MAX_AGE = timedelta(days=30)
+_CMA_LINK_SALT = "sellers.cma.shared-link"
+
+
+def match_property(*, address: str, city: str) -> Property | None:
+    """The Property at this address (same normalized street address and city), if we have it."""
+    wanted = normalize_address(address)
+    if not wanted or not city.strip():
+        return None
+    number = wanted.split()[0]
+    candidates = Property.objects.filter(
+        city__iexact=city.strip(), address__istartswith=number
+    ).order_by("-sold_date", "-pk")
+    return next((p for p in candidates if normalize_address(p.address) == wanted), None)
+
+
+def comparables_for(*, subject: Subject, as_of: date) -> ComparableSearch:
+    """The sold homes a CMA of ``subject`` is built from (see sellers.cma.comparables)."""
+    return find_comparables(subject=subject, as_of=as_of)
+
+
+def cma_reports() -> QuerySet[CMAReport]:
+    """Every CMA report with its contact and subject home loaded."""
+    return CMAReport.objects.select_related("contact", "subject_property")
+
+
+def cma_report(*, report_id: int) -> CMAReport:
+    """One CMA report; raises CMAReport.DoesNotExist."""
+    return cma_reports().get(pk=report_id)
+
+
+def recent_cma_for(*, contact: Contact, address: str, city: str, since) -> CMAReport | None:
+    """The newest reusable report (pending, ready or insufficient) for this contact and home."""
+    wanted = normalize_address(address)
+    recent = CMAReport.objects.filter(
+        contact=contact,
+        city__iexact=city.strip(),
+        created_at__gte=since,
+        status__in=[
+            CMAReport.Status.PENDING,
+            CMAReport.Status.READY,
+            CMAReport.Status.INSUFFICIENT,
+        ],
+    ).order_by("-created_at", "-pk")
+    return next((r for r in recent if normalize_address(r.address) == wanted), None)
+
+
+def latest_ready_cma(*, contact: Contact) -> CMAReport | None:
+    """The contact's newest CMA with a value and a PDF, for the day-14 email."""
+    return (
+        CMAReport.objects.filter(contact=contact, status=CMAReport.Status.READY)
+        .exclude(pdf="")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def cma_share_token(report: CMAReport) -> str:
+    """A signed, timestamped token naming the report (checked with ``cma_from_share_token``)."""
+    return signing.TimestampSigner(salt=_CMA_LINK_SALT).sign(str(report.pk))
+
+
+def cma_from_share_token(*, token: str) -> CMAReport:
+    """The report a share token names; raises signing.SignatureExpired / BadSignature."""
+    report_id = signing.TimestampSigner(salt=_CMA_LINK_SALT).unsign(token, max_age=CMA_LINK_MAX_AGE)
+    return cma_reports().get(pk=int(report_id))
+
+
+def cma_public_link(report: CMAReport) -> str:
+    """An absolute link that downloads the report's PDF without a login, for 30 days."""
+    path = reverse("sellers:cma-shared", kwargs={"token": cma_share_token(report)})
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def cma_attachment(report: CMAReport) -> dict:
+    """The report as an email attachment for a bot turn (path in default storage, link fallback)."""
+    return {
+        "path": report.pdf.name,
+        "filename": f"CMA {report.address}.pdf",
+        "content_type": "application/pdf",
+        "link": cma_public_link(report),
+    }

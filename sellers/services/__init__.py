@@ -1,0 +1,1 @@
+"""Writes of the sellers app: the CMA, the property import and the seller qualification."""
