@@ -1,6 +1,19 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from .models import Property
+from config.errors import ApplicationError
+from sellers.models import CMAReport, Property
+from sellers.services.cma import trigger_cma
+from sellers.services.properties import COLUMNS, REQUIRED_COLUMNS, import_properties_csv
+
+
+class PropertyImportForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="UTF-8, comma-separated, with a header row.")
 
 
 @admin.register(Property)
@@ -19,3 +32,123 @@ class PropertyAdmin(admin.ModelAdmin):
     list_filter = ["status", "city", "property_type", "beds"]
     search_fields = ["address", "city", "postal_code", "mls_id"]
     date_hierarchy = "sold_date"
+    change_list_template = "sellers/admin/property_change_list.html"
+
+    def get_urls(self):
+        custom = [
+            path(
+                "import-csv/",
+                self.admin_site.admin_view(self.import_csv_view),
+                name="sellers_property_import_csv",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def import_csv_view(self, request):
+        """Upload a CSV of properties; every row is checked and nothing is half-imported."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        form = PropertyImportForm(request.POST or None, request.FILES or None)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            result = import_properties_csv(file=form.cleaned_data["file"], by=request.user)
+            if result.ok:
+                self.message_user(
+                    request,
+                    f"Imported {result.created} new and {result.updated} updated properties.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:sellers_property_changelist")
+            self.message_user(
+                request,
+                f"Nothing was imported: {len(result.errors)} row(s) have errors.",
+                messages.ERROR,
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import properties from CSV",
+            "opts": self.model._meta,
+            "form": form,
+            "result": result,
+            "required_columns": REQUIRED_COLUMNS,
+            "optional_columns": [c for c in COLUMNS if c not in REQUIRED_COLUMNS],
+            "statuses": Property.Status.choices,
+            "types": Property.Type.choices,
+        }
+        return TemplateResponse(request, "sellers/admin/property_import.html", context)
+
+
+@admin.action(description="Generate a new CMA for these reports' contacts (reused if unchanged)")
+def generate_cma(modeladmin, request, queryset):
+    """Admin action: trigger_cma for each contact of the selected rows (any model with ``contact``)."""
+    started = 0
+    for row in queryset.select_related("contact"):
+        try:
+            trigger_cma(contact=row.contact, by=request.user)
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{row.contact}: {exc.message}", messages.WARNING)
+        else:
+            started += 1
+    modeladmin.message_user(request, f"CMA requested for {started} contact(s).", messages.SUCCESS)
+
+
+@admin.register(CMAReport)
+class CMAReportAdmin(admin.ModelAdmin):
+    list_display = [
+        "address",
+        "city",
+        "contact",
+        "status",
+        "estimate",
+        "confidence",
+        "created_at",
+        "download",
+    ]
+    list_filter = ["status", "confidence", "city"]
+    search_fields = ["address", "city", "contact__first_name", "contact__last_name"]
+    list_select_related = ["contact"]
+    date_hierarchy = "created_at"
+    actions = [generate_cma]
+    fields = [
+        "contact",
+        "address",
+        "city",
+        "subject_property",
+        "status",
+        "estimate",
+        "confidence",
+        "method",
+        "subject",
+        "comparables",
+        "comparables_fingerprint",
+        "download",
+        "pdf_bytes",
+        "error",
+        "generated_at",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Estimate")
+    def estimate(self, report: CMAReport) -> str:
+        if report.estimate_mid is None:
+            return "—"
+        return (
+            f"${report.estimate_low:,} – ${report.estimate_high:,} (mid ${report.estimate_mid:,})"
+        )
+
+    @admin.display(description="PDF")
+    def download(self, report: CMAReport) -> str:
+        if not report.pdf:
+            return "—"
+        return format_html(
+            '<a href="{}">Download</a> · <a href="{}">View</a>',
+            reverse("sellers:cma-download", args=[report.pk]),
+            reverse("sellers:cma-detail", args=[report.pk]),
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
