@@ -69,6 +69,15 @@ class PropertyRowForm(forms.ModelForm):
         model = Property
         fields = list(COLUMNS)
 
+    def clean(self):
+        cleaned = super().clean()
+        # Say which cell is missing rather than naming the database constraint.
+        if cleaned.get("status") == Property.Status.SOLD:
+            for name in ("sold_price", "sold_date"):
+                if cleaned.get(name) is None and name not in self.errors:
+                    self.add_error(name, "Required when the status is sold.")
+        return cleaned
+
 
 def _clean_cell(column: str, value: str) -> str:
     value = (value or "").strip()
@@ -81,7 +90,12 @@ def _clean_cell(column: str, value: str) -> str:
         by_label = {label.lower(): code for code, label in Property.Status.choices}
         value = by_label.get(value.lower(), value.lower().replace(" ", "_"))
     if column == "state":
-        value = value.upper() or "CA"
+        value = value.upper()
+    if not value:
+        # An empty cell takes the model's default (state CA, single-family), if it has one.
+        model_field = Property._meta.get_field(column)
+        if model_field.has_default():
+            value = str(model_field.get_default())
     return value
 
 
@@ -144,7 +158,7 @@ def import_properties_csv(*, file, by: AbstractBaseUser | str) -> ImportResult:
             )
             continue
         seen[mls_id] = line
-        data = {column: _clean_cell(column, row.get(column, "")) for column in header}
+        data = {column: _clean_cell(column, row.get(column) or "") for column in COLUMNS}
         instance = existing.get(mls_id)
         if instance is not None:
             # Columns left out of the file keep their stored values.
