@@ -15,7 +15,7 @@ def webhook_retry_countdown(retries: int) -> int:
     """Exponential backoff with jitter, capped far below the Redis visibility timeout (1 h)."""
     base = settings.GHL_WEBHOOK_RETRY_BACKOFF * (2**retries)
     capped = min(base, settings.GHL_WEBHOOK_RETRY_BACKOFF_MAX)
-    return max(1, int(capped * random.uniform(0.8, 1.0)))
+    return max(1, int(capped * random.uniform(0.8, 1.0)))  # noqa: S311 (jitter, not crypto)
 
 
 @shared_task(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from compliance.models import AuditEvent
+from leads import tasks
 from leads.models import Channel, Contact, Conversation, Deal, Message, WebhookEvent
 from tests.leads.conftest import SAMPLES_DIR, WEBHOOK_URL, WORKFLOW_URL, Signer, load_sample
 
@@ -415,8 +416,18 @@ def test_concurrent_copies_of_one_webhook_are_stored_and_processed_once(
     stored = [r for r in responses if r.status_code == 200 and r.json()["duplicate"] is False]
     assert len(stored) == 1
     event = WebhookEvent.objects.get()
+    if connection.vendor == "postgresql":
+        assert event.attempts == 1
+    elif event.status != Status.PROCESSED:
+        # On SQLite the same table locks can fail a processing attempt too. It is then
+        # retried, or, if even recording the failure hit a lock, left "processing" for
+        # the sweeper: let its time pass.
+        WebhookEvent.objects.filter(pk=event.pk).update(
+            updated_at=timezone.now() - timedelta(hours=1)
+        )
+        tasks.sweep_stuck_webhook_events()
+        event.refresh_from_db()
     assert event.status == Status.PROCESSED
-    assert event.attempts == 1
     assert Message.objects.count() == 1
     assert len(inbound_handler_calls) == 1
 
@@ -612,10 +623,23 @@ def test_stored_event_keeps_the_headers_that_matter(ghl):
 
     headers = WebhookEvent.objects.get().headers
     assert headers["User-Agent"] == "HighLevel-Webhooks/1.0"
-    assert "X-Ghl-Signature" in {k.title() for k in headers} or "X-GHL-Signature" in headers
+    assert headers["X-GHL-Signature"]
+    assert headers["Content-Type"] == "application/json"
 
 
 def test_naive_datetimes_never_leak_into_stored_rows(ghl):
     ghl.post(_inbound_sms(dateAdded="2026-03-01T10:00:00"))
 
     assert Message.objects.get().sent_at == datetime(2026, 3, 1, 10, tzinfo=UTC)
+
+
+def test_unreadable_configured_key_fails_closed(ghl, settings):
+    settings.GHL_WEBHOOK_ED25519_PUBLIC_KEY = (
+        "-----BEGIN PUBLIC KEY-----\nbm9wZQ==\n-----END PUBLIC KEY-----"
+    )
+
+    response = ghl.post(_inbound_sms(), scheme="ed25519")
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "key_misconfigured"
+    assert WebhookEvent.objects.get().status == Status.REJECTED
