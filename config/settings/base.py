@@ -109,7 +109,8 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Celery -----------------------------------------------------------------
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# Eager mode still opens a producer on the broker (it serialises through it): memory:// serves.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
 # No broker configured: run tasks in-process so the embedded default needs no worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
@@ -216,6 +217,9 @@ GHL_RATE_LIMIT_PER_10S = env.int("GHL_RATE_LIMIT_PER_10S", default=90)
 GHL_RATE_LIMIT_BURST = env.int("GHL_RATE_LIMIT_BURST", default=10)
 GHL_RATE_LIMIT_PER_DAY = env.int("GHL_RATE_LIMIT_PER_DAY", default=190_000)
 GHL_RATE_LIMIT_MAX_WAIT = env.float("GHL_RATE_LIMIT_MAX_WAIT", default=30.0)
+# Hot sellers get an opportunity in this HighLevel pipeline (and stage); "" = skipped, audited.
+GHL_SELLER_PIPELINE_ID = env("GHL_SELLER_PIPELINE_ID", default="")
+GHL_SELLER_PIPELINE_STAGE_ID = env("GHL_SELLER_PIPELINE_STAGE_ID", default="")
 
 # --- Demo ------------------------------------------------------------------
 # Password of the demo login that ``seed_demo`` creates (embedded default only).
