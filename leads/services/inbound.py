@@ -488,7 +488,12 @@ def _advance_status(message: Message, status: str) -> bool:
 
 
 def pause_bot_for_human(
-    *, conversation: Conversation, reason: str, message: Message | None = None
+    *,
+    conversation: Conversation,
+    reason: str,
+    message: Message | None = None,
+    actor: str = WEBHOOK,
+    actor_label: str = "ghl",
 ) -> datetime:
     """Stop the bot on a conversation a human has taken over, for BOT_HUMAN_TAKEOVER_HOURS.
 
@@ -508,8 +513,8 @@ def pause_bot_for_human(
     audit(
         action="bot.paused_for_human",
         subject=conversation,
-        actor=WEBHOOK,
-        actor_label="ghl",
+        actor=actor,
+        actor_label=actor_label,
         data={
             "reason": reason,
             "paused_until": contact.bot_paused_until.isoformat(),

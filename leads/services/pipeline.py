@@ -370,7 +370,9 @@ def _hand_to_human(*, conversation: Conversation, contact: Contact, reason: str)
     from leads.services.inbound import pause_bot_for_human
     from leads.tasks import notify_agent
 
-    pause_bot_for_human(conversation=conversation, reason=reason)
+    pause_bot_for_human(
+        conversation=conversation, reason=reason, actor=BOT, actor_label=conversation.bot
+    )
     conversation.stage = Conversation.Stage.HANDED_OFF
     conversation.next_followup_at = None
     conversation.save(update_fields=["stage", "next_followup_at", "updated_at"])
