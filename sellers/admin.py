@@ -152,3 +152,64 @@ class CMAReportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- Seller qualification (appended by the seller-bot work) ------------------------------------
+# Imported here so this appended block leaves the head of the file to its owner.
+from sellers.models import SellerQualification  # noqa: E402
+from sellers.services.qualification import advance_stage  # noqa: E402
+
+
+@admin.action(description="Advance to the next stage")
+def advance_seller_stage(modeladmin, request, queryset):
+    """Admin action: advance_stage for each selected seller, in their latest conversation."""
+    moved = 0
+    for qualification in queryset.select_related("contact"):
+        conversation = qualification.contact.conversations.order_by("-last_inbound_at").first()
+        if conversation is None:
+            modeladmin.message_user(
+                request, f"{qualification.contact}: no conversation yet.", messages.WARNING
+            )
+            continue
+        try:
+            advance_stage(conversation=conversation, by=request.user)
+        except ApplicationError as exc:
+            modeladmin.message_user(
+                request, f"{qualification.contact}: {exc.message}", messages.WARNING
+            )
+        else:
+            moved += 1
+    modeladmin.message_user(request, f"Advanced {moved} seller(s).", messages.SUCCESS)
+
+
+@admin.register(SellerQualification)
+class SellerQualificationAdmin(admin.ModelAdmin):
+    list_display = [
+        "contact",
+        "stage",
+        "temperature",
+        "address",
+        "city",
+        "price_expectation",
+        "stall_count",
+        "strategy",
+        "updated_at",
+    ]
+    list_filter = ["stage", "temperature", "strategy", "last_stall_kind", "motivation_kind"]
+    search_fields = [
+        "contact__first_name",
+        "contact__last_name",
+        "contact__phone",
+        "contact__email",
+        "address",
+        "city",
+    ]
+    list_select_related = ["contact"]
+    actions = [advance_seller_stage, generate_cma]
+
+    # Read-only: answers change through the bot and the services (which keep the cache right).
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

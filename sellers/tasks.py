@@ -21,3 +21,22 @@ def generate_cma_report(self, report_id: int) -> str:
         return cma.generate_cma_report(report_id=report_id).status
     except DatabaseDriverError as exc:
         raise self.retry(exc=exc, countdown=10 * (self.request.retries + 1)) from exc
+
+
+# --- Seller bot (appended by the seller-bot work; the CMA tasks above are not its own) -------
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def create_seller_opportunity(self, deal_id: int) -> str:
+    """Create a hot seller's opportunity in HighLevel's seller pipeline (once per deal)."""
+    # Imported here so this appended block leaves the head of the file to its owner.
+    from leads.ghl.exceptions import GHLError
+    from sellers.services import qualification
+
+    try:
+        return qualification.create_seller_opportunity(deal_id=deal_id)
+    except GHLError as exc:
+        # No idempotency key at HighLevel: retry only what surely did not land.
+        if exc.may_have_reached_highlevel:
+            raise
+        raise self.retry(exc=exc, countdown=60 * (self.request.retries + 1)) from exc

@@ -1,0 +1,490 @@
+"""What a seller's message answers, read deterministically in English and Spanish.
+
+The seller bot asks five things (Q0-Q4): the address (and permission to ask), why they sell,
+when, the home's condition and occupancy, and the price they expect. This module reads those
+answers from one message with rules over accent-folded text, no network and no model. The
+timeline is not read here: the lead analysis already reads it from every message (and keeps
+it on the contact), and the seller bot reuses it.
+
+``expecting`` names the question the bot asked last; a few readings only make sense as an
+answer to it (a bare "650" is a price only after "what price do you have in mind?", a bare
+"sure" is a permission only after "may I ask a few questions?").
+
+The lead analysis deliberately discards the value of a home being sold; the seller's price
+expectation is read here.
+"""
+
+import re
+from dataclasses import dataclass, fields
+
+from leads.intelligence.offline import analyze_offline
+from leads.intelligence.text import fold, normalize
+
+# The question being answered; mirrors SellerQualification.Stage values.
+Q0_ADDRESS = "q0_address"
+Q1_MOTIVATION = "q1_motivation"
+Q3_CONDITION = "q3_condition"
+Q4_PRICE = "q4_price"
+
+MOTIVATION_KINDS = (
+    "relocation",
+    "upsizing",
+    "downsizing",
+    "financial",
+    "inheritance",
+    "divorce",
+    "retirement",
+    "investment",
+    "other",
+)
+
+# A home in the Inland Empire sells for more than this and less than that; other figures in a
+# message are square feet, years, payments or street numbers.
+MIN_PRICE = 30_000
+MAX_PRICE = 20_000_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class SellerAnswers:
+    """What one message told us; empty values are "not said"."""
+
+    address: str = ""
+    city: str = ""
+    permission: bool | None = None
+    motivation: str = ""
+    motivation_kind: str = ""
+    condition: str = ""  # SellerQualification.Condition values
+    condition_notes: str = ""
+    occupancy: str = ""  # SellerQualification.Occupancy values
+    price: int | None = None
+    price_unsure: bool = False  # "no idea, you tell me" to the price question
+
+    @property
+    def empty(self) -> bool:
+        return not self.said()
+
+    def said(self) -> dict:
+        """The answers actually given, by field name (a "no" to the permission counts)."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if getattr(self, f.name) not in ("", None)
+            and not (f.name == "price_unsure" and not self.price_unsure)
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Address
+# --------------------------------------------------------------------------------------------
+
+_SUFFIX = (
+    r"(?:street|st|avenue|ave|av|road|rd|drive|dr|boulevard|blvd|lane|ln|court|ct|way|place|pl|"
+    r"circle|cir|parkway|pkwy|terrace|ter|trail|trl|highway|hwy|loop|square|sq|row|run|path|"
+    r"crossing|xing|point|pt|ridge|glen|grove|heights|hts|hill|hills|view|vista)"
+)
+_SPANISH_STREET = r"(?:calle|avenida|av|avda|camino|paseo|via|calzada|privada|cerrada|circuito)"
+_WORD = r"[^\W\d_][\w'.-]*"
+_NUMBER = r"(?<![\d$,.])(?P<number>\d{1,6}[a-z]?)(?![\d,]|\.\d)"
+_UNIT = r"(?:\s*,?\s*(?:apt|apartment|unit|suite|ste|#|no\.?|num\.?)\s*[\w-]+)?"
+# "1234 Magnolia Ave", "1234 N. Magnolia Avenue", "5678 Calle Sol", "Calle Sol 5678"
+_ADDRESS_PATTERNS = (
+    re.compile(
+        rf"{_NUMBER}\s+(?P<street>(?:{_WORD}\s+){{0,3}}?{_SUFFIX})\.?(?=\W|$){_UNIT}", re.IGNORECASE
+    ),
+    re.compile(
+        rf"{_NUMBER}\s+(?P<street>{_SPANISH_STREET}\.?\s+{_WORD}(?:\s+(?!en\b|in\b){_WORD}){{0,2}})"
+        rf"{_UNIT}",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"(?P<street>\b{_SPANISH_STREET}\.?\s+{_WORD}(?:\s+{_WORD}){{0,2}}?)\s+(?:#\s*)?"
+        rf"(?<![\d$])(?P<number>\d{{1,6}})(?!\d)",
+        re.IGNORECASE,
+    ),
+)
+# Only as an answer to "what's the address?": a number and one to three words ("1234 Magnolia").
+_BARE_ADDRESS = re.compile(
+    rf"{_NUMBER}\s+(?P<street>{_WORD}(?:\s+{_WORD}){{0,2}}?)(?=\s*(?:,|\.|$|\bin\b|\ben\b))",
+    re.IGNORECASE,
+)
+# Words that make "1234 something" a quantity, not a street.
+_NOT_A_STREET = re.compile(
+    r"^(?:k|mil|thousand|grand|million|millon|millones|dollars?|dolares|bucks|usd|sq|sqft|"
+    r"square|feet|ft|pies|metros|beds?|bedrooms?|br|baths?|bathrooms?|ba|recamaras?|cuartos?|"
+    r"banos?|years?|yrs?|anos?|months?|meses|weeks?|semanas?|days?|dias|percent|por|of|de|"
+    r"or|o|and|y|to|a|homes?|houses?|casas?|units?|people|kids|hijos)\b",
+    re.IGNORECASE,
+)
+_CITY_LEAD = re.compile(r"^\s*(?:,|\s+in\s+|\s+en\s+|\s+-\s+)\s*", re.IGNORECASE)
+_CITY_WORDS = re.compile(r"(?P<city>[A-ZÁÉÍÓÚÑ][\w'.-]*(?:\s+[A-ZÁÉÍÓÚÑ][\w'.-]*){0,2})")
+_CLAUSE_END = re.compile(r"[,;:!?\n]|\.(?:\s|$)")
+_STATES = {"ca", "california", "calif", "cal", "usa", "us"}
+
+
+def _city_after(raw: str, end: int) -> str:
+    """The city named right after an address ("…Ave, Riverside", "…Sol en Fontana")."""
+    rest = raw[end:]
+    lead = _CITY_LEAD.match(rest)
+    if not lead:
+        return ""
+    # The city ends with its clause: "…Ave, Riverside. Sure, go ahead" names Riverside.
+    segment = _CLAUSE_END.split(rest[lead.end() :], maxsplit=1)[0]
+    match = _CITY_WORDS.match(segment)
+    if match:
+        words = [w.strip(".") for w in match["city"].split()]
+        while words and fold(words[-1]) in _STATES:
+            words.pop()
+        if words and fold(words[0]) not in _STATES:
+            return " ".join(words)
+    # Typed in lower case: only a place the lead analysis knows is taken for a city.
+    area = analyze_offline(message=segment[:40]).area
+    return area.split(",")[0].strip()
+
+
+def _tidy(street: str) -> str:
+    street = " ".join(street.replace(" ,", ",").split()).strip(" ,")
+    return street.title() if street.islower() else street
+
+
+def extract_address(text: str, *, expecting: str = "") -> tuple[str, str]:
+    """The street address and city in ``text`` (``("", "")`` when none)."""
+    raw = text.replace("\u00a0", " ")
+    patterns = list(_ADDRESS_PATTERNS)
+    if expecting == Q0_ADDRESS:
+        patterns.append(_BARE_ADDRESS)
+    for pattern in patterns:
+        for match in pattern.finditer(raw):
+            street = match["street"]
+            if _NOT_A_STREET.match(street):
+                continue
+            number = match["number"]
+            address = (
+                f"{number} {_tidy(street)}"
+                if match.start("number") < match.start("street")
+                else f"{_tidy(street)} {number}"
+            )
+            # Unit numbers belong to the address; keep what the lead typed after the street.
+            tail = raw[match.end("street") : match.end()].strip(" ,")
+            if tail and not tail.isdigit():
+                address = f"{address} {tail}"
+            return address[:255], _city_after(raw, match.end())[:100]
+    return "", ""
+
+
+# --------------------------------------------------------------------------------------------
+# Permission ("may I ask a few questions?")
+# --------------------------------------------------------------------------------------------
+
+_YES = re.compile(
+    r"^(?:yes|yeah|yea|yep|yup|sure|ok|okay|k|of course|go ahead|fine|absolutely|definitely|"
+    r"no problem|sounds good|please|shoot|ask away|si|claro|claro que si|por supuesto|adelante|"
+    r"dale|esta bien|con gusto|orale|pregunte|pregunta|digame|va)\b"
+)
+_NO = re.compile(
+    r"^(?:no|nope|nah|no thanks|no thank you|rather not|id rather not|prefer not|i prefer not|"
+    r"no gracias|prefiero no|mejor no)\b"
+)
+
+
+def extract_permission(text: str) -> bool | None:
+    """``True`` for "sure / claro", ``False`` for "no thanks / prefiero no", else ``None``."""
+    clean = normalize(text).strip(" .!,")
+    if _NO.match(clean) and not _YES.match(clean):
+        return False
+    if _YES.match(clean):
+        return True
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Motivation
+# --------------------------------------------------------------------------------------------
+
+_MOTIVATIONS: tuple[tuple[str, re.Pattern], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        (
+            "divorce",
+            r"\b(?:divorc\w*|separat(?:ed|ing|ion)|split(?:ting)? up|breaking up|"
+            r"divorcio|divorciando|divorciamos|separacion|separando|nos separamos|separados)\b",
+        ),
+        (
+            "inheritance",
+            r"\b(?:inherit\w*|inheritance|passed away|probate|estate sale|my (?:late )?"
+            r"(?:mom|mother|dad|father|parents|grandma|grandmother|grandpa|grandfather|aunt|uncle)s "
+            r"(?:house|home)|herede|heredamos|herencia|heredada|heredado|fallecio|murio|"
+            r"sucesion|intestado)\b",
+        ),
+        (
+            "retirement",
+            r"\b(?:retir(?:e|ed|ing|ement)|jubil\w*|me retiro|retiro)\b",
+        ),
+        (
+            "relocation",
+            r"\b(?:relocat\w*|moving (?:out of state|to|away|back|for)|job (?:transfer|offer)|"
+            r"new job|transferred|got transferred|military|pcs orders|out of state|"
+            r"nos mudamos|nos vamos a mudar|mudarnos|mudarme|me mudo|mudanza|me transfieren|"
+            r"nos transfieren|trabajo nuevo|nuevo trabajo|otro estado|regresamos a)\b",
+        ),
+        (
+            "upsizing",
+            r"\b(?:bigger|larger|more (?:space|room|bedrooms)|need (?:more )?room|"
+            r"growing family|family is growing|baby on the way|outgrown|outgrew|upsiz\w*|"
+            r"mas grande|mas espacio|mas cuartos|mas recamaras|familia (?:esta )?creciendo|"
+            r"ya no cabemos|viene (?:un|otro) bebe)\b",
+        ),
+        (
+            "downsizing",
+            r"\b(?:downsiz\w*|smaller|too big|too much (?:house|space|upkeep)|empty nest\w*|"
+            r"kids (?:moved out|are gone|left)|mas pequena|mas chica|mas chiquita|"
+            r"muy grande para|demasiado grande|los hijos ya se fueron)\b",
+        ),
+        (
+            "financial",
+            r"\b(?:cant afford|can not afford|cannot afford|behind on (?:the )?(?:payments|mortgage)|"
+            r"foreclos\w*|debts?|bills|financial\w*|money (?:problems|issues|is tight)|"
+            r"lost (?:my|our) job|medical bills|payments? (?:are|is) too high|"
+            r"no (?:podemos|puedo) pagar|atrasad[oa]s? (?:en|con) (?:los )?pagos|deudas?|"
+            r"problemas (?:de dinero|economicos|financieros)|perdi (?:mi|el) trabajo|"
+            r"hipoteca (?:muy|esta muy) (?:alta|cara))\b",
+        ),
+        (
+            "investment",
+            r"\b(?:investment|rental (?:property|house|home)|cash out|take (?:my|our|the) profits?|"
+            r"sell (?:while|since) (?:the )?(?:market|prices)|market is (?:hot|high|good)|"
+            r"prices are (?:high|good|up)|tired of (?:being a )?landlord|flip|"
+            r"inversion|propiedad de renta|casa de renta|aprovechar (?:el mercado|los precios)|"
+            r"precios (?:estan )?altos)\b",
+        ),
+    )
+)
+_NEGATED = re.compile(r"\b(?:not|no|dont|never|nunca|isnt|arent|wasnt|ni)\s+(?:\w+\s+){0,2}$")
+# A reason offered in words the table does not know: "because …", "porque …".
+_REASON_CUE = re.compile(
+    r"\b(?:because|since|due to|we want to|we need to|i want to|i need to|time for|ready for|"
+    r"porque|ya que|por que|queremos|necesitamos|quiero|necesito)\b"
+)
+
+
+def extract_motivation(text: str, *, expecting: str = "") -> tuple[str, str]:
+    """Why they sell: ``(what they said, kind)``; ``("", "")`` when the message gives no reason."""
+    clean = normalize(text)
+    for kind, pattern in _MOTIVATIONS:
+        for match in pattern.finditer(clean):
+            if not _NEGATED.search(clean[max(0, match.start() - 40) : match.start()]):
+                return text.strip()[:500], kind
+    asks_back = clean.rstrip().endswith("?")
+    if (
+        expecting == Q1_MOTIVATION
+        and not asks_back
+        and (_REASON_CUE.search(clean) or len(clean.split()) >= 4)
+    ):
+        return text.strip()[:500], "other"
+    return "", ""
+
+
+# --------------------------------------------------------------------------------------------
+# Condition and occupancy
+# --------------------------------------------------------------------------------------------
+
+_CONDITIONS = (
+    # Negated needs come first: "doesn't need any repairs" is move-in ready.
+    (
+        "move_in_ready",
+        r"\b(?:(?:doesnt|does not|dont|do not) need (?:any(?:thing)?|much|a thing)|"
+        r"no (?:repairs|work) (?:needed|necessary)|nothing to (?:fix|repair)|"
+        r"no necesita (?:nada|reparaciones|arreglos)|no hay que (?:arreglar|reparar) nada)\b",
+    ),
+    (
+        "needs_repairs",
+        r"\b(?:(?:major|big|lots? of|serious|extensive|significant) (?:repairs?|work|issues|damage)|"
+        r"a lot of (?:work|repairs)|fixer(?:[- ]upper)?|needs (?:a )?(?:new )?(?:roof|foundation)|"
+        r"(?:roof|foundation|plumbing) (?:leaks?|issues|problems|damage)|leaky roof|"
+        r"water damage|fire damage|mold|gut(?:ted)?|tear ?down|as[- ]is|"
+        r"(?:muchas|grandes|varias) reparaciones|mucho trabajo|necesita (?:un )?techo nuevo|"
+        r"(?:el )?techo (?:gotea|tiene goteras|esta mal)|goteras|cimientos|dano(?:s)? (?:de|por) agua|"
+        r"moho|incendio|para remodelar toda|tal como esta)\b",
+    ),
+    (
+        "needs_updates",
+        r"\b(?:needs? (?:some |a few |minor |a little )?(?:updat\w*|work|tlc|love|paint|"
+        r"repairs?|fixing|touch[- ]?ups?)|(?:some|minor|small|a few|cosmetic) "
+        r"(?:updates|repairs|fixes|work|issues|things)|dated|outdated|original (?:kitchen|bathrooms?|"
+        r"condition)|(?:needs|could use) (?:new )?(?:carpet|flooring|paint)|"
+        r"(?:algunos|unos|pequenos) (?:arreglos|detalles|reparaciones)|necesita (?:algo de |un poco de )?"
+        r"(?:trabajo|pintura|arreglos|actualizacion\w*|remodel\w*)|detallitos|anticuad[ao])\b",
+    ),
+    (
+        "move_in_ready",
+        r"\b(?:move[- ]?in ready|ready to move in|turn ?key|great (?:condition|shape)|"
+        r"good (?:condition|shape)|excellent (?:condition|shape)|perfect (?:condition|shape)|"
+        r"like new|well maintained|updated|remodeled|renovated|upgraded|new (?:kitchen|roof|floors)|"
+        r"lista para (?:vivir|mudarse|habitar)|(?:buen|excelente) estado|buenas condiciones|"
+        r"excelentes condiciones|remodelad[ao]|renovad[ao]|como nueva|bien cuidad[ao])\b",
+    ),
+)
+_CONDITION_PATTERNS = tuple((kind, re.compile(p)) for kind, p in _CONDITIONS)
+_OCCUPANCY = tuple(
+    (kind, re.compile(p))
+    for kind, p in (
+        (
+            "tenant",
+            r"\b(?:tenants?|renters?|rented(?: out)?|renting (?:it )?out|leased|lease|"
+            r"inquilinos?|rentada|rentado|la rento|la rentamos|arrendatari\w*)\b",
+        ),
+        (
+            "vacant",
+            r"\b(?:vacant|empty|nobody lives|no one lives|no one living|nobody living|"
+            r"desocupada|vacia|nadie vive|sola|esta sola)\b",
+        ),
+        (
+            "owner",
+            r"\b(?:(?:we|i) (?:still )?live (?:in it|there|here|in the house|in the home)|"
+            r"(?:we|i)(?:re| are| am|m) (?:still )?living (?:in it|there|here)|"
+            r"owner[- ]occupied|(?:we|i) live in it|"
+            r"(?:vivimos|vivo) (?:ahi|ahi mismo|alli|en ella|aqui|en la casa)|"
+            r"(?:nosotros|yo) (?:la )?vivimos)\b",
+        ),
+    )
+)
+
+
+def extract_condition(text: str) -> str:
+    """The home's condition (``move_in_ready``, ``needs_updates``, ``needs_repairs``) or ``""``."""
+    clean = normalize(text)
+    for kind, pattern in _CONDITION_PATTERNS:
+        if pattern.search(clean):
+            return kind
+    return ""
+
+
+def extract_occupancy(text: str) -> str:
+    """Who lives there (``owner``, ``tenant``, ``vacant``) or ``""``."""
+    clean = normalize(text)
+    for kind, pattern in _OCCUPANCY:
+        if pattern.search(clean):
+            return kind
+    return ""
+
+
+# --------------------------------------------------------------------------------------------
+# Price expectation
+# --------------------------------------------------------------------------------------------
+
+_AMOUNT = re.compile(
+    r"(?P<dollar>\$\s?)?(?<![\d.,])(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+    r"(?:\s?(?:-|to|a|y|or|o)\s?\$?(?P<n2>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?))?"
+    r"\s?(?P<unit>k|grand|thousand|mil|mm|m|million|millions|millon|millones)?(?![a-z0-9])"
+)
+_NOT_PRICE_AFTER = re.compile(
+    r"^\s?(?:sq|sqft|square|feet|ft|pies|metros|beds?|bedrooms?|br|bd|baths?|bathrooms?|ba|"
+    r"recamaras?|cuartos?|banos?|years?|yrs?|anos?|months?|meses|weeks?|semanas?|days?|dias|"
+    r"%|percent|por ciento|car|garage|stor(?:y|ies)|pisos?|acres?)\b"
+)
+# Figures that are not what they want for the home: what they owe, paid, or pay a month.
+_NOT_EXPECTATION_BEFORE = re.compile(
+    r"\b(?:owe|owed|mortgage|payoff|pay off|loan|balance|paid|bought (?:it )?(?:for|at)|"
+    r"purchased (?:it )?(?:for|at)|debo|debemos|hipoteca|pagamos|pague|compramos|compre|"
+    r"prestamo|per month|a month|al mes|mensual)\b[^.;!?,]{0,25}$"
+)
+_WANT_CUE = re.compile(
+    r"\b(?:want|wanting|would want|like to get|get|hoping|hope|expect|expecting|asking|ask|"
+    r"at least|minimum|list (?:it )?(?:for|at)|sell (?:it )?for|around|about|looking for|"
+    r"need|happy with|price|quiero|queremos|quisiera|espero|esperamos|pedir|pido|sacar|"
+    r"minimo|al menos|por lo menos|unos|alrededor|como|vender(?:la|lo)? en|precio)\b"
+)
+_UNSURE = re.compile(
+    r"\b(?:not sure|no idea|dont know|do not know|idk|unsure|no clue|you tell me|"
+    r"whatever (?:its|it is) worth|whatever the market|what do you think|whats it worth|"
+    r"what is it worth|market value|no se|no sabemos|ni idea|no tengo idea|usted (?:digame|dime)|"
+    r"lo que (?:valga|vale)|cuanto vale|lo que diga el mercado)\b"
+)
+
+
+def _value(number: str, unit: str, *, bare_ok: bool) -> int | None:
+    amount = float(number.replace(",", ""))
+    unit = unit or ""
+    if unit in ("k", "grand", "thousand", "mil"):
+        # "1.5 mil" is English slang for millions; "600 mil" is Spanish for thousands.
+        amount *= 1_000_000 if unit == "mil" and amount < 10 else 1_000
+    elif unit:
+        amount *= 1_000_000
+    elif amount < MIN_PRICE:
+        if not bare_ok:
+            return None
+        # A bare "650" answering "what price do you have in mind?" means thousands.
+        amount *= 1_000 if amount >= 50 else 1_000_000
+    value = round(amount)
+    return value if MIN_PRICE <= value <= MAX_PRICE else None
+
+
+def extract_price(text: str, *, expecting: str = "") -> tuple[int | None, bool]:
+    """The price they expect, in dollars, and whether they said they are unsure of it."""
+    clean = normalize(text)
+    address, _ = extract_address(text, expecting=expecting)
+    if address:
+        # The street number is not a price.
+        number = address.split()[0] if address[0].isdigit() else address.split()[-1]
+        clean = re.sub(rf"(?<![\d$,.]){re.escape(number.lower())}(?![\d,])", " ", clean, count=1)
+    candidates: list[tuple[bool, int]] = []
+    for match in _AMOUNT.finditer(clean):
+        if _NOT_PRICE_AFTER.match(clean[match.end() :]):
+            continue
+        before = clean[max(0, match.start() - 60) : match.start()]
+        if _NOT_EXPECTATION_BEFORE.search(before):
+            continue
+        unit = match["unit"] or ""
+        marked = bool(unit or match["dollar"] or "," in match["n"])
+        bare_ok = expecting == Q4_PRICE or bool(match["dollar"])
+        low = _value(match["n"], unit, bare_ok=bare_ok or marked)
+        high = _value(match["n2"], unit, bare_ok=bare_ok or marked) if match["n2"] else None
+        if low is None and high is None:
+            continue
+        if low is not None and high is not None:
+            # "600-650k": a suffix on the second figure applies to the first; take the middle.
+            value = (low + high) // 2 if low <= high else high
+        else:
+            value = low if low is not None else high
+        if not marked and not _WANT_CUE.search(before[-30:]) and expecting != Q4_PRICE:
+            continue
+        candidates.append((bool(_WANT_CUE.search(before[-30:])), value))
+    if candidates:
+        # A figure after "I want", "at least", "quiero" beats a figure said in passing.
+        cued = [value for has_cue, value in candidates if has_cue]
+        return (cued[0] if cued else candidates[-1][1]), False
+    return None, expecting == Q4_PRICE and bool(_UNSURE.search(clean))
+
+
+# --------------------------------------------------------------------------------------------
+# Everything at once
+# --------------------------------------------------------------------------------------------
+
+
+def extract_seller_answers(text: str, *, expecting: str = "") -> SellerAnswers:
+    """Every seller answer in ``text``; ``expecting`` is the question the bot asked last."""
+    address, city = extract_address(text, expecting=expecting)
+    motivation, kind = extract_motivation(text, expecting=expecting)
+    condition = extract_condition(text)
+    occupancy = extract_occupancy(text)
+    price, unsure = extract_price(text, expecting=expecting)
+    permission = extract_permission(text) if expecting == Q0_ADDRESS else None
+    if address:
+        permission = True  # giving the address is agreeing to talk about the home
+    if motivation and kind == "other" and (address or condition or price):
+        # A long answer to the motivation question that answered something else instead.
+        motivation, kind = "", ""
+    notes = (
+        text.strip()[:500] if condition and (expecting == Q3_CONDITION or not motivation) else ""
+    )
+    return SellerAnswers(
+        address=address,
+        city=city,
+        permission=permission,
+        motivation=motivation,
+        motivation_kind=kind,
+        condition=condition,
+        condition_notes=notes,
+        occupancy=occupancy,
+        price=price,
+        price_unsure=unsure,
+    )
