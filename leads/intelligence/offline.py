@@ -9,9 +9,10 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from compliance.rules.keywords import classify_keyword
 from leads.intelligence.schema import Budget, LanguageValue, LeadAnalysis, TimelineValue
 from leads.intelligence.scoring import with_score
-from leads.intelligence.text import fold, normalize, words, wordset
+from leads.intelligence.text import normalize, words, wordset
 
 # --------------------------------------------------------------------------------------------
 # Shared building blocks
@@ -106,27 +107,10 @@ def _language_votes(raw: str, text: str) -> tuple[int, int]:
 # Opt-out and area
 # --------------------------------------------------------------------------------------------
 
-_OPT_OUT_KEYWORDS = frozenset(
-    {
-        "stop",
-        "stopall",
-        "unsubscribe",
-        "cancel",
-        "end",
-        "quit",
-        "revoke",
-        "optout",
-        "opt out",
-        "alto",
-        "parar",
-        "cancelar",
-    }
-)
-
 
 def is_opt_out_keyword(message: str) -> bool:
-    """True when the whole message is one of the plain STOP keywords (any case or punctuation)."""
-    return " ".join(re.sub(r"[^a-z]+", " ", fold(message)).split()) in _OPT_OUT_KEYWORDS
+    """True when the message is an opt-out; the one list of them lives in compliance."""
+    return classify_keyword(message) == "opt_out"
 
 
 _AREAS = {
