@@ -23,7 +23,6 @@ from leads.intelligence.text import fold, normalize
 # The question being answered; mirrors SellerQualification.Stage values.
 Q0_ADDRESS = "q0_address"
 Q1_MOTIVATION = "q1_motivation"
-Q3_CONDITION = "q3_condition"
 Q4_PRICE = "q4_price"
 
 MOTIVATION_KINDS = (
@@ -473,9 +472,7 @@ def extract_seller_answers(text: str, *, expecting: str = "") -> SellerAnswers:
     if motivation and kind == "other" and (address or condition or price):
         # A long answer to the motivation question that answered something else instead.
         motivation, kind = "", ""
-    notes = (
-        text.strip()[:500] if condition and (expecting == Q3_CONDITION or not motivation) else ""
-    )
+    notes = text.strip()[:500] if condition else ""
     return SellerAnswers(
         address=address,
         city=city,

@@ -48,3 +48,21 @@ class CMAReportFactory(factory.django.DjangoModelFactory):
     )
     comparables_fingerprint = factory.Sequence(lambda n: f"{n:064x}")
     status = CMAReport.Status.PENDING
+
+
+# --- Seller qualification (appended by the seller-bot tests) -----------------------------------
+
+
+class SellerQualificationFactory(factory.django.DjangoModelFactory):
+    """A seller half-way through the questions: address and motivation known."""
+
+    class Meta:
+        model = "sellers.SellerQualification"
+
+    contact = factory.SubFactory(ContactFactory)
+    stage = "q2_timeline"
+    address = "1234 Magnolia Ave"
+    city = "Riverside"
+    permission_given = True
+    motivation = "We're relocating for work"
+    motivation_kind = "relocation"

@@ -147,8 +147,7 @@ def dashboard_events():
 
 def outbox(operation: str) -> list[dict]:
     return [
-        row.request_body
-        for row in OutboxMessage.objects.filter(operation=operation).order_by("id")
+        row.request_body for row in OutboxMessage.objects.filter(operation=operation).order_by("id")
     ]
 
 
@@ -164,7 +163,10 @@ def test_an_english_seller_is_qualified_step_by_step_and_offered_the_cma(lead, r
 
     reply = lead.says("It's 1234 Magnolia Ave, Riverside. Sure, go ahead")
     assert reply == "Thank you! What's got you thinking about selling?"
-    assert (lead.qualification.address, lead.qualification.city) == ("1234 Magnolia Ave", "Riverside")
+    assert (lead.qualification.address, lead.qualification.city) == (
+        "1234 Magnolia Ave",
+        "Riverside",
+    )
     assert lead.qualification.permission_given is True
 
     # A stall on the way: acknowledged, the free CMA offered, no pushing.
@@ -195,6 +197,8 @@ def test_an_english_seller_is_qualified_step_by_step_and_offered_the_cma(lead, r
     assert qualification.price_expectation == 650_000
     assert qualification.stage == SellerQualification.Stage.QUALIFIED
     assert qualification.cma_offered_at is not None
+    assert qualification.temperature == "hot"  # 650k is within the CMA's range (+10 %)
+    assert "will call you personally" in reply
     assert lead.conversation.stage == Conversation.Stage.QUALIFIED
     assert lead.conversation.bot == "seller"
     # One question per message, all the way.
@@ -278,6 +282,30 @@ def test_a_question_not_answered_twice_is_an_evasive_stall_and_is_passed(lead):
     # The motivation question is passed for good: the next one is the timeline.
     assert qualification.stage == SellerQualification.Stage.Q2_TIMELINE
     assert lead.says("sure") == "Got it. When would you ideally like to have the home sold?"
+
+
+def test_a_plain_no_to_the_first_question_is_a_stall_and_the_bot_backs_off(lead):
+    lead.created()
+    lead.says("I want to sell my house")
+
+    reply = lead.says("no")
+
+    assert reply.startswith("No problem") and "?" not in reply
+    qualification = lead.qualification
+    assert (qualification.permission_given, qualification.last_stall_kind) == (False, "declined")
+    assert qualification.strategy == "follow_up_later"
+
+
+def test_a_question_about_the_commission_goes_to_jorge_but_one_about_the_value_does_not(lead):
+    lead.created()
+    lead.says("I want to sell my house")
+
+    reply = lead.says("How much is my house worth? It's 1234 Magnolia Ave, Riverside")
+    assert reply == "Thank you! What's got you thinking about selling?"
+
+    reply = lead.says("What's your commission?")
+    assert "I'll have Jorge get back to you on that personally" in reply
+    assert lead.conversation.stage == Conversation.Stage.HANDED_OFF
 
 
 def test_three_stalls_and_the_bot_stops_pushing_the_seller_goes_to_nurture(lead):
@@ -420,6 +448,8 @@ def test_a_seller_asking_far_above_the_cma_is_not_hot(lead, riverside_sales, set
 
     qualification = lead.qualification
     assert qualification.temperature == "warm"
-    assert any(r.startswith("price $900,000 above CMA range") for r in qualification.temperature_reasons)
+    assert any(
+        r.startswith("price $900,000 above CMA range") for r in qualification.temperature_reasons
+    )
     assert "will call you personally" not in reply
     assert outbox("create_opportunity") == [] and not Deal.objects.exists()
