@@ -84,7 +84,13 @@ def generate_cma(modeladmin, request, queryset):
     started = 0
     for row in queryset.select_related("contact"):
         try:
-            trigger_cma(contact=row.contact, by=request.user)
+            # A report or a qualification names the home; other rows use the qualification's.
+            trigger_cma(
+                contact=row.contact,
+                by=request.user,
+                address=getattr(row, "address", None) or None,
+                city=getattr(row, "city", None) or None,
+            )
         except ApplicationError as exc:
             modeladmin.message_user(request, f"{row.contact}: {exc.message}", messages.WARNING)
         else:

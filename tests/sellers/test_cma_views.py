@@ -8,10 +8,11 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
+from compliance.models import AuditEvent
 from sellers import selectors
 from sellers.models import CMAReport
 from tests.factories import UserFactory
-from tests.sellers.factories import CMAReportFactory
+from tests.sellers.factories import CMAReportFactory, PropertyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +156,28 @@ def test_the_admin_shows_a_report_read_only(client, ready_report):
 
     assert response.status_code == 200
     assert b'name="_save"' not in response.content
+
+
+def test_the_admin_action_requests_a_new_cma_for_the_reports_home(
+    client, django_capture_on_commit_callbacks, on_today
+):
+    for price in (590_000, 600_000, 610_000):
+        PropertyFactory(sold_price=price)
+    old = CMAReportFactory(address="4200 Magnolia Ave", status=CMAReport.Status.FAILED)
+    client.force_login(UserFactory(username="boss", is_staff=True, is_superuser=True))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:sellers_cmareport_changelist"),
+            {"action": "generate_cma", "_selected_action": [old.pk]},
+        )
+
+    assert response.status_code == 302
+    new = CMAReport.objects.exclude(pk=old.pk).get()
+    assert (new.contact, new.address, new.status) == (
+        old.contact,
+        "4200 Magnolia Ave",
+        CMAReport.Status.READY,
+    )
+    event = AuditEvent.objects.get(action="cma.requested", subject_id=str(new.pk))
+    assert event.actor_label == "boss"
