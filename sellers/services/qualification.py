@@ -6,6 +6,7 @@ and leaves HighLevel calls and dashboard pushes to after the commit. The rules a
 out in docs/seller-bot.md.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -28,6 +29,8 @@ from sellers.models import CMAReport, SellerQualification
 from sellers.services.cma import CMAAddressMissing, trigger_cma
 from sellers.stalls import FOLLOW_UP_LATER, FOLLOW_UP_LATER_DAYS, MAX_STALLS, Stall
 from sellers.state import forget_qualification, locked_qualification
+
+logger = logging.getLogger(__name__)
 
 Stage = SellerQualification.Stage
 
@@ -290,8 +293,18 @@ def request_cma(
         )
         return None
     try:
-        return trigger_cma(contact=qualification.contact, by=by)
+        with transaction.atomic():
+            return trigger_cma(contact=qualification.contact, by=by)
     except CMAAddressMissing:
+        return None
+    except Exception as exc:  # the CMA is a side job: its failure never blocks the reply
+        logger.exception("CMA request for contact %s failed", qualification.contact_id)
+        audit(
+            action="seller.cma_request_failed",
+            subject=qualification,
+            data={"error": f"{type(exc).__name__}: {exc}"[:300]},
+            **_actor(by),
+        )
         return None
 
 
