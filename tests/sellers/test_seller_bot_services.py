@@ -202,6 +202,19 @@ def test_the_admin_action_advances_the_selected_sellers(admin_client, seller_con
     assert qualification.stage == "q3_condition"
 
 
+def test_the_admin_generates_a_cma_of_the_selected_sellers_home(admin_client, seller_conversation):
+    _, qualification = seller_conversation
+
+    with time_machine.travel(MORNING, tick=False):
+        admin_client.post(
+            "/admin/sellers/sellerqualification/",
+            {"action": "generate_cma", "_selected_action": [qualification.pk]},
+        )
+
+    report = CMAReport.objects.get(contact=qualification.contact)
+    assert (report.address, report.city) == ("1234 Magnolia Ave", "Riverside")
+
+
 def test_the_admin_lists_sellers_with_their_stage_and_temperature(
     admin_client, seller_conversation
 ):
