@@ -59,17 +59,18 @@ class LeadBot:
         asked = set(state.get("asked", []))
         greeting = ["greeting"] if ctx.is_first_reply else []
 
-        if ctx.inbound is not None and needs_jorge(ctx.inbound.body):
-            return BotTurn(goal="handoff_to_human", hand_to_human="question only Jorge can answer")
-
-        if state.get("call_booked"):
-            return BotTurn(goal="call_time_noted", hand_to_human="call booked; Jorge takes over")
-
+        # A specialist bot answers its own questions ("what's my house worth?" is the CMA's).
         target = _handoff_target(contact)
         if target:
             return BotTurn(
                 goal="handoff", handoff_to=target, send=False, state={"handed_off_to": target}
             )
+
+        if ctx.inbound is not None and needs_jorge(ctx.inbound.body):
+            return BotTurn(goal="handoff_to_human", hand_to_human="question only Jorge can answer")
+
+        if state.get("call_booked"):
+            return BotTurn(goal="call_time_noted", hand_to_human="call booked; Jorge takes over")
 
         if contact.temperature == Temperature.HOT:
             return BotTurn(

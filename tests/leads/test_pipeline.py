@@ -244,3 +244,14 @@ def test_running_the_pipeline_twice_replies_once(inbound):
 
     assert handle_inbound_message(message_id=message.pk).result == "duplicate"
     assert len(sent_texts()) == 1
+
+
+@time_machine.travel(MORNING, tick=False)
+def test_a_seller_asking_what_their_home_is_worth_goes_to_the_seller_bot(inbound):
+    inbound("Hi, I want to sell. How much is my house worth?")
+
+    conversation = Conversation.objects.get()
+    assert conversation.bot == "seller"
+    assert not selectors.is_bot_paused(conversation=conversation)
+    [reply] = bot_replies()
+    assert "address" in reply.body
