@@ -25,6 +25,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from _timing import summary
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -59,22 +61,6 @@ ONE_LINE = (
     "<!doctype html><html><body style='font-family: sans-serif'>"
     "<p>Hello from Jorge's real-estate team.</p></body></html>"
 )
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
-
-
-def summary(name: str, seconds: list[float]) -> dict:
-    ms = [s * 1000 for s in seconds]
-    return {
-        "name": name,
-        "n": len(ms),
-        "p50": percentile(ms, 50),
-        "p95": percentile(ms, 95),
-        "mean": statistics.fmean(ms),
-    }
 
 
 def timed(fn):

@@ -15,12 +15,13 @@ import base64
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from _timing import summary
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -57,22 +58,6 @@ TEXTS = [
     "Pre-approved for 700k, need to move asap to Corona",
     "Busco casa en Ontario, preaprobado por 480 mil",
 ]
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
-
-
-def summary(name: str, seconds: list[float]) -> dict:
-    ms = [s * 1000 for s in seconds]
-    return {
-        "name": name,
-        "n": len(ms),
-        "p50": percentile(ms, 50),
-        "p95": percentile(ms, 95),
-        "mean": statistics.fmean(ms),
-    }
 
 
 def main() -> None:
