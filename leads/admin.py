@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.template.loader import render_to_string
 
@@ -266,10 +267,24 @@ class BotSettingsAdmin(admin.ModelAdmin):
         update_bot_settings(settings_row=obj, changed=form.changed_data, user=request.user)
 
 
+class ReplyTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ReplyTemplate
+        fields = ["body"]
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        problem = selectors.template_problem(body)
+        if problem:
+            raise forms.ValidationError(problem)
+        return body
+
+
 @admin.register(ReplyTemplate)
 class ReplyTemplateAdmin(admin.ModelAdmin):
     """What the bots say. Every message has a row per language; edit the wording here."""
 
+    form = ReplyTemplateForm
     list_display = ["key", "language", "body", "updated_at"]
     list_filter = ["language"]
     search_fields = ["key", "body"]

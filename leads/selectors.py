@@ -1,5 +1,6 @@
 """Reads of the leads app."""
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -8,6 +9,8 @@ from django.utils import timezone
 
 from .bots.texts import AGENT, DEFAULT_TEXTS, TEAM
 from .models import BotSettings, Contact, Conversation, Message, ReplyTemplate, WebhookEvent
+
+logger = logging.getLogger(__name__)
 
 # BOT_HUMAN_TAKEOVER_HOURS = 0 pauses the bot "until a person resumes it"; a far-future
 # time keeps that in the one existing column instead of adding a flag.
@@ -112,11 +115,23 @@ def reply_text(*, key: str, language: str, **context) -> str:
     }
     texts = []
     for part in parts:
-        template = (
-            overrides.get(part) or DEFAULT_TEXTS[part].get(language) or DEFAULT_TEXTS[part]["en"]
-        )
-        texts.append(template.format_map(_Blank(values)))
+        default = DEFAULT_TEXTS[part].get(language) or DEFAULT_TEXTS[part]["en"]
+        try:
+            texts.append((overrides.get(part) or default).format_map(_Blank(values)))
+        except (ValueError, IndexError, AttributeError):
+            # A stored template with broken braces must never silence the bot.
+            logger.warning("Reply template %s/%s is malformed; using the default", part, language)
+            texts.append(default.format_map(_Blank(values)))
     return " ".join(texts)
+
+
+def template_problem(body: str) -> str:
+    """Why ``body`` cannot be rendered as a reply template ("" when it can)."""
+    try:
+        body.format_map(_Blank())
+    except (ValueError, IndexError, AttributeError) as exc:
+        return f"Check the braces around placeholders: {exc}."
+    return ""
 
 
 class _Blank(dict):

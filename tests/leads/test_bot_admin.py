@@ -88,3 +88,25 @@ def test_edited_wording_is_what_the_bot_sends(staff_client, django_capture_on_co
 
     reply = Message.objects.get(direction="outbound")
     assert reply.body.endswith("Buying, selling, or both, Dana?")
+
+
+def test_a_template_with_broken_braces_is_refused_with_a_clear_message(staff_client):
+    staff_client.get("/admin/leads/replytemplate/")
+    template = ReplyTemplate.objects.get(key="ask_intent", language="en")
+
+    response = staff_client.post(
+        f"/admin/leads/replytemplate/{template.pk}/change/", {"body": "Hi {first_name, buying?"}
+    )
+
+    assert response.status_code == 200
+    assert "Check the braces" in response.content.decode()
+    template.refresh_from_db()
+    assert "{first_name," not in template.body
+
+
+def test_a_broken_stored_template_falls_back_to_the_default_wording(db):
+    ReplyTemplate.objects.create(key="ask_intent", language="en", body="Buying {0} or {first_name")
+
+    assert selectors.reply_text(key="ask_intent", language="en") == (
+        "Are you looking to buy a home, sell one, or both?"
+    )
