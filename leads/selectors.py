@@ -183,11 +183,24 @@ def automated_sent_since(*, contact: Contact, since: datetime) -> list[datetime]
     )
 
 
+# A queued message whose send task never ran (broker down at commit) is picked up after this.
+STALE_QUEUED_AFTER = timedelta(minutes=2)
+
+
 def messages_due_to_send(*, now: datetime | None = None) -> QuerySet[Message]:
-    """Queued messages whose wait (quiet hours, daily cap) is over."""
+    """Queued messages whose wait (quiet hours, daily cap) is over, or whose send was lost.
+
+    A message with a send-ledger entry is excluded: its send started, and the ledger (not a
+    second attempt) decides what happened to it.
+    """
     now = now or timezone.now()
-    return Message.objects.filter(status=Message.Status.QUEUED, scheduled_for__lte=now).order_by(
-        "scheduled_for"
+    return (
+        Message.objects.filter(status=Message.Status.QUEUED, ledger_entry__isnull=True)
+        .filter(
+            Q(scheduled_for__lte=now)
+            | Q(scheduled_for__isnull=True, created_at__lte=now - STALE_QUEUED_AFTER)
+        )
+        .order_by("created_at")
     )
 
 

@@ -132,7 +132,8 @@ def queue_automated_message(
         action, data = "message.deferred", {"until": verdict.not_before.isoformat()}
     else:
         action, data = "message.queued", {}
-        transaction.on_commit(partial(_enqueue_send, message.pk))
+        # robust: a broker outage must not undo the decision; the minute sweep sends it later.
+        transaction.on_commit(partial(_enqueue_send, message.pk), robust=True)
     audit(
         action=action,
         subject=message,

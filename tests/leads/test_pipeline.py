@@ -255,3 +255,25 @@ def test_a_seller_asking_what_their_home_is_worth_goes_to_the_seller_bot(inbound
     assert not selectors.is_bot_paused(conversation=conversation)
     [reply] = bot_replies()
     assert "address" in reply.body
+
+
+def test_a_reply_whose_send_task_was_lost_is_sent_by_the_minute_sweep(lead):
+    # The reply was queued but its task never ran (say the broker was down at commit).
+    conversation = Conversation.objects.create(contact=lead, ghl_conversation_id="conv-lost")
+    with time_machine.travel(MORNING, tick=False):
+        reply = Message.objects.create(
+            conversation=conversation,
+            direction="outbound",
+            sender="bot",
+            status="queued",
+            body="Hi!",
+        )
+    with time_machine.travel(MORNING + timezone.timedelta(minutes=1), tick=False):
+        assert send_due_messages() == []  # too fresh: its own task may still be running
+    with time_machine.travel(MORNING + timezone.timedelta(minutes=3), tick=False):
+        assert send_due_messages() == [reply.pk]
+
+    reply.refresh_from_db()
+    assert reply.status == Message.Status.SENT
+    with time_machine.travel(MORNING + timezone.timedelta(minutes=4), tick=False):
+        assert send_due_messages() == []
