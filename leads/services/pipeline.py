@@ -31,7 +31,7 @@ from leads.intelligence.engine import analyze_lead, compose_reply
 from leads.intelligence.replies import ReplyRequest
 from leads.intelligence.schema import LeadAnalysis
 from leads.models import Contact, Conversation, Message, Temperature
-from leads.services.consent import opt_in_contact, opt_out_contact
+from leads.services.consent import opt_in_contact, opt_out_contact, record_consent
 from leads.services.messaging import queue_automated_message
 from leads.services.qualification import apply_lead_analysis
 
@@ -175,6 +175,14 @@ def _why_silent(*, contact: Contact, conversation: Conversation, now) -> str:
 def _converse(
     *, inbound: Message, conversation: Conversation, contact: Contact, now
 ) -> PipelineOutcome:
+    if not contact.consent_records.exists():
+        # The lead wrote to us first: their own message is the evidence they asked for replies.
+        record_consent(
+            contact=contact,
+            source=f"first inbound {inbound.get_channel_display()}",
+            wording=inbound.body,
+            channel=inbound.channel,
+        )
     history = list(
         Message.objects.filter(
             conversation__contact=contact,

@@ -277,3 +277,16 @@ def test_a_reply_whose_send_task_was_lost_is_sent_by_the_minute_sweep(lead):
     assert reply.status == Message.Status.SENT
     with time_machine.travel(MORNING + timezone.timedelta(minutes=4), tick=False):
         assert send_due_messages() == []
+
+
+@time_machine.travel(MORNING, tick=False)
+def test_the_leads_first_message_is_kept_as_consent_evidence(inbound):
+    inbound("Hi, I'd like info on homes in Ontario")
+    inbound("3 bedrooms")
+
+    [record] = ConsentRecord.objects.all()
+    assert (record.kind, record.wording, record.channel) == (
+        "granted",
+        "Hi, I'd like info on homes in Ontario",
+        "sms",
+    )
