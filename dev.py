@@ -7,6 +7,7 @@
 Standard library only: it has to work before anything is installed.
 """
 
+import ctypes.util
 import hashlib
 import os
 import subprocess
@@ -29,10 +30,22 @@ def sh(*args, env=None) -> None:
     subprocess.run([str(a) for a in args], cwd=ROOT, check=True, env=env)
 
 
+def check_system_libraries() -> None:
+    """WeasyPrint (the CMA PDFs) needs Pango from the operating system, not from PyPI."""
+    if ctypes.util.find_library("pango-1.0") and ctypes.util.find_library("pangoft2-1.0"):
+        return
+    sys.exit(
+        "The CMA PDFs need the Pango library. Install it, then run this again:\n"
+        "  Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0\n"
+        "  macOS:         brew install pango"
+    )
+
+
 def ensure_environment() -> None:
     """Create .venv and install the project with its dev extras, once per pyproject change."""
     if sys.version_info < (3, 11):
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    check_system_libraries()
     if not PYTHON.exists():
         say(f"Creating the virtual environment in {VENV}")
         venv.EnvBuilder(with_pip=True).create(VENV)
