@@ -1,7 +1,10 @@
+import itertools
+
 import factory
 from django.utils import timezone
 
 from leads.models import Contact, Conversation, Deal, Message
+from leads.services.inbound import record_inbound_message
 
 
 class ContactFactory(factory.django.DjangoModelFactory):
@@ -47,3 +50,23 @@ class DealFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda d: f"{d.contact} purchase")
     side = Deal.Side.BUY
     value = 550000
+
+
+_sms_ids = itertools.count(1)
+
+
+def receive_sms(contact_id: str, text: str, *, conversation_id: str = "", location_id: str = "loc"):
+    """An SMS from a HighLevel contact, recorded by the service the webhook task calls.
+
+    Wrap it in ``django_capture_on_commit_callbacks(execute=True)`` to run the bot pipeline.
+    """
+    message, _ = record_inbound_message(
+        location_id=location_id,
+        contact_id=contact_id,
+        conversation_id=conversation_id or f"conv-{contact_id}",
+        message_id=f"sms-{next(_sms_ids)}",
+        channel="sms",
+        body=text,
+        sent_at=timezone.now(),
+    )
+    return message

@@ -4,14 +4,12 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from compliance.models import AuditEvent
 from leads import selectors
 from leads.models import Message, ReplyTemplate
-from leads.services.inbound import record_inbound_message
 from tests.factories import UserFactory
-from tests.leads.factories import ContactFactory
+from tests.leads.factories import ContactFactory, receive_sms
 
 pytestmark = pytest.mark.django_db
 
@@ -40,15 +38,7 @@ def test_kill_switch_in_the_admin_stops_every_bot_and_is_audited(
 
     ContactFactory(ghl_contact_id="c-1", ghl_location_id="loc")
     with django_capture_on_commit_callbacks(execute=True):
-        record_inbound_message(
-            location_id="loc",
-            contact_id="c-1",
-            conversation_id="v-1",
-            message_id="m-1",
-            channel="sms",
-            body="Hi, I want to buy",
-            sent_at=timezone.now(),
-        )
+        receive_sms("c-1", "Hi, I want to buy", conversation_id="v-1")
 
     assert not Message.objects.filter(direction="outbound").exists()
     event = AuditEvent.objects.get(action="bots.kill_switch")
@@ -76,15 +66,7 @@ def test_edited_wording_is_what_the_bot_sends(staff_client, django_capture_on_co
 
     ContactFactory(ghl_contact_id="c-2", ghl_location_id="loc", first_name="Dana", language="en")
     with django_capture_on_commit_callbacks(execute=True):
-        record_inbound_message(
-            location_id="loc",
-            contact_id="c-2",
-            conversation_id="v-2",
-            message_id="m-2",
-            channel="sms",
-            body="hello there",
-            sent_at=timezone.now(),
-        )
+        receive_sms("c-2", "hello there", conversation_id="v-2")
 
     reply = Message.objects.get(direction="outbound")
     assert reply.body.endswith("Buying, selling, or both, Dana?")

@@ -5,14 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.utils import timezone
 
 from compliance.models import AuditEvent
 from leads import selectors
 from leads.models import Conversation, Deal, Message, OutboxMessage
 from leads.services.followups import escalate_slow_first_responses, send_due_followups
-from leads.services.inbound import record_inbound_message
-from tests.leads.factories import ContactFactory, DealFactory
+from tests.leads.factories import ContactFactory, DealFactory, receive_sms
 
 pytestmark = pytest.mark.django_db
 NOON = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)  # 12:00 in Los Angeles
@@ -30,15 +28,7 @@ def conversation(django_capture_on_commit_callbacks):
         language="es",
     )
     with time_machine.travel(NOON, tick=False), django_capture_on_commit_callbacks(execute=True):
-        record_inbound_message(
-            location_id="loc",
-            contact_id="c-9",
-            conversation_id="conv-9",
-            message_id="m-1",
-            channel="sms",
-            body="Hola, busco casa",
-            sent_at=timezone.now(),
-        )
+        receive_sms("c-9", "Hola, busco casa", conversation_id="conv-9")
     return Conversation.objects.get()
 
 
@@ -85,15 +75,7 @@ def test_a_reply_from_the_lead_restarts_the_cadence(
         time_machine.travel(NOON + timedelta(days=2), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        record_inbound_message(
-            location_id="loc",
-            contact_id="c-9",
-            conversation_id="conv-9",
-            message_id="m-2",
-            channel="sms",
-            body="en 6 meses",
-            sent_at=timezone.now(),
-        )
+        receive_sms("c-9", "en 6 meses", conversation_id="conv-9")
     conversation.refresh_from_db()
 
     assert conversation.followup_step == 0
@@ -105,15 +87,7 @@ def test_an_opt_out_stops_the_cadence(conversation, django_capture_on_commit_cal
         time_machine.travel(NOON + timedelta(hours=1), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        record_inbound_message(
-            location_id="loc",
-            contact_id="c-9",
-            conversation_id="conv-9",
-            message_id="m-2",
-            channel="sms",
-            body="ALTO",
-            sent_at=timezone.now(),
-        )
+        receive_sms("c-9", "ALTO", conversation_id="conv-9")
     for day in range(0, 31):
         run_day(day, django_capture_on_commit_callbacks)
 

@@ -9,10 +9,9 @@ from django.utils import timezone
 from compliance.models import AuditEvent, ConsentRecord
 from leads import selectors
 from leads.models import Contact, Conversation, Message, OutboxMessage
-from leads.services.inbound import record_inbound_message
 from leads.services.messaging import send_due_messages
 from leads.services.pipeline import handle_inbound_message
-from tests.leads.factories import ContactFactory
+from tests.leads.factories import ContactFactory, receive_sms
 
 pytestmark = pytest.mark.django_db
 
@@ -36,18 +35,9 @@ def lead(db):
 def inbound(django_capture_on_commit_callbacks, lead):
     """Post one inbound SMS from the lead and run everything it triggers."""
 
-    def send(text: str, *, message_id: str | None = None):
+    def send(text: str):
         with django_capture_on_commit_callbacks(execute=True):
-            message, _ = record_inbound_message(
-                location_id="loc",
-                contact_id="c-1",
-                conversation_id="conv-1",
-                message_id=message_id or f"in-{Message.objects.count()}",
-                channel="sms",
-                body=text,
-                sent_at=timezone.now(),
-            )
-        return message
+            return receive_sms("c-1", text, conversation_id="conv-1")
 
     return send
 

@@ -9,13 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from compliance.models import AuditEvent
 from leads.models import Contact, Message, OutboxMessage
-from leads.services.inbound import record_inbound_message
 from tests.leads.claude_fake import analysis_answer, reply_answer
-from tests.leads.factories import ContactFactory
+from tests.leads.factories import ContactFactory, receive_sms
 
 pytestmark = pytest.mark.django_db
 
@@ -53,15 +51,7 @@ def test_an_obeyed_injection_changes_nothing_out_of_scope(
     fake_claude.answer(analysis_answer(language="en"), reply_answer(obeyed))
 
     with django_capture_on_commit_callbacks(execute=True):
-        record_inbound_message(
-            location_id="loc",
-            contact_id="c-1",
-            conversation_id="v-1",
-            message_id="m-1",
-            channel="sms",
-            body=attack,
-            sent_at=timezone.now(),
-        )
+        receive_sms("c-1", attack, conversation_id="v-1")
 
     sends = OutboxMessage.objects.filter(operation="send_message")
     assert {row.request_body["contactId"] for row in sends} <= {"c-1"}
@@ -97,15 +87,7 @@ def test_a_rejected_claude_reply_is_replaced_and_the_reason_recorded(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        record_inbound_message(
-            location_id="loc",
-            contact_id="c-1",
-            conversation_id="v-1",
-            message_id="m-1",
-            channel="sms",
-            body="hi",
-            sent_at=timezone.now(),
-        )
+        receive_sms("c-1", "hi", conversation_id="v-1")
 
     reply = Message.objects.get(direction="outbound")
     assert "automated assistant" in reply.body
