@@ -200,6 +200,7 @@ class Message(TimeStampedModel):
         SENT = "sent", "Sent"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Outcome unknown (not resent)"
         BLOCKED = "blocked", "Blocked by a rule"
 
     class Sender(models.TextChoices):

@@ -163,7 +163,13 @@ def unanswered_automated_count(*, conversation: Conversation, excluding: int | N
         conversation__contact_id=conversation.contact_id,
         direction=Message.Direction.OUTBOUND,
         sender__in=[Message.Sender.BOT, Message.Sender.SYSTEM],
-        status__in=[Message.Status.QUEUED, Message.Status.SENT, Message.Status.DELIVERED],
+        # An unknown outcome may have reached the contact: it counts.
+        status__in=[
+            Message.Status.QUEUED,
+            Message.Status.SENT,
+            Message.Status.DELIVERED,
+            Message.Status.UNKNOWN,
+        ],
     ).exclude(pk=excluding)
     return qs.filter(created_at__gt=since).count() if since else qs.count()
 
@@ -175,7 +181,7 @@ def automated_sent_since(*, contact: Contact, since: datetime) -> list[datetime]
             conversation__contact=contact,
             direction=Message.Direction.OUTBOUND,
             sender__in=[Message.Sender.BOT, Message.Sender.SYSTEM],
-            status__in=[Message.Status.SENT, Message.Status.DELIVERED],
+            status__in=[Message.Status.SENT, Message.Status.DELIVERED, Message.Status.UNKNOWN],
             sent_at__gte=since,
         )
         .order_by("sent_at")

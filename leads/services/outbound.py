@@ -102,11 +102,16 @@ def _record_not_sent(
         entry.status = status
         entry.error = error[:2000]
         entry.save(update_fields=["status", "error", "updated_at"])
-        if status == SendLedgerEntry.Status.FAILED:
-            Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(
-                status=Message.Status.FAILED, updated_at=timezone.now()
-            )
-            message.refresh_from_db(fields=["status", "updated_at"])
+        # The message says what the ledger knows; an echo may already have advanced it.
+        outcome = (
+            Message.Status.FAILED
+            if status == SendLedgerEntry.Status.FAILED
+            else Message.Status.UNKNOWN
+        )
+        Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(
+            status=outcome, updated_at=timezone.now()
+        )
+        message.refresh_from_db(fields=["status", "updated_at"])
         audit(
             action="message.send_failed"
             if status == SendLedgerEntry.Status.FAILED

@@ -133,7 +133,7 @@ def test_an_outcome_highlevel_may_have_acted_on_is_unknown_and_never_resent(fail
     assert len(fake.requests) == 1
     assert entry.status == again.status == SendLedgerEntry.Status.UNKNOWN
     message.refresh_from_db()
-    assert message.status == Message.Status.QUEUED
+    assert message.status == Message.Status.UNKNOWN
     assert actions() == ["message.send_unknown", "message.send_skipped"]
 
 
