@@ -226,3 +226,15 @@ def conversations_waiting_for_first_reply(*, older_than: datetime) -> QuerySet[C
         first_response_seconds__isnull=True,
         speed_to_lead_escalated_at__isnull=True,
     ).exclude(status__in=[Conversation.Status.OPTED_OUT, Conversation.Status.CLOSED])
+
+
+def contact_to_complete(*, message_id: int) -> Contact | None:
+    """The sender of a lead's first message when we do not know their phone (so their zone)."""
+    message = Message.objects.select_related("conversation__contact").get(pk=message_id)
+    contact = message.conversation.contact
+    if contact.phone or not contact.ghl_contact_id:
+        return None
+    earlier = Message.objects.filter(
+        conversation__contact=contact, direction=Message.Direction.INBOUND, pk__lt=message.pk
+    )
+    return None if earlier.exists() else contact

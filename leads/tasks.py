@@ -1,14 +1,18 @@
 """Celery tasks of the leads app. They receive ids, call a service and are safe to run twice."""
 
+import logging
 import random
 
 from celery import shared_task
 from django.conf import settings
 from django.db import Error as DatabaseDriverError
 
+from leads import selectors
 from leads.ghl.exceptions import GHLError
 from leads.services import crm, followups, inbound, messaging, pipeline
 from leads.webhooks.ghl import handlers as ghl_handlers
+
+logger = logging.getLogger(__name__)
 
 
 def webhook_retry_countdown(retries: int) -> int:
@@ -55,6 +59,13 @@ def enqueue_inbound_message(message_id: int) -> None:
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
 def handle_inbound_message(self, message_id: int) -> str:
     """Run the bot pipeline on one inbound message; a second run does nothing."""
+    contact = selectors.contact_to_complete(message_id=message_id)
+    if contact is not None:
+        try:
+            crm.refresh_contact_from_ghl(contact_id=contact.pk)
+        except GHLError:
+            # Answering on the default time zone beats not answering; the next message retries.
+            logger.warning("could not fetch contact %s from HighLevel", contact.pk, exc_info=True)
     try:
         return pipeline.handle_inbound_message(message_id=message_id).result
     except DatabaseDriverError as exc:

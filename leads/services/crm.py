@@ -15,6 +15,23 @@ from leads.models import Contact
 HOT_LEAD_TAG = "hot-lead"
 
 
+def refresh_contact_from_ghl(*, contact_id: int) -> Contact:
+    """Fetch the contact from HighLevel and mirror it (phone, time zone, DND, name, tags).
+
+    Message webhooks carry no phone number: without it the lead's time zone, and so their
+    quiet hours, would be a guess. Called before the bot answers a contact we know too little of.
+    """
+    from leads.webhooks.ghl.handlers import mirror_contact  # the one HighLevel-contact mapping
+
+    contact = Contact.objects.get(pk=contact_id)
+    with get_client() as client:
+        fetched = client.get_contact(contact_id=contact.ghl_contact_id)
+    mirrored = mirror_contact(
+        location_id=contact.ghl_location_id, payload=fetched.raw, source="ghl_api"
+    )
+    return mirrored or contact
+
+
 def sync_ghl_tags(*, contact_id: int, add: list[str], remove: list[str]) -> None:
     """Add and remove tags on the HighLevel contact, and mirror them on ours."""
     contact = Contact.objects.get(pk=contact_id)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from leads.models import Channel, Message, WebhookEvent
+from leads.models import Channel, Contact, Message, WebhookEvent
 from leads.services import inbound
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -129,19 +129,28 @@ def _dnd(payload: dict) -> tuple[bool | None, str]:
     return False, ""
 
 
-def handle_contact(event: WebhookEvent, payload: dict) -> inbound.HandlerResult:
+def mirror_contact(*, location_id: str, payload: dict, source: str) -> Contact | None:
+    """Mirror HighLevel's JSON of a contact (a webhook, or GET /contacts/{id}) onto ours."""
     contact_id = _text(payload, "id") or _text(payload, "contactId")
     if not contact_id:
-        return inbound.HandlerResult(status=WebhookEvent.Status.IGNORED, note="No contact id.")
+        return None
     dnd, reason = _dnd(payload)
-    contact = inbound.upsert_contact_from_ghl(
-        location_id=_location(event, payload),
+    return inbound.upsert_contact_from_ghl(
+        location_id=location_id,
         contact_id=contact_id,
         changes=_contact_changes(payload),
         dnd=dnd,
         dnd_reason=reason,
-        source=event.source,
+        source=source,
     )
+
+
+def handle_contact(event: WebhookEvent, payload: dict) -> inbound.HandlerResult:
+    contact = mirror_contact(
+        location_id=_location(event, payload), payload=payload, source=event.source
+    )
+    if contact is None:
+        return inbound.HandlerResult(status=WebhookEvent.Status.IGNORED, note="No contact id.")
     return inbound.HandlerResult(contact=contact)
 
 
