@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from compliance.rules.keywords import classify_keyword
 from leads.intelligence.schema import Budget, LanguageValue, LeadAnalysis, TimelineValue
 from leads.intelligence.scoring import with_score
-from leads.intelligence.text import normalize, words, wordset
+from leads.intelligence.text import EN_UNITS, normalize, words, wordset
 
 # --------------------------------------------------------------------------------------------
 # Shared building blocks
@@ -536,15 +536,7 @@ _QUANTITIES = {
     "a few": 3,
     "few": 3,
     "several": 6,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
+    **EN_UNITS,
     "ten": 10,
     "eleven": 11,
     "twelve": 12,

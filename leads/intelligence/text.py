@@ -27,7 +27,8 @@ _APOSTROPHE_IN_WORD = re.compile(r"(?<=[a-z0-9])'(?=[a-z])")
 _NOT_KEPT = re.compile(r"[^a-z0-9$%~.,;:!?/\-\n ]+")
 _SPACES = re.compile(r"[ \t]+")
 
-_EN_UNITS = {
+# Also read by the timeline rules (offline.py).
+EN_UNITS = {
     "one": 1,
     "two": 2,
     "three": 3,
@@ -89,8 +90,8 @@ def _alt(words) -> str:
 
 
 _EN_HUNDREDS_THOUSAND = re.compile(
-    rf"\b(?P<h>{_alt(_EN_UNITS)}) hundred(?: and)?(?: (?P<t>{_alt(_EN_TENS)}))?"
-    rf"(?:[ -](?P<u>{_alt(_EN_UNITS)}))? (?P<unit>thousand|grand|k)\b"
+    rf"\b(?P<h>{_alt(EN_UNITS)}) hundred(?: and)?(?: (?P<t>{_alt(_EN_TENS)}))?"
+    rf"(?:[ -](?P<u>{_alt(EN_UNITS)}))? (?P<unit>thousand|grand|k)\b"
 )
 _ES_HUNDREDS_MIL = re.compile(
     rf"\b(?P<h>{_alt(_ES_HUNDREDS)})(?: (?P<t>{_alt(_ES_TENS)}))?"
@@ -122,8 +123,8 @@ def _spell_money_words(text: str) -> str:
         text = pattern.sub(replacement, text)
 
     def english(match: re.Match) -> str:
-        value = _EN_UNITS[match["h"]] * 100
-        value += _EN_TENS.get(match["t"] or "", 0) + _EN_UNITS.get(match["u"] or "", 0)
+        value = EN_UNITS[match["h"]] * 100
+        value += _EN_TENS.get(match["t"] or "", 0) + EN_UNITS.get(match["u"] or "", 0)
         return f"{value} thousand"
 
     def spanish(match: re.Match) -> str:
