@@ -21,12 +21,12 @@ def refresh_contact_from_ghl(*, contact_id: int) -> Contact:
     Message webhooks carry no phone number: without it the lead's time zone, and so their
     quiet hours, would be a guess. Called before the bot answers a contact we know too little of.
     """
-    from leads.webhooks.ghl.handlers import mirror_contact  # the one HighLevel-contact mapping
+    from leads.services.inbound import mirror_ghl_contact
 
     contact = Contact.objects.get(pk=contact_id)
     with get_client() as client:
         fetched = client.get_contact(contact_id=contact.ghl_contact_id)
-    mirrored = mirror_contact(
+    mirrored = mirror_ghl_contact(
         location_id=contact.ghl_location_id, payload=fetched.raw, source="ghl_api"
     )
     return mirrored or contact

@@ -24,6 +24,7 @@ from django.utils import timezone
 from compliance.models import AuditEvent
 from compliance.services import audit
 from leads import selectors
+from leads.ghl import mapping
 from leads.models import Channel, Contact, Conversation, Deal, Intent, Message, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -344,6 +345,22 @@ def upsert_contact_from_ghl(
         if fields:
             contact.save(update_fields=[*fields, "updated_at"])
     return contact
+
+
+def mirror_ghl_contact(*, location_id: str, payload: dict, source: str) -> Contact | None:
+    """Mirror HighLevel's JSON of a contact (a webhook, or ``GET /contacts/{id}``) onto ours."""
+    contact_id = mapping.contact_id_of(payload)
+    if not contact_id:
+        return None
+    dnd, reason = mapping.contact_dnd(payload)
+    return upsert_contact_from_ghl(
+        location_id=location_id,
+        contact_id=contact_id,
+        changes=mapping.contact_changes(payload),
+        dnd=dnd,
+        dnd_reason=reason,
+        source=source,
+    )
 
 
 def mark_contact_deleted_in_ghl(*, location_id: str, contact_id: str) -> Contact | None:

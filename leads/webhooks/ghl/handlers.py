@@ -8,18 +8,12 @@ inbound``, an outbound SMS example with ``direction: inbound``, ``TaskCreate`` w
 ``contactId``, and the integration guide's test payload wrapped in ``data{}``.
 """
 
-import re
-import zoneinfo
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-
-from leads.models import Channel, Contact, Message, WebhookEvent
+from leads.ghl import mapping
+from leads.models import Channel, Message, WebhookEvent
 from leads.services import inbound
-
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 Handler = Callable[[WebhookEvent, dict], "inbound.HandlerResult"]
 
@@ -62,11 +56,7 @@ def _datetime_or(value, default: datetime) -> datetime:
         return default
 
 
-def _text(payload: dict, key: str) -> str:
-    value = payload.get(key)
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else str(value)
+_text = mapping.text
 
 
 def _location(event: WebhookEvent, payload: dict) -> str:
@@ -76,77 +66,8 @@ def _location(event: WebhookEvent, payload: dict) -> str:
 # --- Contacts -----------------------------------------------------------------
 
 
-def _contact_changes(payload: dict) -> dict:
-    changes: dict = {}
-    if "firstName" in payload or "lastName" in payload:
-        changes["first_name"] = _text(payload, "firstName").strip()[:100]
-        changes["last_name"] = _text(payload, "lastName").strip()[:100]
-    elif _text(payload, "name").strip():
-        first, _, last = _text(payload, "name").strip().partition(" ")
-        changes["first_name"], changes["last_name"] = first[:100], last.strip()[:100]
-    if "phone" in payload:
-        phone = re.sub(r"[\s().-]", "", _text(payload, "phone"))
-        if not phone or _E164.match(phone):
-            changes["phone"] = phone
-    if "email" in payload:
-        email = _text(payload, "email").strip()
-        try:
-            if email:
-                validate_email(email)
-            changes["email"] = email[:254]
-        except ValidationError:
-            pass  # keep what we had rather than store something unusable
-    if "source" in payload:
-        changes["source"] = _text(payload, "source")[:120]
-    if isinstance(payload.get("tags"), list):
-        changes["tags"] = list(dict.fromkeys(str(tag) for tag in payload["tags"] if tag))
-    tz_name = _text(payload, "timezone")
-    if tz_name:
-        try:
-            zoneinfo.ZoneInfo(tz_name)
-            changes["timezone"] = tz_name[:64]
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            pass
-    return changes
-
-
-def _dnd(payload: dict) -> tuple[bool | None, str]:
-    """(dnd, reason): DND on all channels, or on SMS, means no automated message."""
-    if "dnd" not in payload and "dndSettings" not in payload:
-        return None, ""
-    settings_ = payload.get("dndSettings") if isinstance(payload.get("dndSettings"), dict) else {}
-    active = sorted(
-        channel
-        for channel, value in settings_.items()
-        if isinstance(value, dict) and str(value.get("status", "")).lower() == "active"
-    )
-    if payload.get("dnd") is True:
-        return True, "DND on all channels in HighLevel"
-    if "SMS" in active:
-        sms = settings_["SMS"]
-        detail = " ".join(str(sms.get(k, "")) for k in ("code", "message") if sms.get(k))
-        return True, f"SMS DND in HighLevel ({', '.join(active)}) {detail}".strip()
-    return False, ""
-
-
-def mirror_contact(*, location_id: str, payload: dict, source: str) -> Contact | None:
-    """Mirror HighLevel's JSON of a contact (a webhook, or GET /contacts/{id}) onto ours."""
-    contact_id = _text(payload, "id") or _text(payload, "contactId")
-    if not contact_id:
-        return None
-    dnd, reason = _dnd(payload)
-    return inbound.upsert_contact_from_ghl(
-        location_id=location_id,
-        contact_id=contact_id,
-        changes=_contact_changes(payload),
-        dnd=dnd,
-        dnd_reason=reason,
-        source=source,
-    )
-
-
 def handle_contact(event: WebhookEvent, payload: dict) -> inbound.HandlerResult:
-    contact = mirror_contact(
+    contact = inbound.mirror_ghl_contact(
         location_id=_location(event, payload), payload=payload, source=event.source
     )
     if contact is None:
