@@ -9,8 +9,8 @@ class LeadsConfig(AppConfig):
         from leads.bots.base import register_bot
         from leads.bots.lead import lead_bot
         from leads.services.inbound import register_inbound_handler
-        from leads.tasks import enqueue_inbound_message
+        from leads.tasks import enqueue_turn
 
         register_bot(lead_bot)
         # Every new inbound message goes to the bot pipeline.
-        register_inbound_handler(enqueue_inbound_message)
+        register_inbound_handler(enqueue_turn)

@@ -209,6 +209,17 @@ class Message(TimeStampedModel):
         HUMAN = "human", "Human"
         SYSTEM = "system", "System"
 
+    class TurnOutcome(models.TextChoices):
+        """What the bot's turn did with an inbound message (docs/bots.md, "The turn")."""
+
+        REPLIED = "replied", "Replied"
+        KEYWORD = "keyword", "Answered by keyword rule (STOP/START/HELP)"
+        NO_REPLY = "no_reply", "No reply (by the rules, or handed to a person)"
+        DROPPED = "dropped", "Reply dropped (something changed during the turn)"
+        SUPERSEDED = "superseded", "Answered together with a newer message"
+        FAILED = "failed", "Failed (escalated to a person)"
+        NOT_ANSWERABLE = "not_answerable", "Not for the bot (call or voicemail)"
+
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
     )
@@ -223,9 +234,16 @@ class Message(TimeStampedModel):
     scheduled_for = models.DateTimeField(
         null=True, blank=True, help_text="A queued message waits until then (quiet hours)."
     )
+    # An inbound message's turn: claimed (turn_started_at), then finished (handled_at) with
+    # an outcome. A claim older than BOT_TURN_STALE_SECONDS lost its worker; the sweep reruns it.
+    turn_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a bot turn took this inbound message."
+    )
     handled_at = models.DateTimeField(
         null=True, blank=True, help_text="When the bot pipeline finished with this inbound message."
     )
+    turn_outcome = models.CharField(max_length=16, choices=TurnOutcome.choices, blank=True)
+    turn_error = models.TextField(blank=True, help_text="Why the bot's turn failed, if it did.")
     attachments = models.JSONField(
         default=list,
         blank=True,
@@ -251,6 +269,12 @@ class Message(TimeStampedModel):
             models.Index(fields=["conversation", "sent_at"], name="msg_conv_time"),
             models.Index(fields=["status", "-sent_at"], name="msg_status_recent"),
             models.Index(fields=["status", "scheduled_for"], name="msg_queue"),
+            # The inbound messages still waiting for (or in) a bot turn: few, read every minute.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(direction="inbound", handled_at__isnull=True),
+                name="msg_turn_pending",
+            ),
         ]
 
     def __str__(self):
@@ -324,6 +348,7 @@ class WebhookEvent(TimeStampedModel):
         FAILED = "failed", "Failed (will retry)"
         DEAD = "dead", "Dead (gave up; reprocess by hand)"
         REJECTED = "rejected", "Rejected (not authentic)"
+        TURN_FAILED = "turn_failed", "Processed, but the bot's turn failed (escalated)"
 
     class Source(models.TextChoices):
         GHL = "ghl", "HighLevel app webhook"
@@ -345,6 +370,14 @@ class WebhookEvent(TimeStampedModel):
     processed_at = models.DateTimeField(null=True, blank=True)
     contact = models.ForeignKey(
         Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
+    )
+    message = models.ForeignKey(
+        "Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="webhook_events",
+        help_text="The message this event recorded, whose bot turn it answers for.",
     )
 
     class Meta:

@@ -1,10 +1,13 @@
 """Reads of the leads app."""
 
+import contextlib
+import contextvars
 import logging
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from .bots.texts import AGENT, DEFAULT_TEXTS, TEAM
@@ -91,12 +94,33 @@ def webhook_events_due_for_sweep(*, now: datetime | None = None) -> QuerySet[Web
 # --- Bots ---------------------------------------------------------------------
 
 
+# Inside ``bot_settings_read_once()``: a one-item list holding the row once it was read.
+_settings_memo: contextvars.ContextVar[list[BotSettings] | None] = contextvars.ContextVar(
+    "bot_settings", default=None
+)
+
+
 def bot_settings() -> BotSettings:
     """The one row of bot switches (created with its defaults on first use)."""
+    memo = _settings_memo.get()
+    if memo:
+        return memo[0]
     settings_row, _ = BotSettings.objects.get_or_create(
         pk=1, defaults={"followup_days": list(BotSettings.DEFAULT_FOLLOWUP_DAYS)}
     )
+    if memo is not None:
+        memo.append(settings_row)
     return settings_row
+
+
+@contextlib.contextmanager
+def bot_settings_read_once() -> Iterator[None]:
+    """Within the block, ``bot_settings()`` reads the row once (a bot turn asks several times)."""
+    token = _settings_memo.set(_settings_memo.get() or [])
+    try:
+        yield
+    finally:
+        _settings_memo.reset(token)
 
 
 def reply_text(*, key: str, language: str, **context) -> str:
@@ -141,6 +165,37 @@ class _Blank(dict):
         return ""
 
 
+def transcript_for_turn(*, conversation: Conversation) -> tuple[list[tuple[str, str]], bool]:
+    """The transcript a bot turn reads, and whether the bot has not yet written here.
+
+    One query: the bot's first reply is the first one that was not blocked by a rule.
+    """
+    rows = list(
+        Message.objects.filter(conversation=conversation)
+        .exclude(status=Message.Status.BLOCKED)
+        .order_by("-sent_at", "-id")
+        .values_list("direction", "body", "sender")[:TRANSCRIPT_LIMIT]
+    )
+    transcript = [
+        ("lead" if d == Message.Direction.INBOUND else "bot", body) for d, body, _ in reversed(rows)
+    ]
+    bot_wrote = any(sender == Message.Sender.BOT for _, _, sender in rows)
+    if not bot_wrote and len(rows) == TRANSCRIPT_LIMIT:
+        bot_wrote = (
+            Message.objects.filter(
+                conversation=conversation,
+                direction=Message.Direction.OUTBOUND,
+                sender=Message.Sender.BOT,
+            )
+            .exclude(status=Message.Status.BLOCKED)
+            .exists()
+        )
+    return transcript, not bot_wrote
+
+
+TRANSCRIPT_LIMIT = 12
+
+
 def conversation_transcript(
     *, conversation: Conversation, limit: int = 12
 ) -> list[tuple[str, str]]:
@@ -156,14 +211,19 @@ def conversation_transcript(
     ]
 
 
-def unanswered_automated_count(*, conversation: Conversation, excluding: int | None = None) -> int:
-    """Automated messages sent or queued since the contact last wrote (but ``excluding``)."""
-    since = conversation.last_inbound_at
-    qs = Message.objects.filter(
+def automated_messages_for_rules(
+    *, conversation: Conversation, since: datetime, excluding: int | None = None
+) -> tuple[int, list[datetime]]:
+    """What the sending rules read, in one query: how many automated messages were sent or
+    queued since the contact last wrote (but ``excluding``), and when automated messages
+    reached the contact since ``since``, oldest first. An unknown outcome may have reached
+    the contact: it counts for both."""
+    last_inbound = conversation.last_inbound_at
+    start = min(since, last_inbound) if last_inbound else None
+    rows = Message.objects.filter(
         conversation__contact_id=conversation.contact_id,
         direction=Message.Direction.OUTBOUND,
         sender__in=[Message.Sender.BOT, Message.Sender.SYSTEM],
-        # An unknown outcome may have reached the contact: it counts.
         status__in=[
             Message.Status.QUEUED,
             Message.Status.SENT,
@@ -171,22 +231,15 @@ def unanswered_automated_count(*, conversation: Conversation, excluding: int | N
             Message.Status.UNKNOWN,
         ],
     ).exclude(pk=excluding)
-    return qs.filter(created_at__gt=since).count() if since else qs.count()
-
-
-def automated_sent_since(*, contact: Contact, since: datetime) -> list[datetime]:
-    """When automated messages went to ``contact`` since ``since``, oldest first."""
-    return list(
-        Message.objects.filter(
-            conversation__contact=contact,
-            direction=Message.Direction.OUTBOUND,
-            sender__in=[Message.Sender.BOT, Message.Sender.SYSTEM],
-            status__in=[Message.Status.SENT, Message.Status.DELIVERED, Message.Status.UNKNOWN],
-            sent_at__gte=since,
-        )
-        .order_by("sent_at")
-        .values_list("sent_at", flat=True)
-    )
+    if start is not None:
+        rows = rows.filter(Q(created_at__gte=start) | Q(sent_at__gte=start))
+    unanswered, sent = 0, []
+    for status, created_at, sent_at in rows.values_list("status", "created_at", "sent_at"):
+        if last_inbound is None or created_at > last_inbound:
+            unanswered += 1
+        if status != Message.Status.QUEUED and sent_at >= since:
+            sent.append(sent_at)
+    return unanswered, sorted(sent)
 
 
 # A queued message whose send task never ran (broker down at commit) is picked up after this.
@@ -218,23 +271,89 @@ def conversations_due_for_followup(*, now: datetime | None = None) -> QuerySet[C
     ).select_related("contact")
 
 
-def conversations_waiting_for_first_reply(*, older_than: datetime) -> QuerySet[Conversation]:
-    """New leads that wrote before ``older_than`` and have had no reply, not yet escalated."""
-    return Conversation.objects.filter(
-        last_inbound_at__isnull=False,
-        last_inbound_at__lt=older_than,
-        first_response_seconds__isnull=True,
-        speed_to_lead_escalated_at__isnull=True,
-    ).exclude(status__in=[Conversation.Status.OPTED_OUT, Conversation.Status.CLOSED])
-
-
-def contact_to_complete(*, message_id: int) -> Contact | None:
-    """The sender of a lead's first message when we do not know their phone (so their zone)."""
-    message = Message.objects.select_related("conversation__contact").get(pk=message_id)
-    contact = message.conversation.contact
-    if contact.phone or not contact.ghl_contact_id:
-        return None
-    earlier = Message.objects.filter(
-        conversation__contact=contact, direction=Message.Direction.INBOUND, pk__lt=message.pk
+def conversations_waiting_for_answer(*, older_than: datetime) -> QuerySet[Conversation]:
+    """Conversations whose lead wrote before ``older_than`` and got no answer since, not yet
+    escalated for that message (bot or person: any message out after theirs is an answer)."""
+    return (
+        Conversation.objects.filter(last_inbound_at__isnull=False, last_inbound_at__lt=older_than)
+        .filter(Q(last_outbound_at__isnull=True) | Q(last_outbound_at__lt=F("last_inbound_at")))
+        .filter(
+            Q(speed_to_lead_escalated_at__isnull=True)
+            | Q(speed_to_lead_escalated_at__lt=F("last_inbound_at"))
+        )
+        .exclude(status__in=[Conversation.Status.OPTED_OUT, Conversation.Status.CLOSED])
+        .exclude(contact__opted_out=True)
+        .exclude(contact__dnd=True)
     )
-    return None if earlier.exists() else contact
+
+
+# --- Bot turns ------------------------------------------------------------------
+
+
+def messages_awaiting_turn(*, contact_id: int) -> QuerySet[Message]:
+    """The contact's inbound messages whose bot turn has not finished, oldest first."""
+    return (
+        Message.objects.filter(
+            conversation__contact_id=contact_id,
+            direction=Message.Direction.INBOUND,
+            handled_at__isnull=True,
+        )
+        .select_related("conversation")
+        .order_by("sent_at", "id")
+    )
+
+
+def next_message_awaiting_turn(*, contact_id: int) -> int | None:
+    """The id of the contact's oldest message whose turn has not started (or lost its worker)."""
+    stale_before = timezone.now() - timedelta(seconds=settings.BOT_TURN_STALE_SECONDS)
+    return (
+        Message.objects.filter(
+            conversation__contact_id=contact_id,
+            direction=Message.Direction.INBOUND,
+            handled_at__isnull=True,
+        )
+        .filter(Q(turn_started_at__isnull=True) | Q(turn_started_at__lt=stale_before))
+        .order_by("sent_at", "id")
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+def messages_with_overdue_turn(*, now: datetime | None = None) -> QuerySet[Message]:
+    """Inbound messages whose turn never ran (lost task) or lost its worker, oldest first.
+
+    A message waits ``BOT_TURN_OVERDUE_SECONDS`` for its own task before the sweep runs it;
+    one older than ``BOT_TURN_SWEEP_WINDOW_HOURS`` is left to the people (the five-minute rule
+    has escalated it): a bot answering a day-old text would surprise the lead.
+    """
+    now = now or timezone.now()
+    overdue = now - timedelta(seconds=settings.BOT_TURN_OVERDUE_SECONDS)
+    stale = now - timedelta(seconds=settings.BOT_TURN_STALE_SECONDS)
+    window = now - timedelta(hours=settings.BOT_TURN_SWEEP_WINDOW_HOURS)
+    return Message.objects.filter(
+        Q(turn_started_at__isnull=True, created_at__lt=overdue) | Q(turn_started_at__lt=stale),
+        direction=Message.Direction.INBOUND,
+        handled_at__isnull=True,
+        created_at__gte=window,
+    ).order_by("created_at")
+
+
+def inbound_messages_of(*, contact_id: int) -> list[Message]:
+    """Everything the contact wrote, oldest first: a turn reads its history and what waits."""
+    return list(
+        Message.objects.filter(
+            conversation__contact_id=contact_id, direction=Message.Direction.INBOUND
+        )
+        .select_related("conversation")
+        .order_by("sent_at", "id")
+    )
+
+
+def messages_since(
+    *, contact_id: int, since: datetime, including: Iterable[int] = ()
+) -> QuerySet[Message]:
+    """The contact's messages created since ``since``, and those ``including`` (one read of
+    what moved during a bot turn)."""
+    return Message.objects.filter(
+        Q(created_at__gte=since) | Q(pk__in=list(including)), conversation__contact_id=contact_id
+    ).order_by("created_at", "id")

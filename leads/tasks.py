@@ -1,4 +1,10 @@
-"""Celery tasks of the leads app. They receive ids, call a service and are safe to run twice."""
+"""Celery tasks of the leads app. They receive ids, call a service and are safe to run twice.
+
+Each is named ``<verb>_task`` after the service it calls. They run on three queues
+(``CELERY_TASK_ROUTES``): ``ingest`` stores what HighLevel sends, ``turns`` runs the bot
+turns (which wait on Claude), ``sends`` sends messages and runs the periodic sweeps, so a
+slow model never holds up an acknowledgement or a reply that is ready to go.
+"""
 
 import logging
 import random
@@ -7,7 +13,6 @@ from celery import shared_task
 from django.conf import settings
 from django.db import Error as DatabaseDriverError
 
-from leads import selectors
 from leads.ghl.exceptions import GHLError
 from leads.services import crm, followups, inbound, messaging, pipeline
 from leads.webhooks.ghl import handlers as ghl_handlers
@@ -29,8 +34,12 @@ def webhook_retry_countdown(retries: int) -> int:
     # The database attempt counter decides when to stop (it also counts attempts whose
     # worker died); this bound only keeps Celery from retrying past it.
     max_retries=20,
+    # Storing an event is a few rows: a worker stuck longer than this is killed, and the
+    # sweep retries the event after GHL_WEBHOOK_STUCK_PROCESSING_SECONDS.
+    soft_time_limit=30,
+    time_limit=45,
 )
-def process_webhook_event(self, event_id: int) -> str:
+def process_webhook_event_task(self, event_id: int) -> str:
     """Apply one stored webhook event; retried with backoff, dead after GHL_WEBHOOK_MAX_ATTEMPTS."""
     try:
         outcome = inbound.process_webhook_event(event_id=event_id, dispatch=ghl_handlers.dispatch)
@@ -43,57 +52,57 @@ def process_webhook_event(self, event_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def sweep_stuck_webhook_events() -> int:
+def sweep_stuck_webhook_events_task() -> int:
     """Re-enqueue webhook events stored but never processed (runs every minute from beat)."""
     return len(inbound.sweep_stuck_webhook_events())
 
 
-# --- The bot pipeline -------------------------------------------------------------
+# --- The bot turn ---------------------------------------------------------------------------
 
 
-def enqueue_inbound_message(message_id: int) -> None:
-    """Inbound handler: hand a new message to the pipeline task (called after commit)."""
-    handle_inbound_message.delay(message_id)
+def enqueue_turn(message_id: int) -> None:
+    """Inbound handler: hand a new message to the turn task (called after commit)."""
+    run_turn_task.delay(message_id)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
-def handle_inbound_message(self, message_id: int) -> str:
-    """Run the bot pipeline on one inbound message; a second run does nothing."""
-    contact = selectors.contact_to_complete(message_id=message_id)
-    if contact is not None:
-        try:
-            crm.refresh_contact_from_ghl(contact_id=contact.pk)
-        except GHLError:
-            # Answering on the default time zone beats not answering; the next message retries.
-            logger.warning("could not fetch contact %s from HighLevel", contact.pk, exc_info=True)
+def run_turn_task(self, message_id: int) -> str:
+    """Run the bot's turn for one inbound message (and the contact's next ones); safe twice."""
     try:
         return pipeline.handle_inbound_message(message_id=message_id).result
     except DatabaseDriverError as exc:
+        # The claim may stay behind: the turn sweep reruns it once it is stale.
         raise self.retry(exc=exc, countdown=min(2**self.request.retries * 5, 300)) from exc
 
 
 @shared_task(acks_late=True)
-def send_queued_message(message_id: int) -> str:
+def sweep_overdue_turns_task() -> int:
+    """Run the bot turns that never ran or lost their worker (every minute from beat)."""
+    return len(pipeline.sweep_overdue_turns())
+
+
+@shared_task(acks_late=True)
+def send_message_task(message_id: int) -> str:
     """Send one queued automated message if the rules still allow it (at most once)."""
     return messaging.send_queued_message(message_id=message_id)
 
 
 @shared_task(acks_late=True)
-def send_due_messages() -> int:
+def send_due_messages_task() -> int:
     """Send messages whose wait for the sending window is over (every minute from beat)."""
     return len(messaging.send_due_messages())
 
 
 @shared_task(acks_late=True)
-def send_due_followups() -> int:
+def send_due_followups_task() -> int:
     """Send the nurture follow-ups that are due (from beat)."""
     return len(followups.send_due_followups())
 
 
 @shared_task(acks_late=True)
-def escalate_slow_first_responses() -> int:
-    """Escalate new leads waiting over five minutes for a first reply (every minute)."""
-    return len(followups.escalate_slow_first_responses())
+def escalate_unanswered_messages_task() -> int:
+    """Escalate leads waiting over five minutes for an answer (every minute from beat)."""
+    return len(followups.escalate_unanswered_messages())
 
 
 # HighLevel calls after a change commits. The client already retried transient errors;
@@ -109,7 +118,7 @@ def _retry_unless_it_may_have_landed(task, exc: GHLError) -> None:
 
 
 @shared_task(**_GHL_TASK)
-def sync_ghl_tags(self, contact_id: int, add: list[str], remove: list[str]) -> None:
+def sync_ghl_tags_task(self, contact_id: int, add: list[str], remove: list[str]) -> None:
     """Mirror tag changes to the HighLevel contact."""
     try:
         crm.sync_ghl_tags(contact_id=contact_id, add=add, remove=remove)
@@ -118,7 +127,7 @@ def sync_ghl_tags(self, contact_id: int, add: list[str], remove: list[str]) -> N
 
 
 @shared_task(**_GHL_TASK)
-def book_call_with_agent(self, contact_id: int, reason: str) -> None:
+def book_call_with_agent_task(self, contact_id: int, reason: str) -> None:
     """Create Jorge's call task for a hot lead in HighLevel and tag the contact."""
     try:
         crm.book_call_with_agent(contact_id=contact_id, reason=reason)
@@ -127,7 +136,7 @@ def book_call_with_agent(self, contact_id: int, reason: str) -> None:
 
 
 @shared_task(**_GHL_TASK)
-def notify_agent(self, contact_id: int, reason: str) -> None:
+def notify_agent_task(self, contact_id: int, reason: str) -> None:
     """Leave Jorge a HighLevel task when the bot hands a conversation over."""
     try:
         crm.notify_agent(contact_id=contact_id, reason=reason)

@@ -15,7 +15,7 @@ from sellers.services import cma
     soft_time_limit=60,
     time_limit=90,
 )
-def generate_cma_report(self, report_id: int) -> str:
+def generate_cma_report_task(self, report_id: int) -> str:
     """Generate one pending CMA report (estimate and PDF); a report already done is left alone."""
     try:
         return cma.generate_cma_report(report_id=report_id).status
@@ -27,7 +27,7 @@ def generate_cma_report(self, report_id: int) -> str:
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3)
-def create_seller_opportunity(self, deal_id: int) -> str:
+def create_seller_opportunity_task(self, deal_id: int) -> str:
     """Create a hot seller's opportunity in HighLevel's seller pipeline (once per deal)."""
     # Imported here so this appended block leaves the head of the file to its owner.
     from leads.ghl.exceptions import GHLError

@@ -81,8 +81,15 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", defau
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the web process and in-process tasks share the file.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # IMMEDIATE: a transaction takes the write lock when it begins, so two writers queue on
+    # the busy timeout instead of one failing with "database is locked" when it upgrades
+    # a read lock (a burst of new leads lost replies that way).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -132,6 +139,16 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_RESULT_EXPIRES = 3600
+# Three queues, so a slow model never holds up what is ready (docs/bots.md, "Queues"):
+# ingest stores HighLevel's events, turns run the bot (it waits on Claude), sends send
+# messages and run the sweeps. Run a worker per queue (docker-compose.yml, the README).
+CELERY_TASK_DEFAULT_QUEUE = "sends"
+CELERY_TASK_ROUTES = {
+    "leads.tasks.process_webhook_event_task": {"queue": "ingest"},
+    "leads.tasks.sweep_stuck_webhook_events_task": {"queue": "ingest"},
+    "leads.tasks.run_turn_task": {"queue": "turns"},
+    "sellers.tasks.*": {"queue": "turns"},
+}
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Auth, i18n, static -----------------------------------------------------
@@ -240,22 +257,30 @@ GHL_WEBHOOK_MAX_ATTEMPTS = env.int("GHL_WEBHOOK_MAX_ATTEMPTS", default=5)
 GHL_WEBHOOK_RETRY_BACKOFF = 15  # seconds, doubled per retry...
 GHL_WEBHOOK_RETRY_BACKOFF_MAX = 600  # ...and capped far below the visibility timeout
 GHL_WEBHOOK_SWEEP_AFTER_SECONDS = 120
-GHL_WEBHOOK_STUCK_PROCESSING_SECONDS = 300  # longer than CELERY_TASK_TIME_LIMIT
+# Longer than the processing task's time limit (45 s): a row "processing" this long lost its worker.
+GHL_WEBHOOK_STUCK_PROCESSING_SECONDS = 60
 CELERY_BEAT_SCHEDULE["leads.sweep_stuck_webhook_events"] = {
-    "task": "leads.tasks.sweep_stuck_webhook_events",
+    "task": "leads.tasks.sweep_stuck_webhook_events_task",
     "schedule": 60.0,
 }
 
 # --- Bot behaviour ----------------------------------------------------------
 BOT_HUMAN_TAKEOVER_HOURS = env.int("BOT_HUMAN_TAKEOVER_HOURS", default=24)
+# A bot turn's claim older than this lost its worker (longer than CELERY_TASK_TIME_LIMIT);
+# a message whose task never ran is swept after BOT_TURN_OVERDUE_SECONDS; one older than
+# BOT_TURN_SWEEP_WINDOW_HOURS is left to the people the five-minute rule alerted.
+BOT_TURN_STALE_SECONDS = 150
+BOT_TURN_OVERDUE_SECONDS = 60
+BOT_TURN_SWEEP_WINDOW_HOURS = 6
 # Periodic bot work; every task is idempotent, so a late or doubled run is harmless.
 CELERY_BEAT_SCHEDULE |= {
-    "leads.send_due_messages": {"task": "leads.tasks.send_due_messages", "schedule": 60.0},
-    "leads.escalate_slow_first_responses": {
-        "task": "leads.tasks.escalate_slow_first_responses",
+    "leads.sweep_overdue_turns": {"task": "leads.tasks.sweep_overdue_turns_task", "schedule": 60.0},
+    "leads.send_due_messages": {"task": "leads.tasks.send_due_messages_task", "schedule": 60.0},
+    "leads.escalate_unanswered_messages": {
+        "task": "leads.tasks.escalate_unanswered_messages_task",
         "schedule": 60.0,
     },
-    "leads.send_due_followups": {"task": "leads.tasks.send_due_followups", "schedule": 300.0},
+    "leads.send_due_followups": {"task": "leads.tasks.send_due_followups_task", "schedule": 300.0},
 }
 
 # --- Logging ----------------------------------------------------------------

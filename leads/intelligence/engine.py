@@ -29,6 +29,11 @@ def _reason(exc: Exception) -> str:
     return f"error:{type(exc).__name__}"
 
 
+def engine_calls_out() -> bool:
+    """Whether analysing and wording go to Claude (a network call) rather than the offline engine."""
+    return bool(settings.ANTHROPIC_API_KEY)
+
+
 def analyze_lead(*, message: str, history: list[str] | None = None) -> LeadAnalysis:
     """Qualify a lead from its latest message (and earlier ones), scored by the shared rules."""
     offline = analyze_offline(message=message, history=history)

@@ -14,9 +14,9 @@ OPTED_OUT_TAG = "opted-out"
 
 
 def _tag_later(contact: Contact, *, add: list[str], remove: list[str]) -> None:
-    from leads.tasks import sync_ghl_tags
+    from leads.tasks import sync_ghl_tags_task
 
-    transaction.on_commit(partial(sync_ghl_tags.delay, contact.pk, add, remove))
+    transaction.on_commit(partial(sync_ghl_tags_task.delay, contact.pk, add, remove))
 
 
 def opt_out_contact(

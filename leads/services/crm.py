@@ -15,15 +15,16 @@ from leads.models import Contact
 HOT_LEAD_TAG = "hot-lead"
 
 
-def refresh_contact_from_ghl(*, contact_id: int) -> Contact:
+def refresh_contact_from_ghl(*, contact_id: int, contact: Contact | None = None) -> Contact:
     """Fetch the contact from HighLevel and mirror it (phone, time zone, DND, name, tags).
 
     Message webhooks carry no phone number: without it the lead's time zone, and so their
-    quiet hours, would be a guess. Called before the bot answers a contact we know too little of.
+    quiet hours, would be a guess. Called before the bot answers a contact we know too little of
+    (``contact``: its row as the caller just read it, to save reading it again).
     """
     from leads.services.inbound import mirror_ghl_contact
 
-    contact = Contact.objects.get(pk=contact_id)
+    contact = contact or Contact.objects.get(pk=contact_id)
     with get_client() as client:
         fetched = client.get_contact(contact_id=contact.ghl_contact_id)
     mirrored = mirror_ghl_contact(

@@ -62,6 +62,7 @@ class HandlerResult:
 
     status: str = WebhookEvent.Status.PROCESSED
     contact: Contact | None = None
+    message: Message | None = None  # the message the event recorded (its turn answers to it)
     note: str = ""
 
 
@@ -82,9 +83,9 @@ def webhook_dedupe_key(*, source: str, webhook_id: str, body: bytes) -> str:
 
 
 def _enqueue_processing(event_id: int) -> None:
-    from leads.tasks import process_webhook_event  # the tasks module imports this one
+    from leads.tasks import process_webhook_event_task  # the tasks module imports this one
 
-    process_webhook_event.delay(event_id)
+    process_webhook_event_task.delay(event_id)
 
 
 def _on_commit_enqueue(event_id: int) -> None:
@@ -212,10 +213,18 @@ def process_webhook_event(
             result = dispatch(event)
             event.status = result.status
             event.contact = result.contact
+            event.message = result.message
             event.last_error = result.note[:4000]
             event.processed_at = timezone.now()
             event.save(
-                update_fields=["status", "contact", "last_error", "processed_at", "updated_at"]
+                update_fields=[
+                    "status",
+                    "contact",
+                    "message",
+                    "last_error",
+                    "processed_at",
+                    "updated_at",
+                ]
             )
     except Exception as exc:  # any handler failure is recorded; nothing is dropped silently
         error = "".join(traceback.format_exception_only(exc)).strip()
@@ -396,11 +405,14 @@ def mark_contact_deleted_in_ghl(*, location_id: str, contact_id: str) -> Contact
 # --- Conversations and messages ----------------------------------------------
 
 
-def _conversation_for(*, contact: Contact, conversation_id: str, channel: str) -> Conversation:
+def _conversation_for(
+    *, contact: Contact, conversation_id: str, channel: str, defaults: dict | None = None
+) -> Conversation:
+    """The contact's conversation (locked after the contact: the one lock order)."""
     if conversation_id:
         conversation, _ = Conversation.objects.select_for_update().get_or_create(
             ghl_conversation_id=conversation_id[:64],
-            defaults={"contact": contact, "channel": channel},
+            defaults={"contact": contact, "channel": channel, **(defaults or {})},
         )
         return conversation
     conversation = (
@@ -410,7 +422,9 @@ def _conversation_for(*, contact: Contact, conversation_id: str, channel: str) -
         .order_by("-created_at")
         .first()
     )
-    return conversation or Conversation.objects.create(contact=contact, channel=channel)
+    return conversation or Conversation.objects.create(
+        contact=contact, channel=channel, **(defaults or {})
+    )
 
 
 def _existing_message(
@@ -449,37 +463,53 @@ def record_inbound_message(
 ) -> tuple[Message, bool]:
     """Record a message from a contact once; new answerable ones go to the inbound handlers.
 
-    Returns (message, created). Calls and voicemails are recorded but not handed on.
+    Returns (message, created). Calls and voicemails are recorded but not handed on: they
+    are settled at once, so no bot turn waits for them.
     """
+    answerable = channel in ANSWERABLE_CHANNELS
     with transaction.atomic():
         contact = get_or_create_contact_from_ghl(location_id=location_id, contact_id=contact_id)
         conversation = _conversation_for(
-            contact=contact, conversation_id=conversation_id, channel=channel
-        )
-        existing = _existing_message(
-            conversation=conversation,
-            message_id=message_id,
-            direction=Message.Direction.INBOUND,
-            body=body,
-            sent_at=sent_at,
-        )
-        if existing is not None:
-            return existing, False
-        message = Message.objects.create(
-            conversation=conversation,
-            direction=Message.Direction.INBOUND,
+            contact=contact,
+            conversation_id=conversation_id,
             channel=channel,
-            body=body,
-            subject=subject[:255],
-            ghl_message_id=message_id[:64],
-            status=Message.Status.RECEIVED,
-            sender=Message.Sender.CONTACT,
-            sent_at=sent_at,
+            defaults={"last_inbound_at": sent_at},
         )
+        fields = {
+            "conversation": conversation,
+            "direction": Message.Direction.INBOUND,
+            "channel": channel,
+            "body": body,
+            "subject": subject[:255],
+            "ghl_message_id": message_id[:64],
+            "status": Message.Status.RECEIVED,
+            "sender": Message.Sender.CONTACT,
+            "sent_at": sent_at,
+            "handled_at": None if answerable else timezone.now(),
+            "turn_outcome": "" if answerable else Message.TurnOutcome.NOT_ANSWERABLE,
+        }
+        if message_id:
+            # HighLevel's messageId is unique: the insert, not a read before it, finds a copy.
+            try:
+                with transaction.atomic():
+                    message = Message.objects.create(**fields)
+            except IntegrityError:
+                return selectors.message_by_ghl_id(ghl_message_id=message_id), False
+        else:
+            existing = _existing_message(
+                conversation=conversation,
+                message_id=message_id,
+                direction=Message.Direction.INBOUND,
+                body=body,
+                sent_at=sent_at,
+            )
+            if existing is not None:
+                return existing, False
+            message = Message.objects.create(**fields)
         if conversation.last_inbound_at is None or sent_at > conversation.last_inbound_at:
             conversation.last_inbound_at = sent_at
             conversation.save(update_fields=["last_inbound_at", "updated_at"])
-        if channel in ANSWERABLE_CHANNELS and INBOUND_MESSAGE_HANDLERS:
+        if answerable and INBOUND_MESSAGE_HANDLERS:
             transaction.on_commit(partial(_notify_inbound_handlers, message.pk))
     return message, True
 

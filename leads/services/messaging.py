@@ -66,8 +66,8 @@ def sending_verdict(
     bot_settings = selectors.bot_settings()
     if not bot_settings.bots_enabled:
         return Verdict(blocked="kill switch: all bots are stopped")
-    unanswered = selectors.unanswered_automated_count(
-        conversation=conversation, excluding=message_id
+    unanswered, recent_sends = selectors.automated_messages_for_rules(
+        conversation=conversation, since=now - ROLLING_PERIOD, excluding=message_id
     )
     if unanswered >= bot_settings.max_unanswered_automated:
         return Verdict(blocked="cap reached: too many messages without a reply")
@@ -77,12 +77,7 @@ def sending_verdict(
         phone=contact.phone, timezone_name=contact.timezone, default=settings.DEFAULT_TIMEZONE
     )
     state = contact.state or contact_state(phone=contact.phone)
-    allowed_at = next_allowed_send_time(
-        now=now,
-        tz=tz,
-        state=state,
-        recent_sends=selectors.automated_sent_since(contact=contact, since=now - ROLLING_PERIOD),
-    )
+    allowed_at = next_allowed_send_time(now=now, tz=tz, state=state, recent_sends=recent_sends)
     return Verdict(not_before=None if allowed_at <= now else allowed_at)
 
 
@@ -97,10 +92,13 @@ def queue_automated_message(
     attachments: list[dict] | None = None,
     reason: str,
     now: datetime | None = None,
+    send_after_commit: bool = True,
 ) -> Message:
     """Record an automated message and send it after commit, later, or never, by the rules.
 
-    Call inside the transaction that decided to send it; the audit row joins it.
+    Call inside the transaction that decided to send it; the audit row joins it. With
+    ``send_after_commit=False`` the caller sends it itself once that transaction commits
+    (the bot turn does, to save a task hop); the minute sweep sends it if the caller dies.
     """
     now = now or timezone.now()
     contact = conversation.contact
@@ -132,8 +130,9 @@ def queue_automated_message(
         action, data = "message.deferred", {"until": verdict.not_before.isoformat()}
     else:
         action, data = "message.queued", {}
-        # robust: a broker outage must not undo the decision; the minute sweep sends it later.
-        transaction.on_commit(partial(_enqueue_send, message.pk), robust=True)
+        if send_after_commit:
+            # robust: a broker outage must not undo the decision; the minute sweep sends it later.
+            transaction.on_commit(partial(_enqueue_send, message.pk), robust=True)
     audit(
         action=action,
         subject=message,
@@ -150,19 +149,36 @@ def is_keyword_reply(message: Message) -> bool:
 
 
 def _enqueue_send(message_id: int) -> None:
-    from leads.tasks import send_queued_message
+    from leads.tasks import send_message_task
 
-    send_queued_message.delay(message_id)
+    send_message_task.delay(message_id)
 
 
-def send_queued_message(*, message_id: int, now: datetime | None = None) -> str:
+# A caller that queued a message and sends it right after commit need not check the rules
+# again within this many seconds; the send ledger still refuses opted-out and DND contacts.
+RULES_FRESH_FOR = 30
+
+
+def send_queued_message(
+    *, message_id: int, now: datetime | None = None, rules_checked_at: datetime | None = None
+) -> str:
     """Send a queued automated message if the rules still allow it; returns its new status.
 
     Safe to run twice: the send ledger (``send_message_once``) sends at most once.
+    ``rules_checked_at``: the caller queued it under the rules just now (the bot turn).
     """
-    from leads.services.outbound import send_message_once
-
     now = now or timezone.now()
+    if rules_checked_at is not None and (now - rules_checked_at).total_seconds() < RULES_FRESH_FOR:
+        message = (
+            Message.objects.select_related("conversation__contact")
+            .filter(pk=message_id, status=Message.Status.QUEUED)
+            .first()
+        )
+        if message is None:
+            return "not_queued"
+        if message.scheduled_for and message.scheduled_for > now:
+            return "waiting"
+        return _send(message)
     with transaction.atomic():
         message = (
             Message.objects.select_for_update()
@@ -205,14 +221,19 @@ def send_queued_message(*, message_id: int, now: datetime | None = None) -> str:
                 data={"until": verdict.not_before.isoformat()},
             )
             return "waiting"
+    return _send(message)
+
+
+def _send(message: Message) -> str:
+    from leads.services.outbound import send_message_once
 
     entry = send_message_once(
         ledger_key=f"message:{message.pk}",
         message=message,
         attachments=_load_attachments(message),
         to_opted_out=is_keyword_reply(message) and not message.conversation.contact.dnd,
+        conversation=message.conversation,  # read with the message just now
     )
-    message.refresh_from_db()
     if entry.status == SendLedgerEntry.Status.FAILED and message.attachments:
         _resend_with_links(message=message, error=entry.error)
     if message.status == Message.Status.SENT:
@@ -261,6 +282,8 @@ def _resend_with_links(*, message: Message, error: str) -> Message | None:
 
 def _record_first_response(*, conversation: Conversation, sent_at: datetime) -> None:
     """Speed to lead: seconds from the lead's first message to our first reply."""
+    if conversation.first_response_seconds is not None:
+        return
     first_inbound = (
         Message.objects.filter(conversation=conversation, direction=Message.Direction.INBOUND)
         .order_by("sent_at")

@@ -38,12 +38,12 @@ def _actor(message: Message) -> str:
 
 def _claim(*, ledger_key: str, message: Message) -> tuple[SendLedgerEntry, bool]:
     """Write (and commit) the ledger entry; True when this caller now owns the send."""
-    with transaction.atomic():
-        entry, created = SendLedgerEntry.objects.get_or_create(
-            key=ledger_key, defaults={"message": message}
-        )
-    if created:
-        return entry, True
+    try:
+        # Insert first: the unique key, not a read before it, decides who owns the send.
+        with transaction.atomic():
+            return SendLedgerEntry.objects.create(key=ledger_key, message=message), True
+    except IntegrityError:
+        entry = SendLedgerEntry.objects.get(key=ledger_key)
     if entry.status == SendLedgerEntry.Status.FAILED:
         # HighLevel never acted on it, so it may go again; the conditional update lets
         # exactly one of several concurrent retries win.
@@ -64,20 +64,33 @@ def _record_sent(*, entry: SendLedgerEntry, message: Message, result: SendResult
         entry.save(update_fields=["status", "ghl_message_id", "error", "updated_at"])
 
         rows = Message.objects.filter(pk=message.pk)
-        echo_first = False
+        echo_first, advanced = False, 0
         try:
             with transaction.atomic():
-                rows.update(ghl_message_id=result.message_id, sent_at=now, updated_at=now)
+                # The echo may already have advanced it to delivered: never move it back.
+                advanced = rows.filter(
+                    status__in=[Message.Status.QUEUED, Message.Status.FAILED]
+                ).update(
+                    ghl_message_id=result.message_id,
+                    sent_at=now,
+                    status=Message.Status.SENT,
+                    updated_at=now,
+                )
+                if not advanced:
+                    rows.update(ghl_message_id=result.message_id, sent_at=now, updated_at=now)
         except IntegrityError:
             # HighLevel's OutboundMessage echo was stored as another message under this
             # id before we got here; the ledger keeps the id, the send is still recorded.
             echo_first = True
+            rows.filter(status__in=[Message.Status.QUEUED, Message.Status.FAILED]).update(
+                status=Message.Status.SENT, sent_at=now, updated_at=now
+            )
             rows.update(sent_at=now, updated_at=now)
-        # The echo may already have advanced it to delivered: never move it back.
-        rows.filter(status__in=[Message.Status.QUEUED, Message.Status.FAILED]).update(
-            status=Message.Status.SENT
-        )
-        message.refresh_from_db(fields=["status", "ghl_message_id", "sent_at", "updated_at"])
+        if advanced and not echo_first:
+            message.status, message.ghl_message_id = Message.Status.SENT, result.message_id
+            message.sent_at = message.updated_at = now
+        else:
+            message.refresh_from_db(fields=["status", "ghl_message_id", "sent_at", "updated_at"])
         Conversation.objects.filter(pk=message.conversation_id).update(
             last_outbound_at=now, updated_at=now
         )
@@ -130,6 +143,7 @@ def send_message_once(
     attachments: Sequence[Attachment] = (),
     client: HighLevelClient | None = None,
     to_opted_out: bool = False,
+    conversation: Conversation | None = None,
 ) -> SendLedgerEntry:
     """Send a queued outbound ``message`` through HighLevel at most once per ``ledger_key``.
 
@@ -137,12 +151,17 @@ def send_message_once(
     before the request leaves. Returns the entry; its status says what happened
     (sent, failed before reaching HighLevel, unknown, or still pending elsewhere).
     ``to_opted_out`` lets the one confirmation of a STOP reach an opted-out contact;
-    do-not-disturb always blocks automated messages.
+    do-not-disturb always blocks automated messages. ``conversation``: the message's
+    conversation with its contact, if the caller read them just now.
     """
     highlevel_type = HIGHLEVEL_MESSAGE_TYPES.get(message.channel)
     if message.direction != Message.Direction.OUTBOUND or highlevel_type is None:
         raise ValueError(f"Only outbound {sorted(HIGHLEVEL_MESSAGE_TYPES)} messages can be sent.")
-    conversation = Conversation.objects.select_related("contact").get(pk=message.conversation_id)
+    if conversation is None:
+        # The last line of defence reads the contact as it is now.
+        conversation = Conversation.objects.select_related("contact").get(
+            pk=message.conversation_id
+        )
     contact = conversation.contact
     if not contact.ghl_contact_id:
         raise ValueError("The contact has no HighLevel id to send to.")

@@ -1,43 +1,69 @@
-"""The bot pipeline: one inbound message to its outcome.
+"""The bot turn: a contact's inbound message to its outcome, never waiting on the network
+under a lock, never lost, never silent.
 
-``handle_inbound_message`` is the one entry point (webhook task, simulator, tests):
+``handle_inbound_message`` is the one entry point (the turn task, the sweep, the simulator,
+tests). A turn has up to three phases (docs/bots.md, "The turn"):
 
-1. lock the conversation, so two messages from one contact are handled in order;
-2. inbound guards: STOP/START/HELP keywords, then the compliance checks other apps
-   register (``register_inbound_guard``);
-3. the lead analysis updates the contact's qualification;
-4. the bot in charge decides its turn (``leads.bots``), an engine words it, and the
-   outbound guards (``register_outbound_guard``) and reply validation check the words;
-5. the reply is queued under the sending rules (``leads.services.messaging``) and sent
-   after commit; every decision is audited and the dashboard hears about it.
+1. **Claim**, under a short lock of the contact, then the conversation (the one lock order,
+   ``leads.services.locks``): the message is claimed, STOP/START/HELP are answered by rule,
+   the compliance guards run and the analysis inputs are read. Messages of one contact are
+   answered strictly in order: while one turn is in flight, a later message waits for it
+   (its turn's owner takes it next), except a keyword, which is answered at once.
+2. **Call out**, with no transaction open: Claude reads the message, HighLevel fills in a
+   contact we only know from a message webhook, Claude words the reply.
+3. **Apply**, under the lock again, after checking that nothing moved meanwhile: a newer
+   message from the lead redoes the turn with it; an opt-out, a person's reply, a pause or the
+   kill switch drops the reply. Then the qualification, the bot's state and stage, the
+   hand-offs and the reply are written together, and the reply is sent once that commits.
+
+With nothing to call out for (the offline engine, a contact we know), the phases run in one
+transaction. Follow-ups (``send_followup``) go through the same apply step as replies.
+
+A turn that crashes is recorded on the message and its webhook event, and handed to a person
+(``_fail_turn``); ``sweep_overdue_turns`` reruns turns that never ran or lost their worker.
 """
 
+import contextlib
+import copy
+import dataclasses
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import partial
 
-from django.db import transaction
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent
 from compliance.rules.keywords import classify_keyword
-from compliance.services import audit
+from compliance.services import audit, audit_batch
 from leads import selectors
 from leads.bots.base import BotTurn, TurnContext, get_bot
-from leads.intelligence.engine import analyze_lead, compose_reply
-from leads.intelligence.replies import ReplyRequest
+from leads.ghl.exceptions import GHLError
+from leads.intelligence.engine import analyze_lead, compose_reply, engine_calls_out
+from leads.intelligence.replies import ReplyDraft, ReplyRequest
 from leads.intelligence.schema import LeadAnalysis
-from leads.models import Contact, Conversation, Message, Temperature
+from leads.models import Channel, Contact, Conversation, Message, Temperature, WebhookEvent
 from leads.services.consent import opt_in_contact, opt_out_contact, record_consent
-from leads.services.messaging import queue_automated_message
+from leads.services.locks import lock_contact_and_conversation
+from leads.services.messaging import queue_automated_message, send_queued_message
 from leads.services.qualification import apply_lead_analysis
 
 logger = logging.getLogger(__name__)
 
 BOT = AuditEvent.Actor.BOT
+Outcome = Message.TurnOutcome
+
+# A newer message from the lead during the outside calls redoes the turn at most this often;
+# then the turn answers what it has and the newer message gets its own turn.
+MAX_REDOS = 2
+# One task answers at most this many waiting messages of a contact in a row.
+MAX_CHAINED_TURNS = 20
 
 
 @dataclass(frozen=True)
@@ -74,59 +100,477 @@ def register_outbound_guard(guard: OutboundGuard) -> OutboundGuard:
 
 @dataclass(frozen=True)
 class PipelineOutcome:
-    """What the pipeline did with one inbound message (for callers, tests and the simulator)."""
+    """What the pipeline did with one inbound message (for callers, tests and the simulator).
 
-    result: str  # replied, opted_out, opted_in, help, no_reply, duplicate, skipped
+    ``result``: replied, opted_out, opted_in, help, no_reply, dropped, failed, duplicate
+    (already answered), in_flight (another worker is on it) or queued (waits for the turn in
+    flight on the same contact, which answers it next).
+    """
+
+    result: str
     reply: Message | None = None
     detail: str = ""
 
 
-def handle_inbound_message(*, message_id: int) -> PipelineOutcome:
-    """Take inbound message ``message_id`` to its outcome; safe to run twice."""
-    now = timezone.now()
-    with transaction.atomic():
-        conversation_id = Message.objects.values_list("conversation_id", flat=True).get(
-            pk=message_id
-        )
-        # Lock order: conversation, then contact; every writer of both follows it.
-        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
-        contact = Contact.objects.select_for_update().get(pk=conversation.contact_id)
-        conversation.contact = contact
-        inbound = Message.objects.get(pk=message_id)
-        if inbound.handled_at is not None:
-            return PipelineOutcome("duplicate")
-        inbound.handled_at = now
-        inbound.save(update_fields=["handled_at", "updated_at"])
+@dataclass
+class _Turn:
+    """One turn in progress: what phase 1 read, carried across the outside calls."""
 
-        outcome = _handle_keyword(inbound=inbound, conversation=conversation, contact=contact)
-        if outcome is None:
-            outcome = _converse(
-                inbound=inbound, conversation=conversation, contact=contact, now=now
-            )
-        broadcast_dashboard_event(
-            kind="conversation.updated",
-            data={
-                "conversation": conversation.pk,
-                "contact": contact.pk,
-                "result": outcome.result,
-                "stage": conversation.stage,
-                "temperature": contact.temperature,
-            },
-        )
+    contact_id: int
+    conversation_id: int
+    claimed_at: datetime
+    messages: list[Message]  # the lead's messages this turn answers, oldest first
+    history: list[str]  # what the lead wrote before them
+    finding: GuardFinding | None = None
+    needs_contact: bool = False  # known only from a message webhook: fetch from HighLevel
+    redos: int = 0
+    sends: list[int] = field(default_factory=list)  # replies to send once the turn commits
+    contact: Contact | None = None  # locked by phase 1, for a turn that needs no second lock
+    conversation: Conversation | None = None
+
+    @property
+    def latest(self) -> Message:
+        return self.messages[-1]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(m.body for m in self.messages)
+
+
+# --- Entry points --------------------------------------------------------------------------
+
+
+def handle_inbound_message(*, message_id: int) -> PipelineOutcome:
+    """Answer inbound message ``message_id``, then any later ones of its contact left waiting.
+
+    Safe to run twice and concurrently: the claim on the message decides who answers it.
+    """
+    outcome, contact_id = _run_turn_safely(message_id)
+    if outcome.result in ("queued", "in_flight", "duplicate") or contact_id is None:
+        return outcome
+    for _ in range(MAX_CHAINED_TURNS):
+        waiting = selectors.next_message_awaiting_turn(contact_id=contact_id)
+        if waiting is None:
+            break
+        if _run_turn_safely(waiting)[0].result in ("queued", "in_flight", "duplicate"):
+            break
     return outcome
 
 
-def _handle_keyword(
-    *, inbound: Message, conversation: Conversation, contact: Contact
-) -> PipelineOutcome | None:
+def sweep_overdue_turns(*, now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Run the turns that never ran (lost task) or lost their worker; returns the message ids.
+
+    A turn still in flight is left alone: its claim is younger than ``BOT_TURN_STALE_SECONDS``.
+    """
+    from leads.tasks import run_turn_task
+
+    ids = list(selectors.messages_with_overdue_turn(now=now).values_list("id", flat=True)[:limit])
+    for message_id in ids:
+        run_turn_task.delay(message_id)
+    if ids:
+        logger.warning("sweep: %d inbound messages were waiting for their bot turn", len(ids))
+    return ids
+
+
+def _run_turn_safely(message_id: int) -> tuple[PipelineOutcome, int | None]:
+    try:
+        return _run_turn(message_id)
+    except (OperationalError, InterfaceError):
+        # The database went away: the task retries, and the sweep reruns the claim if not.
+        raise
+    except Exception as exc:  # a crash must show on the message and reach a person
+        logger.exception("bot turn for message %s failed", message_id)
+        return _fail_turn(message_id=message_id, exc=exc)
+
+
+# --- The turn ------------------------------------------------------------------------------
+
+
+def _run_turn(message_id: int) -> tuple[PipelineOutcome, int | None]:
+    now = timezone.now()
+    turn = None
+    with _turn_transaction():
+        claimed = _claim(message_id=message_id, now=now)
+        if isinstance(claimed, PipelineOutcome):
+            outcome, contact_id = claimed, None
+        else:
+            turn, contact_id, outcome = claimed, claimed.contact_id, None
+            if not _calls_out(turn):
+                # Nothing to wait for: decide and apply under this same lock.
+                locked = _Locked(contact=turn.contact, conversation=turn.conversation)
+                outcome = _apply(turn, locked, _decide(turn, locked, analysis=_analyze(turn)))
+    if outcome is None:
+        outcome = _two_phase(turn)
+    _send_replies(outcome, turn)
+    if contact_id is None and outcome.reply is not None:
+        contact_id = outcome.reply.conversation.contact_id
+    return outcome, contact_id
+
+
+@contextlib.contextmanager
+def _turn_transaction() -> Iterator[None]:
+    """One locked step of a turn: its audit rows written together, bot settings read once."""
+    with transaction.atomic(), audit_batch(), selectors.bot_settings_read_once():
+        yield
+
+
+def _calls_out(turn: "_Turn") -> bool:
+    return turn.needs_contact or engine_calls_out()
+
+
+def _two_phase(turn: "_Turn") -> PipelineOutcome:
+    """Phases 2 and 3: outside calls with no transaction open, then re-check and apply."""
+    if turn.needs_contact:
+        _complete_contact(turn)
+    while True:
+        analysis = _analyze(turn)  # Claude, with no lock held
+        with _turn_transaction():
+            locked = _relock(turn)
+            if isinstance(locked, PipelineOutcome):
+                return locked
+            decision = _decide(turn, locked, analysis=analysis)
+            if not decision.needs_wording:
+                return _apply(turn, locked, decision)
+        decision.draft = compose_reply(decision.request)  # Claude words it, no lock held
+        with _turn_transaction():
+            locked = _relock(turn)
+            if isinstance(locked, PipelineOutcome):
+                return locked
+            if not locked.redo:
+                return _apply(turn, locked, decision)
+        # The lead wrote again while Claude was writing: decide again with that message.
+
+
+def _claim(*, message_id: int, now: datetime) -> "_Turn | PipelineOutcome":
+    """Phase 1: lock, claim the oldest waiting message of the contact, keywords, guards."""
+    ids = (
+        Message.objects.filter(pk=message_id)
+        .values_list("conversation__contact_id", "conversation_id")
+        .first()
+    )
+    if ids is None:
+        return PipelineOutcome("duplicate", detail="message not found")
+    contact, conversation = lock_contact_and_conversation(contact_id=ids[0], conversation_id=ids[1])
+    inbound = selectors.inbound_messages_of(contact_id=contact.pk)
+    waiting = [m for m in inbound if m.handled_at is None]
+    stale_before = now - timedelta(seconds=settings.BOT_TURN_STALE_SECONDS)
+    mine = next((m for m in waiting if m.pk == message_id), None)
+    if mine is None:
+        return PipelineOutcome("duplicate")
+    in_flight = [m for m in waiting if m.turn_started_at and m.turn_started_at > stale_before]
+    if mine in in_flight:
+        return PipelineOutcome("in_flight", detail="another worker is answering it")
+
+    keyword = classify_keyword(mine.body)
+    if keyword is not None:
+        # STOP wins at once, even over a turn in flight: that turn re-checks before it sends.
+        return _answer_keyword(mine, contact, keyword, now)
+    if in_flight:
+        return PipelineOutcome("queued", detail="waits for the turn in flight on this contact")
+
+    # Strictly in order: the oldest waiting message is answered first.
+    target = waiting[0]
+    if target.conversation_id != conversation.pk:
+        conversation = Conversation.objects.select_for_update().get(pk=target.conversation_id)
+        conversation.contact = contact
+    keyword = classify_keyword(target.body)
+    if keyword is not None:
+        return _answer_keyword(target, contact, keyword, now)
+    history = [m.body for m in inbound if (m.sent_at, m.pk) < (target.sent_at, target.pk)]
+    if not history and not contact.consent_records.exists():
+        # The lead wrote to us first: their own message is the evidence they asked for replies.
+        record_consent(
+            contact=contact,
+            source=f"first inbound {target.get_channel_display()}",
+            wording=target.body,
+            channel=target.channel,
+        )
+    turn = _Turn(
+        contact_id=contact.pk,
+        conversation_id=conversation.pk,
+        claimed_at=now,
+        messages=[target],
+        history=history,
+        finding=_run_guards(target, contact, conversation),
+        needs_contact=not history and not contact.phone and bool(contact.ghl_contact_id),
+    )
+    turn.contact, turn.conversation = contact, conversation
+    if _calls_out(turn):
+        # Committed before the outside calls: the claim keeps other workers off this message.
+        Message.objects.filter(pk=target.pk).update(turn_started_at=now, updated_at=now)
+    target.turn_started_at = now
+    return turn
+
+
+def _run_guards(message: Message, contact: Contact, conversation: Conversation):
+    for guard in INBOUND_GUARDS:
+        finding = guard(message, contact)
+        if finding:
+            audit(
+                action="guard.inbound",
+                subject=conversation,
+                actor=BOT,
+                actor_label=finding.rule,
+                data={"message": message.pk, **(finding.data or {})},
+            )
+            return finding
+    return None
+
+
+def _complete_contact(turn: _Turn) -> None:
+    """A lead known only from a message webhook: fetch their phone (so their time zone)."""
+    from leads.services import crm
+
+    try:
+        crm.refresh_contact_from_ghl(contact_id=turn.contact_id, contact=turn.contact)
+    except GHLError:
+        # Answering on the default time zone beats not answering; the next message retries.
+        logger.warning("could not fetch contact %s from HighLevel", turn.contact_id, exc_info=True)
+
+
+def _analyze(turn: _Turn) -> LeadAnalysis:
+    return analyze_lead(message=turn.latest.body, history=[*turn.history, *_earlier(turn)])
+
+
+def _earlier(turn: _Turn) -> list[str]:
+    return [m.body for m in turn.messages[:-1]]
+
+
+@dataclass
+class _Locked:
+    """Phase 3's fresh view of the contact and conversation, and whether the lead wrote again."""
+
+    contact: Contact
+    conversation: Conversation
+    redo: bool = False
+
+
+def _relock(turn: _Turn) -> "_Locked | PipelineOutcome":
+    """Lock again and check what moved while no lock was held."""
+    contact, conversation = lock_contact_and_conversation(
+        contact_id=turn.contact_id, conversation_id=turn.conversation_id
+    )
+    ours = {m.pk for m in turn.messages}
+    moved = list(
+        selectors.messages_since(contact_id=contact.pk, since=turn.claimed_at, including=ours)
+    )
+    since = [m for m in moved if m.pk not in ours]
+    claimed = [m for m in moved if m.pk in ours and m.turn_started_at == turn.claimed_at]
+    if len(claimed) != len(ours):
+        # The claim went stale and another worker took the message over: it answers.
+        return PipelineOutcome("in_flight", detail="claim taken over by another worker")
+    locked = _Locked(contact=contact, conversation=conversation)
+    if any(m.direction == Message.Direction.OUTBOUND and m.sender == "human" for m in since):
+        return _drop(turn, locked, reason="a person replied during the turn")
+    newer = [
+        m
+        for m in since
+        if m.direction == Message.Direction.INBOUND
+        and m.pk not in ours
+        and m.handled_at is None
+        and m.turn_started_at is None
+        and m.channel in _ANSWERABLE
+    ]
+    if newer and turn.redos < MAX_REDOS:
+        turn.redos += 1
+        now = timezone.now()
+        Message.objects.filter(pk__in=[m.pk for m in newer]).update(
+            turn_started_at=turn.claimed_at, updated_at=now
+        )
+        for message in newer:
+            message.turn_started_at = turn.claimed_at
+            if classify_keyword(message.body) is None and turn.finding is None:
+                turn.finding = _run_guards(message, contact, conversation)
+        turn.messages.extend(newer)
+        locked.redo = True
+        audit(
+            action="bot.turn_redone",
+            subject=conversation,
+            actor=BOT,
+            actor_label="pipeline",
+            data={"messages": [m.pk for m in turn.messages]},
+        )
+    return locked
+
+
+# --- Deciding and applying ------------------------------------------------------------------
+
+
+@dataclass
+class _Decision:
+    turn: BotTurn | None = None
+    ctx: TurnContext | None = None
+    analysis: LeadAnalysis | None = None
+    changed: dict = field(default_factory=dict)
+    request: ReplyRequest | None = None
+    draft: ReplyDraft | None = None
+    outcome: PipelineOutcome | None = None
+
+    @property
+    def needs_wording(self) -> bool:
+        return self.request is not None and self.draft is None
+
+
+def _decide(turn: _Turn, locked: _Locked, *, analysis: LeadAnalysis) -> _Decision:
+    """Learn from the messages, then let the guard or the bot in charge decide the turn."""
+    contact, conversation = locked.contact, locked.conversation
+    # The keywords of a redo (STOP while Claude was reading) are answered before anything.
+    for message in turn.messages:
+        keyword = classify_keyword(message.body)
+        if keyword is not None and message is not turn.messages[0]:
+            outcome = _answer_keyword(message, contact, keyword, timezone.now())
+            turn.sends.extend((outcome.reply and [outcome.reply.pk]) or [])
+            if keyword == "opt_out":
+                return _Decision(outcome=_drop(turn, locked, reason="the lead opted out"))
+
+    was_hot = contact.temperature == Temperature.HOT
+    changed = apply_lead_analysis(contact=contact, analysis=analysis)
+    if contact.temperature == Temperature.HOT and not was_hot:
+        broadcast_dashboard_event(
+            kind="lead.hot", data={"contact": contact.pk, "score": contact.score}
+        )
+    # Every message from the lead restarts the nurture cadence.
+    _restart_followups(conversation, now=turn.claimed_at)
+
+    silent = _why_silent(contact=contact, conversation=conversation, now=timezone.now())
+    if silent:
+        return _Decision(outcome=_drop(turn, locked, reason=silent, outcome=Outcome.NO_REPLY))
+
+    transcript, is_first_reply = selectors.transcript_for_turn(conversation=conversation)
+    inbound = turn.latest
+    if len(turn.messages) > 1:
+        # The bot reads everything the lead wrote during the turn as one message.
+        inbound = copy.copy(turn.latest)
+        inbound.body = turn.text
+    ctx = TurnContext(
+        conversation=conversation,
+        contact=contact,
+        inbound=inbound,
+        analysis=analysis,
+        transcript=transcript,
+        is_first_reply=is_first_reply,
+    )
+    if turn.finding is not None:
+        bot_turn = BotTurn(
+            goal=turn.finding.rule,
+            verbatim_text=turn.finding.reply,
+            hand_to_human=f"compliance: {turn.finding.rule}" if turn.finding.hand_to_human else "",
+        )
+    else:
+        bot_turn = get_bot(conversation.bot).next_turn(ctx)
+        if bot_turn.handoff_to:
+            _hand_off(ctx, to=bot_turn.handoff_to, state=bot_turn.state)
+            bot_turn = get_bot(bot_turn.handoff_to).next_turn(ctx)
+    decision = _Decision(turn=bot_turn, ctx=ctx, analysis=analysis, changed=changed)
+    if bot_turn.send and not bot_turn.verbatim_text:
+        decision.request = _reply_request(ctx, bot_turn)
+        if not engine_calls_out():
+            decision.draft = compose_reply(decision.request)  # the template: nothing to wait for
+    return decision
+
+
+def _apply(turn: _Turn, locked: _Locked, decision: _Decision) -> PipelineOutcome:
+    """Write the turn's decision and its reply together, and settle the lead's messages."""
+    if decision.outcome is not None:
+        return decision.outcome
+    bot_turn, ctx = decision.turn, decision.ctx
+    if ctx.conversation is not locked.conversation:
+        # Decided before the outside call; applied on the rows as they are now (their status,
+        # a pause, may have moved), carrying what the decision changed on the conversation.
+        for name in ("bot", "bot_state", "stage", "followup_step", "next_followup_at"):
+            setattr(locked.conversation, name, getattr(ctx.conversation, name))
+        ctx = dataclasses.replace(ctx, conversation=locked.conversation, contact=locked.contact)
+    reply = apply_turn(
+        ctx,
+        bot_turn,
+        reply=_reply_from(ctx, bot_turn, decision) if bot_turn.send else None,
+        learned=sorted(decision.changed),
+    )
+    if reply is not None and reply.status == Message.Status.QUEUED and not reply.scheduled_for:
+        turn.sends.append(reply.pk)
+    outcome = PipelineOutcome(
+        "replied" if reply is not None else "no_reply",
+        reply=reply,
+        detail=bot_turn.goal if reply is not None else (bot_turn.hand_to_human or bot_turn.goal),
+    )
+    _settle(turn, Outcome.REPLIED if reply is not None else Outcome.NO_REPLY)
+    _broadcast_turn(locked, outcome)
+    return outcome
+
+
+def _drop(
+    turn: _Turn, locked: _Locked, *, reason: str, outcome: str = Outcome.DROPPED
+) -> PipelineOutcome:
+    """The turn ends without a reply; why is audited (the lead's words were still read)."""
+    audit(
+        action="reply.skipped" if outcome == Outcome.NO_REPLY else "reply.dropped",
+        subject=locked.conversation,
+        actor=BOT,
+        actor_label="pipeline",
+        data={"reason": reason, "messages": [m.pk for m in turn.messages]},
+    )
+    _settle(turn, outcome)
+    # The lead's message still restarts the nurture cadence (kept while the bot is silent).
+    locked.conversation.save(update_fields=["followup_step", "next_followup_at", "updated_at"])
+    result = PipelineOutcome(
+        "no_reply" if outcome == Outcome.NO_REPLY else "dropped", detail=reason
+    )
+    _broadcast_turn(locked, result)
+    return result
+
+
+def _settle(turn: _Turn, outcome: str) -> None:
+    """The turn's messages are answered: the latest with ``outcome``, earlier ones with it."""
+    now = timezone.now()
+    latest = turn.latest.pk
+    earlier = [m.pk for m in turn.messages if m.pk != latest]
+    Message.objects.filter(pk=latest, handled_at__isnull=True).update(
+        turn_started_at=turn.claimed_at, handled_at=now, turn_outcome=outcome, updated_at=now
+    )
+    if earlier:
+        Message.objects.filter(pk__in=earlier, handled_at__isnull=True).update(
+            handled_at=now, turn_outcome=Outcome.SUPERSEDED, updated_at=now
+        )
+
+
+def _broadcast_turn(locked: _Locked, outcome: PipelineOutcome) -> None:
+    broadcast_dashboard_event(
+        kind="conversation.updated",
+        data={
+            "conversation": locked.conversation.pk,
+            "contact": locked.contact.pk,
+            "result": outcome.result,
+            "stage": locked.conversation.stage,
+            "temperature": locked.contact.temperature,
+        },
+    )
+
+
+def _send_replies(outcome: PipelineOutcome, turn: _Turn | None) -> None:
+    """Send what the turn queued, now that it has committed (the minute sweep covers a crash)."""
+    ids = list(turn.sends) if turn is not None else []
+    keyword_reply = outcome.result in ("opted_out", "opted_in", "help")
+    if keyword_reply and outcome.reply is not None and outcome.reply.pk not in ids:
+        ids.append(outcome.reply.pk)
+    for message_id in ids:
+        status = send_queued_message(message_id=message_id, rules_checked_at=timezone.now())
+        if outcome.reply is not None and outcome.reply.pk == message_id and status in _SENT:
+            outcome.reply.status = status
+
+
+# --- Keywords ---------------------------------------------------------------------------------
+
+
+def _answer_keyword(message: Message, contact: Contact, keyword: str, now: datetime):
     """STOP, START and HELP are answered by rule and never reach the bot."""
-    keyword = classify_keyword(inbound.body)
-    if keyword is None:
-        return None
+    conversation = message.conversation  # its contact is locked by the caller
+    Message.objects.filter(pk=message.pk).update(
+        turn_started_at=now, handled_at=now, turn_outcome=Outcome.KEYWORD, updated_at=now
+    )
     language = contact.language
     if keyword == "opt_out":
         if not opt_out_contact(
-            contact=contact, source="sms_keyword", wording=inbound.body, channel=inbound.channel
+            contact=contact, source="sms_keyword", wording=message.body, channel=message.channel
         ):
             return PipelineOutcome("opted_out", detail="already opted out: no second confirmation")
         contact.refresh_from_db()
@@ -136,7 +580,7 @@ def _handle_keyword(
         return PipelineOutcome("opted_out", reply=reply)
     if keyword == "opt_in":
         if not opt_in_contact(
-            contact=contact, source="sms_keyword", wording=inbound.body, channel=inbound.channel
+            contact=contact, source="sms_keyword", wording=message.body, channel=message.channel
         ):
             return PipelineOutcome("opted_in", detail="was not opted out")
         contact.refresh_from_db()
@@ -150,13 +594,150 @@ def _handle_keyword(
 
 
 def _queue_keyword_reply(conversation, contact, key: str, keyword: str, language: str) -> Message:
+    conversation.contact = contact
     return queue_automated_message(
         conversation=conversation,
         body=selectors.reply_text(key=key, language=language),
         sender=Message.Sender.SYSTEM,
         ai_metadata={"engine": "rules", "keyword": keyword},
         reason=f"keyword:{keyword}",
+        send_after_commit=False,
     )
+
+
+# --- The apply step, shared by replies and follow-ups --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The words of a turn, ready to queue."""
+
+    text: str
+    metadata: dict
+    reason: str
+    subject: str = ""
+    channel: str | None = None
+    attachments: tuple[dict, ...] = ()
+
+
+def apply_turn(
+    ctx: TurnContext, turn: BotTurn, *, reply: Reply | None, learned: list[str] = ()
+) -> Message | None:
+    """Write what the bot decided: state and stage, bookings, hand-offs, and its reply.
+
+    The one apply step of replies and follow-ups; the caller holds the contact and
+    conversation locks and sends the returned message once its transaction commits.
+    """
+    conversation, contact = ctx.conversation, ctx.contact
+    if turn.state:
+        conversation.bot_state = {**conversation.bot_state, **turn.state}
+    if turn.stage:
+        conversation.stage = turn.stage
+    audit(
+        action="bot.turn",
+        subject=conversation,
+        actor=BOT,
+        actor_label=conversation.bot,
+        data={
+            "goal": turn.goal,
+            "stage": conversation.stage,
+            "learned": list(learned),
+            "followup": ctx.inbound is None,
+        },
+    )
+    if turn.book_call:
+        from leads.tasks import book_call_with_agent_task
+
+        transaction.on_commit(
+            partial(book_call_with_agent_task.delay, contact.pk, "Hot lead from the bot")
+        )
+    message = None
+    hand_to_human = turn.hand_to_human
+    if reply is not None:
+        if _repeats_last_bot_message(ctx, reply.text):
+            # A bot that would say the same thing twice in a row has nothing new to say.
+            audit(
+                action="reply.repeat_blocked",
+                subject=conversation,
+                actor=BOT,
+                actor_label=conversation.bot,
+                data={"goal": turn.goal},
+            )
+            hand_to_human = hand_to_human or "the bot had nothing new to say"
+        else:
+            message = queue_automated_message(
+                conversation=conversation,
+                body=reply.text,
+                subject=reply.subject,
+                channel=reply.channel,
+                ai_metadata=reply.metadata,
+                attachments=list(reply.attachments),
+                reason=reply.reason,
+                send_after_commit=False,
+            )
+    if hand_to_human:
+        _hand_to_human(conversation=conversation, contact=contact, reason=hand_to_human)
+    conversation.save(
+        update_fields=[
+            "bot",
+            "bot_state",
+            "stage",
+            "status",
+            "followup_step",
+            "next_followup_at",
+            "updated_at",
+        ]
+    )
+    return message
+
+
+def _repeats_last_bot_message(ctx: TurnContext, text: str) -> bool:
+    last_bot = next((body for who, body in reversed(ctx.transcript) if who == "bot"), None)
+    return last_bot is not None and last_bot.strip() == text.strip()
+
+
+def _reply_request(ctx: TurnContext, turn: BotTurn) -> ReplyRequest:
+    contact = ctx.contact
+    fallback = selectors.reply_text(
+        key=turn.key,
+        language=contact.language,
+        first_name=contact.first_name,
+        **turn.template_context,
+    )
+    return ReplyRequest(
+        language=contact.language,
+        bot=ctx.conversation.bot,
+        goal=turn.goal,
+        first_name=contact.first_name,
+        known_facts=_known_facts(contact),
+        transcript=ctx.transcript,
+        fallback_text=fallback,
+        is_first_message=ctx.is_first_reply,
+    )
+
+
+def _reply_from(ctx: TurnContext, turn: BotTurn, decision: _Decision) -> Reply:
+    reason = f"{ctx.conversation.bot}:{turn.goal}"
+    if turn.verbatim_text:
+        return Reply(
+            text=turn.verbatim_text,
+            metadata={"engine": "rules", "rule": turn.goal},
+            reason=f"guard:{turn.goal}",
+        )
+    request, draft = decision.request, decision.draft
+    text, metadata = draft.text, draft.ai_metadata()
+    problems = [p for guard in OUTBOUND_GUARDS for p in guard(text, request.language)]
+    if problems and text != request.fallback_text:
+        audit(
+            action="guard.outbound",
+            subject=ctx.conversation,
+            actor=BOT,
+            actor_label="outbound_guards",
+            data={"problems": problems, "engine": draft.engine},
+        )
+        text = request.fallback_text
+        metadata = {**metadata, "engine": "offline", "fallback_reason": "; ".join(problems)}
+    return Reply(text=text, metadata=metadata, reason=reason)
 
 
 def _why_silent(*, contact: Contact, conversation: Conversation, now) -> str:
@@ -172,104 +753,11 @@ def _why_silent(*, contact: Contact, conversation: Conversation, now) -> str:
     return ""
 
 
-def _converse(
-    *, inbound: Message, conversation: Conversation, contact: Contact, now
-) -> PipelineOutcome:
-    if not contact.consent_records.exists():
-        # The lead wrote to us first: their own message is the evidence they asked for replies.
-        record_consent(
-            contact=contact,
-            source=f"first inbound {inbound.get_channel_display()}",
-            wording=inbound.body,
-            channel=inbound.channel,
-        )
-    history = list(
-        Message.objects.filter(
-            conversation__contact=contact,
-            direction=Message.Direction.INBOUND,
-            sent_at__lt=inbound.sent_at,
-        )
-        .exclude(pk=inbound.pk)
-        .order_by("sent_at")
-        .values_list("body", flat=True)
-    )
-    analysis = analyze_lead(message=inbound.body, history=history)
-    was_hot = contact.temperature == Temperature.HOT
-    changed = apply_lead_analysis(contact=contact, analysis=analysis)
-    if contact.temperature == Temperature.HOT and not was_hot:
-        broadcast_dashboard_event(
-            kind="lead.hot", data={"contact": contact.pk, "score": contact.score}
-        )
-
-    # Every reply from the lead restarts the nurture cadence.
-    _restart_followups(conversation=conversation, now=now)
-
-    silent = _why_silent(contact=contact, conversation=conversation, now=now)
-    if silent:
-        audit(
-            action="reply.skipped",
-            subject=conversation,
-            actor=BOT,
-            actor_label="pipeline",
-            data={"reason": silent, "message": inbound.pk},
-        )
-        return PipelineOutcome("no_reply", detail=silent)
-
-    transcript = selectors.conversation_transcript(conversation=conversation)
-    is_first_reply = (
-        not Message.objects.filter(
-            conversation=conversation,
-            direction=Message.Direction.OUTBOUND,
-            sender=Message.Sender.BOT,
-        )
-        .exclude(status=Message.Status.BLOCKED)
-        .exists()
-    )
-    ctx = TurnContext(
-        conversation=conversation,
-        contact=contact,
-        inbound=inbound,
-        analysis=analysis,
-        transcript=transcript,
-        is_first_reply=is_first_reply,
-    )
-    turn = _guarded_turn(ctx)
-    reply = _apply_turn(ctx, turn, analysis=analysis, changed=changed)
-    if reply is None:
-        return PipelineOutcome("no_reply", detail=turn.hand_to_human or turn.goal)
-    return PipelineOutcome("replied", reply=reply, detail=turn.goal)
-
-
-def _guarded_turn(ctx: TurnContext) -> BotTurn:
-    """The compliance guards speak first; otherwise the bot in charge (after any handoff)."""
-    for guard in INBOUND_GUARDS:
-        finding = guard(ctx.inbound, ctx.contact)
-        if finding:
-            audit(
-                action="guard.inbound",
-                subject=ctx.conversation,
-                actor=BOT,
-                actor_label=finding.rule,
-                data={"message": ctx.inbound.pk, **(finding.data or {})},
-            )
-            return BotTurn(
-                goal=finding.rule,
-                verbatim_text=finding.reply,
-                hand_to_human=f"compliance: {finding.rule}" if finding.hand_to_human else "",
-            )
-    turn = get_bot(ctx.conversation.bot).next_turn(ctx)
-    if turn.handoff_to:
-        _hand_off(ctx, to=turn.handoff_to, state=turn.state)
-        turn = get_bot(turn.handoff_to).next_turn(ctx)
-    return turn
-
-
 def _hand_off(ctx: TurnContext, *, to: str, state: dict) -> None:
     conversation = ctx.conversation
     previous = conversation.bot
     conversation.bot = to
     conversation.bot_state = {**conversation.bot_state, **state}
-    conversation.save(update_fields=["bot", "bot_state", "updated_at"])
     audit(
         action="bot.handoff",
         subject=conversation,
@@ -293,105 +781,74 @@ def _known_facts(contact: Contact) -> dict:
     }
 
 
-def _apply_turn(
-    ctx: TurnContext, turn: BotTurn, *, analysis: LeadAnalysis | None, changed: dict
-) -> Message | None:
-    conversation, contact = ctx.conversation, ctx.contact
-    fields = []
-    if turn.state:
-        conversation.bot_state = {**conversation.bot_state, **turn.state}
-        fields.append("bot_state")
-    if turn.stage and turn.stage != conversation.stage:
-        conversation.stage = turn.stage
-        fields.append("stage")
-    if fields:
-        conversation.save(update_fields=[*fields, "updated_at"])
-    audit(
-        action="bot.turn",
-        subject=conversation,
-        actor=BOT,
-        actor_label=conversation.bot,
-        data={"goal": turn.goal, "stage": conversation.stage, "learned": sorted(changed)},
-    )
-
-    if turn.book_call:
-        from leads.tasks import book_call_with_agent
-
-        transaction.on_commit(
-            partial(book_call_with_agent.delay, contact.pk, "Hot lead from the bot")
-        )
-    reply = _queue_reply(ctx, turn) if turn.send else None
-    if turn.hand_to_human:
-        _hand_to_human(conversation=conversation, contact=contact, reason=turn.hand_to_human)
-    return reply
-
-
-def _queue_reply(ctx: TurnContext, turn: BotTurn) -> Message:
-    contact = ctx.contact
-    language = contact.language
-    if turn.verbatim_text:
-        return queue_automated_message(
-            conversation=ctx.conversation,
-            body=turn.verbatim_text,
-            ai_metadata={"engine": "rules", "rule": turn.goal},
-            reason=f"guard:{turn.goal}",
-        )
-    fallback = selectors.reply_text(
-        key=turn.key, language=language, first_name=contact.first_name, **turn.template_context
-    )
-    draft = compose_reply(
-        ReplyRequest(
-            language=language,
-            bot=ctx.conversation.bot,
-            goal=turn.goal,
-            first_name=contact.first_name,
-            known_facts=_known_facts(contact),
-            transcript=ctx.transcript,
-            fallback_text=fallback,
-            is_first_message=ctx.is_first_reply,
-        )
-    )
-    text, metadata = draft.text, draft.ai_metadata()
-    problems = [p for guard in OUTBOUND_GUARDS for p in guard(text, language)]
-    if problems and text != fallback:
-        audit(
-            action="guard.outbound",
-            subject=ctx.conversation,
-            actor=BOT,
-            actor_label="outbound_guards",
-            data={"problems": problems, "engine": draft.engine},
-        )
-        text, metadata = (
-            fallback,
-            {**metadata, "engine": "offline", "fallback_reason": "; ".join(problems)},
-        )
-    return queue_automated_message(
-        conversation=ctx.conversation,
-        body=text,
-        ai_metadata=metadata,
-        reason=f"{ctx.conversation.bot}:{turn.goal}",
-    )
-
-
 def _hand_to_human(*, conversation: Conversation, contact: Contact, reason: str) -> None:
-    """The bot steps back; Jorge gets a task in HighLevel and the dashboard hears of it."""
+    """The bot steps back; Jorge gets a task in HighLevel and the dashboard hears of it.
+
+    The caller saves the conversation (stage and follow-ups are set here, not saved).
+    """
     from leads.services.inbound import pause_bot_for_human
-    from leads.tasks import notify_agent
+    from leads.tasks import notify_agent_task
 
     pause_bot_for_human(
         conversation=conversation, reason=reason, actor=BOT, actor_label=conversation.bot
     )
     conversation.stage = Conversation.Stage.HANDED_OFF
     conversation.next_followup_at = None
-    conversation.save(update_fields=["stage", "next_followup_at", "updated_at"])
-    transaction.on_commit(partial(notify_agent.delay, contact.pk, reason))
+    transaction.on_commit(partial(notify_agent_task.delay, contact.pk, reason))
     broadcast_dashboard_event(
         kind="conversation.needs_human", data={"conversation": conversation.pk, "reason": reason}
     )
 
 
-def _restart_followups(*, conversation: Conversation, now) -> None:
+def _restart_followups(conversation: Conversation, *, now: datetime) -> None:
     days = selectors.bot_settings().followup_days
     conversation.followup_step = 0
     conversation.next_followup_at = now + timedelta(days=days[0]) if days else None
-    conversation.save(update_fields=["followup_step", "next_followup_at", "updated_at"])
+
+
+# --- A turn that crashed ------------------------------------------------------------------------
+
+
+def _fail_turn(*, message_id: int, exc: Exception) -> PipelineOutcome:
+    """Record the crash on the message and its webhook event, and hand the lead to a person."""
+    error = "".join(traceback.format_exception_only(exc)).strip()[:4000]
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.select_related("conversation").filter(pk=message_id).first()
+        if message is None:
+            raise exc
+        contact, conversation = lock_contact_and_conversation(
+            contact_id=message.conversation.contact_id, conversation_id=message.conversation_id
+        )
+        # Everything the failed turn had claimed is settled with it, so the sweep leaves it.
+        same_claim = Q(turn_started_at=message.turn_started_at) if message.turn_started_at else Q()
+        claimed = Message.objects.filter(
+            Q(pk=message_id) | same_claim,
+            conversation__contact=contact,
+            direction=Message.Direction.INBOUND,
+            handled_at__isnull=True,
+        )
+        claimed_ids = list(claimed.values_list("pk", flat=True))
+        Message.objects.filter(pk__in=claimed_ids).update(
+            handled_at=now, turn_outcome=Outcome.FAILED, turn_error=error, updated_at=now
+        )
+        WebhookEvent.objects.filter(message_id__in=claimed_ids).update(
+            status=WebhookEvent.Status.TURN_FAILED,
+            last_error=f"The bot's turn failed: {error}",
+            updated_at=now,
+        )
+        audit(
+            action="bot.turn_failed",
+            subject=conversation,
+            actor=AuditEvent.Actor.SYSTEM,
+            actor_label="pipeline",
+            data={"messages": claimed_ids, "error": error[:500]},
+        )
+        reason = "the bot failed to answer; please reply to the lead"
+        _hand_to_human(conversation=conversation, contact=contact, reason=reason)
+        conversation.save(update_fields=["stage", "next_followup_at", "updated_at"])
+    return PipelineOutcome("failed", detail=error), contact.pk
+
+
+_SENT = frozenset(Message.Status.values)
+_ANSWERABLE = frozenset({Channel.SMS, Channel.EMAIL, Channel.WHATSAPP, Channel.LIVE_CHAT})

@@ -62,7 +62,7 @@ def _subject_home(
 def _enqueue_generation(report_id: int) -> None:
     from sellers import tasks  # the task module imports this one
 
-    tasks.generate_cma_report.delay(report_id)
+    tasks.generate_cma_report_task.delay(report_id)
 
 
 def trigger_cma(

@@ -23,6 +23,7 @@ from config.errors import ApplicationError
 from leads import selectors as lead_selectors
 from leads.ghl.client import get_client
 from leads.models import Contact, Conversation, Deal, Timeline
+from leads.services.locks import lock_contact_and_conversation
 from sellers import selectors
 from sellers.extraction import SellerAnswers
 from sellers.models import CMAReport, SellerQualification
@@ -335,10 +336,10 @@ def advance_stage(*, conversation: Conversation, by: AbstractBaseUser | str) -> 
     next stage.
     """
     with transaction.atomic():
-        # The pipeline's lock order: conversation, contact, qualification.
-        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        contact = Contact.objects.select_for_update().get(pk=conversation.contact_id)
-        conversation.contact = contact
+        # The one lock order: contact, conversation, then the qualification.
+        contact, conversation = lock_contact_and_conversation(
+            contact_id=conversation.contact_id, conversation_id=conversation.pk
+        )
         qualification = locked_qualification(contact=contact)
         if qualification.stage == Stage.QUALIFIED:
             raise SellerStageError("This seller is already qualified.")
@@ -484,9 +485,9 @@ def mark_seller_hot(
         actor_label="seller_bot",
         data={"deal": deal.pk, "reasons": qualification.temperature_reasons},
     )
-    from sellers.tasks import create_seller_opportunity
+    from sellers.tasks import create_seller_opportunity_task
 
-    transaction.on_commit(partial(create_seller_opportunity.delay, deal.pk))
+    transaction.on_commit(partial(create_seller_opportunity_task.delay, deal.pk))
     broadcast_dashboard_event(
         kind="seller.hot",
         data={

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from compliance.models import AuditEvent
 from leads import selectors
 from leads.models import Conversation, Deal, Message, OutboxMessage
-from leads.services.followups import escalate_slow_first_responses, send_due_followups
+from leads.services.followups import escalate_unanswered_messages, send_due_followups
 from tests.leads.factories import ContactFactory, DealFactory, receive_sms
 
 pytestmark = pytest.mark.django_db
@@ -121,18 +121,18 @@ def test_a_lead_waiting_over_five_minutes_is_escalated_once(db):
     conversation = Conversation.objects.create(contact=contact, last_inbound_at=NOON)
 
     with time_machine.travel(NOON + timedelta(minutes=4), tick=False):
-        assert escalate_slow_first_responses() == []
+        assert escalate_unanswered_messages() == []
     with time_machine.travel(NOON + timedelta(minutes=6), tick=False):
-        assert escalate_slow_first_responses() == [conversation.pk]
-        assert escalate_slow_first_responses() == []
+        assert escalate_unanswered_messages() == [conversation.pk]
+        assert escalate_unanswered_messages() == []
 
     event = AuditEvent.objects.get(action="escalation.speed_to_lead")
-    assert event.data == {"waited_seconds": 360}
+    assert event.data == {"waited_seconds": 360, "first_message": True}
 
 
 def test_a_lead_answered_in_time_is_not_escalated(conversation):
     with time_machine.travel(NOON + timedelta(minutes=30), tick=False):
-        assert escalate_slow_first_responses() == []
+        assert escalate_unanswered_messages() == []
     assert conversation.first_response_seconds is not None
 
 

@@ -425,7 +425,7 @@ def test_concurrent_copies_of_one_webhook_are_stored_and_processed_once(
         WebhookEvent.objects.filter(pk=event.pk).update(
             updated_at=timezone.now() - timedelta(hours=1)
         )
-        tasks.sweep_stuck_webhook_events()
+        tasks.sweep_stuck_webhook_events_task()
         event.refresh_from_db()
     assert event.status == Status.PROCESSED
     assert Message.objects.count() == 1

@@ -365,7 +365,8 @@ def test_two_messages_handled_at_once_keep_both_answers(django_capture_on_commit
         thread.join()
 
     assert errors == []
-    assert sorted(results) == ["replied", "replied"]
+    # One worker may answer both in order (the other finds its message answered).
+    assert "replied" in results and len(results) == 2
     qualification = SellerQualification.objects.get()
     assert (qualification.address, qualification.motivation_kind) == (
         "1234 Magnolia Ave",

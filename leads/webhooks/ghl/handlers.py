@@ -180,6 +180,7 @@ def handle_message(event: WebhookEvent, payload: dict) -> inbound.HandlerResult:
     }
     if message_direction(event.event_type, payload) == "inbound":
         message, created = inbound.record_inbound_message(**common)
+        created_inbound = created
         note = "" if created else "Message already recorded."
     else:
         source = _text(payload, "source").lower()
@@ -191,7 +192,12 @@ def handle_message(event: WebhookEvent, payload: dict) -> inbound.HandlerResult:
             **common, status=status, automated=automated
         )
         note = "A person took over: bot paused." if paused else ""
-    return inbound.HandlerResult(contact=message.conversation.contact, note=note)
+        created_inbound = False
+    return inbound.HandlerResult(
+        contact=message.conversation.contact,
+        message=message if created_inbound else None,
+        note=note,
+    )
 
 
 # --- Opportunities, appointments, notes, tasks --------------------------------
