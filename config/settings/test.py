@@ -1,5 +1,8 @@
 """Settings for the test suite: the same services as configured, made fast and offline."""
 
+import os
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,3 +16,11 @@ STORAGES = {
 # Tasks run in-process in tests whatever broker is configured; tests that need the
 # on-commit hand-off use django_capture_on_commit_callbacks(execute=True).
 CELERY_TASK_ALWAYS_EAGER = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, like the embedded default's: concurrent tests then see SQLite's real locking
+    # (WAL, IMMEDIATE, the busy timeout), not an in-memory database's shared-cache table locks.
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"jorge-test-{os.getpid()}.sqlite3")  # noqa: F405
+    }

@@ -228,6 +228,8 @@ def _two_phase(turn: "_Turn") -> PipelineOutcome:
             locked = _relock(turn)
             if isinstance(locked, PipelineOutcome):
                 return locked
+            if locked.redo:
+                continue  # the lead wrote again while Claude was reading: read that too
             decision = _decide(turn, locked, analysis=analysis)
             if not decision.needs_wording:
                 return _apply(turn, locked, decision)
