@@ -32,7 +32,8 @@ messages of the conversations being waited on; another reads the round trips' re
 from Redis at the same interval, so both are observed alike. The deployment is warmed
 up first (10 leads, 20 round trips), and each caller's first --warmup calls of a level
 are not measured. Task hops: the Redis LPUSH calls (kombu publishes each task message
-with one) during a level's leads, per lead. Exits 1 if any lead got no reply within
+with one) during a level's leads, per lead; at the end, the tasks each worker ran, by
+name, from the workers' own counters (``inspect stats``). Exits 1 if any lead got no reply within
 --reply-timeout or was not started before --level-timeout (or a round trip got no result).
 """
 
@@ -366,6 +367,15 @@ def drain(redis_client, timeout: float) -> bool:
     return False
 
 
+def tasks_by_worker(app) -> dict[str, dict[str, int]]:
+    """Tasks each worker ran so far, by name (the workers' own counters, via remote control)."""
+    try:
+        stats = app.control.inspect(timeout=2.0).stats() or {}
+    except Exception:  # an observation only: the figures stand without it
+        return {}
+    return {worker: dict(info.get("total", {})) for worker, info in stats.items()}
+
+
 # --- Set-up ------------------------------------------------------------------------------------
 
 
@@ -570,6 +580,7 @@ def main() -> int:
     results: list[dict] = []
     failed_leads = failed_trips = 0
     clean = interrupted_run = False
+    executed: dict[str, dict[str, int]] = {}
     started_run = time.monotonic()
     try:
         with throwaway_database(args.database_url, db_name) as database_url:
@@ -691,6 +702,7 @@ def main() -> int:
                     )
                     for sample in [s for s in reply.samples if s.finished is None][:5]:
                         print(f"  failed: {sample.note}")
+                executed = tasks_by_worker(app)
             finally:
                 # Before the database is dropped: nothing may still be writing to it.
                 for poller in pollers:
@@ -723,6 +735,9 @@ def main() -> int:
 
     print()
     print_report(results)
+    for worker, counts in sorted(executed.items()):
+        listed = ", ".join(f"{name} {n}" for name, n in sorted(counts.items(), key=lambda x: -x[1]))
+        print(f"tasks run by {worker} (whole run, warm-ups included): {listed or 'none'}")
     print(
         f"{len(levels)} levels · {args.leads_per_level} measured calls per level and kind "
         f"after {args.warmup} unmeasured per caller · poll every {args.poll_interval * 1000:.0f} ms "
