@@ -22,5 +22,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     import tempfile
 
     DATABASES["default"]["TEST"] = {  # noqa: F405
-        "NAME": str(Path(tempfile.gettempdir()) / f"jorge-test-{os.getpid()}.sqlite3")  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"jorge-test-{os.getpid()}.sqlite3")
     }
