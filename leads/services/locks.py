@@ -22,3 +22,15 @@ def lock_contact_and_conversation(
         raise ValueError(f"Conversation {conversation_id} is not contact {contact_id}'s.")
     conversation.contact = contact
     return contact, conversation
+
+
+def lock_contact_and_conversation_of(*, message_id: int) -> tuple[Contact, Conversation]:
+    """The same locks, in the same order, found from one of the conversation's messages."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_contact_and_conversation_of must run inside a transaction")
+    contact = Contact.objects.select_for_update(of=("self",)).get(
+        conversations__messages__id=message_id
+    )
+    conversation = Conversation.objects.select_for_update(of=("self",)).get(messages__id=message_id)
+    conversation.contact = contact
+    return contact, conversation

@@ -160,12 +160,17 @@ RULES_FRESH_FOR = 30
 
 
 def send_queued_message(
-    *, message_id: int, now: datetime | None = None, rules_checked_at: datetime | None = None
+    *,
+    message_id: int,
+    now: datetime | None = None,
+    rules_checked_at: datetime | None = None,
+    first_inbound_at: datetime | None = None,
 ) -> str:
     """Send a queued automated message if the rules still allow it; returns its new status.
 
     Safe to run twice: the send ledger (``send_message_once``) sends at most once.
     ``rules_checked_at``: the caller queued it under the rules just now (the bot turn).
+    ``first_inbound_at``: when the lead first wrote, if the caller knows (saves a read).
     """
     now = now or timezone.now()
     if rules_checked_at is not None and (now - rules_checked_at).total_seconds() < RULES_FRESH_FOR:
@@ -178,7 +183,7 @@ def send_queued_message(
             return "not_queued"
         if message.scheduled_for and message.scheduled_for > now:
             return "waiting"
-        return _send(message)
+        return _send(message, first_inbound_at=first_inbound_at)
     with transaction.atomic():
         message = (
             Message.objects.select_for_update()
@@ -224,7 +229,7 @@ def send_queued_message(
     return _send(message)
 
 
-def _send(message: Message) -> str:
+def _send(message: Message, *, first_inbound_at: datetime | None = None) -> str:
     from leads.services.outbound import send_message_once
 
     entry = send_message_once(
@@ -237,7 +242,11 @@ def _send(message: Message) -> str:
     if entry.status == SendLedgerEntry.Status.FAILED and message.attachments:
         _resend_with_links(message=message, error=entry.error)
     if message.status == Message.Status.SENT:
-        _record_first_response(conversation=message.conversation, sent_at=message.sent_at)
+        _record_first_response(
+            conversation=message.conversation,
+            sent_at=message.sent_at,
+            first_inbound_at=first_inbound_at,
+        )
     return message.status
 
 
@@ -280,11 +289,13 @@ def _resend_with_links(*, message: Message, error: str) -> Message | None:
     return fallback
 
 
-def _record_first_response(*, conversation: Conversation, sent_at: datetime) -> None:
+def _record_first_response(
+    *, conversation: Conversation, sent_at: datetime, first_inbound_at: datetime | None = None
+) -> None:
     """Speed to lead: seconds from the lead's first message to our first reply."""
     if conversation.first_response_seconds is not None:
         return
-    first_inbound = (
+    first_inbound = first_inbound_at or (
         Message.objects.filter(conversation=conversation, direction=Message.Direction.INBOUND)
         .order_by("sent_at")
         .values_list("sent_at", flat=True)

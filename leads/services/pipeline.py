@@ -50,7 +50,10 @@ from leads.intelligence.replies import ReplyDraft, ReplyRequest
 from leads.intelligence.schema import LeadAnalysis
 from leads.models import Channel, Contact, Conversation, Message, Temperature, WebhookEvent
 from leads.services.consent import opt_in_contact, opt_out_contact, record_consent
-from leads.services.locks import lock_contact_and_conversation
+from leads.services.locks import (
+    lock_contact_and_conversation,
+    lock_contact_and_conversation_of,
+)
 from leads.services.messaging import queue_automated_message, send_queued_message
 from leads.services.qualification import apply_lead_analysis
 
@@ -245,14 +248,10 @@ def _two_phase(turn: "_Turn") -> PipelineOutcome:
 
 def _claim(*, message_id: int, now: datetime) -> "_Turn | PipelineOutcome":
     """Phase 1: lock, claim the oldest waiting message of the contact, keywords, guards."""
-    ids = (
-        Message.objects.filter(pk=message_id)
-        .values_list("conversation__contact_id", "conversation_id")
-        .first()
-    )
-    if ids is None:
+    try:
+        contact, conversation = lock_contact_and_conversation_of(message_id=message_id)
+    except (Contact.DoesNotExist, Conversation.DoesNotExist):
         return PipelineOutcome("duplicate", detail="message not found")
-    contact, conversation = lock_contact_and_conversation(contact_id=ids[0], conversation_id=ids[1])
     inbound = selectors.inbound_messages_of(contact_id=contact.pk)
     waiting = [m for m in inbound if m.handled_at is None]
     stale_before = now - timedelta(seconds=settings.BOT_TURN_STALE_SECONDS)
@@ -554,8 +553,14 @@ def _send_replies(outcome: PipelineOutcome, turn: _Turn | None) -> None:
     keyword_reply = outcome.result in ("opted_out", "opted_in", "help")
     if keyword_reply and outcome.reply is not None and outcome.reply.pk not in ids:
         ids.append(outcome.reply.pk)
+    # The lead's very first message starts the speed-to-lead clock; the send records it.
+    first_inbound_at = turn.messages[0].sent_at if turn is not None and not turn.history else None
     for message_id in ids:
-        status = send_queued_message(message_id=message_id, rules_checked_at=timezone.now())
+        status = send_queued_message(
+            message_id=message_id,
+            rules_checked_at=timezone.now(),
+            first_inbound_at=first_inbound_at,
+        )
         if outcome.reply is not None and outcome.reply.pk == message_id and status in _SENT:
             outcome.reply.status = status
 
