@@ -10,8 +10,8 @@ lint:
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
 fmt:
 	$(PY) -m ruff check --fix . && $(PY) -m ruff format .
-worker: ## a real Celery worker (needs REDIS_URL)
-	$(PY) -m celery --app config.celery worker --loglevel INFO
+worker: ## a real Celery worker on every queue (needs REDIS_URL; production runs one per queue)
+	$(PY) -m celery --app config.celery worker -Q ingest,turns,sends --loglevel INFO
 beat:   ## the one Celery beat (needs REDIS_URL)
 	$(PY) -m celery --app config.celery beat --loglevel INFO
 bench:

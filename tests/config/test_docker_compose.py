@@ -45,7 +45,7 @@ def test_web_is_wsgi_and_ws_is_asgi():
 
 
 def test_services_that_serve_have_health_checks():
-    for name in ("postgres", "redis", "web", "ws", "worker"):
+    for name in ("postgres", "redis", "web", "ws", "worker", "worker-turns"):
         assert "healthcheck" in SERVICES[name], name
 
 
@@ -58,3 +58,17 @@ def test_app_services_run_production_settings_on_postgres_and_redis():
     assert web["environment"]["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
     assert web["environment"]["DATABASE_URL"].startswith("postgres://")
     assert web["environment"]["REDIS_URL"].startswith("redis://")
+
+
+def test_every_celery_queue_has_a_worker():
+    from django.conf import settings
+
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    routed.add(settings.CELERY_TASK_DEFAULT_QUEUE)
+    consumed = set()
+    for service in SERVICES.values():
+        command = service.get("command") or []
+        if command[:1] == ["celery"] and "worker" in command:
+            consumed |= set(command[command.index("--queues") + 1].split(","))
+    assert routed == {"ingest", "turns", "sends"}
+    assert routed <= consumed
