@@ -346,7 +346,13 @@ class RoundTripCaller:
         task_id = str(uuid.uuid4())
         waiter = self.poller.expect(task_id)
         started = time.perf_counter()
-        self.app.send_task("celery.accumulate", args=(1,), queue=BASELINE_QUEUE, task_id=task_id)
+        self.app.send_task(
+            "celery.accumulate",
+            args=(1,),
+            queue=BASELINE_QUEUE,
+            task_id=task_id,
+            ignore_result=False,  # the app ignores results by default; this round trip reads it
+        )
         published = time.perf_counter() - started
         if not waiter.event.wait(self.timeout):
             self.poller.forget(task_id)

@@ -139,6 +139,9 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_RESULT_EXPIRES = 3600
+# No caller reads a task's return value (tasks write what happened to the database), so
+# results are not stored: one Redis write less per task. A caller that needs one asks for it.
+CELERY_TASK_IGNORE_RESULT = True
 # Three queues, so a slow model never holds up what is ready (docs/bots.md, "Queues"):
 # ingest stores HighLevel's events, turns run the bot (it waits on Claude), sends send
 # messages and run the sweeps. Run a worker per queue (docker-compose.yml, the README).
