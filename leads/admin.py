@@ -109,7 +109,7 @@ class ContactAdmin(AuditHistoryMixin, admin.ModelAdmin):
 
 class MessageInline(admin.TabularInline):
     model = Message
-    fields = ["sent_at", "direction", "sender", "channel", "status", "body"]
+    fields = ["sent_at", "direction", "sender", "channel", "status", "turn_outcome", "body"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -151,18 +151,40 @@ class MessageAdmin(admin.ModelAdmin):
         "sender",
         "channel",
         "status",
+        "turn_outcome",
         "short_body",
     ]
-    list_filter = ["direction", "sender", "status", "channel"]
+    list_filter = ["direction", "sender", "status", "turn_outcome", "channel"]
     list_select_related = ["conversation__contact"]
     search_fields = ["body", "ghl_message_id", "conversation__contact__phone"]
     autocomplete_fields = ["conversation"]
     date_hierarchy = "sent_at"
-    readonly_fields = ["created_at", "updated_at"]
+    # The bot's turn is the pipeline's record: staff read it, never edit it.
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "turn_started_at",
+        "handled_at",
+        "turn_outcome",
+        "turn_error",
+    ]
+
+    actions = ["retry_turns"]
 
     @admin.display(description="Body")
     def short_body(self, obj):
         return obj.body[:80]
+
+    @admin.action(
+        description="Run the bot's turn again (failed turns only)", permissions=["change"]
+    )
+    def retry_turns(self, request, queryset):
+        from leads.services.pipeline import retry_failed_turns
+
+        queued = retry_failed_turns(
+            message_ids=queryset.values_list("pk", flat=True), user=request.user
+        )
+        self.message_user(request, f"{queued} failed turns queued to run again.")
 
 
 @admin.register(Deal)

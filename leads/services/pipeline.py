@@ -28,12 +28,13 @@ import copy
 import dataclasses
 import logging
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -811,6 +812,33 @@ def _restart_followups(conversation: Conversation, *, now: datetime) -> None:
     days = selectors.bot_settings().followup_days
     conversation.followup_step = 0
     conversation.next_followup_at = now + timedelta(days=days[0]) if days else None
+
+
+def retry_failed_turns(*, message_ids: Iterable[int], user: AbstractBaseUser | None = None) -> int:
+    """Run the bot's turn again for messages whose turn failed (a person fixed the cause).
+
+    Returns how many were queued; messages whose turn did not fail are left alone.
+    """
+    from leads.tasks import run_turn_task
+
+    with transaction.atomic():
+        failed = list(
+            Message.objects.select_for_update()
+            .select_related("conversation")
+            .filter(pk__in=list(message_ids), turn_outcome=Outcome.FAILED)
+        )
+        for message in failed:
+            Message.objects.filter(pk=message.pk).update(
+                turn_started_at=None, handled_at=None, turn_outcome="", updated_at=timezone.now()
+            )
+            audit(
+                action="bot.turn_retried",
+                subject=message.conversation,
+                user=user,
+                data={"message": message.pk, "error": message.turn_error[:500]},
+            )
+            transaction.on_commit(partial(run_turn_task.delay, message.pk))
+    return len(failed)
 
 
 # --- A turn that crashed ------------------------------------------------------------------------

@@ -130,6 +130,33 @@ def test_a_lead_waiting_over_five_minutes_is_escalated_once(db):
     assert event.data == {"waited_seconds": 360, "first_message": True}
 
 
+def test_a_later_message_left_unanswered_is_escalated_too(db):
+    contact = ContactFactory()
+    conversation = Conversation.objects.create(
+        contact=contact,
+        last_inbound_at=NOON - timedelta(hours=2),
+        last_outbound_at=NOON - timedelta(hours=2) + timedelta(seconds=20),
+        first_response_seconds=20.0,  # the first message was answered in time
+    )
+    # The lead writes again at noon and nobody (bot or person) answers.
+    Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=NOON)
+
+    with time_machine.travel(NOON + timedelta(minutes=6), tick=False):
+        assert escalate_unanswered_messages() == [conversation.pk]
+        assert escalate_unanswered_messages() == []  # once per message
+    event = AuditEvent.objects.get(action="escalation.speed_to_lead")
+    assert event.data == {"waited_seconds": 360, "first_message": False}
+
+    # Jorge answers, the lead writes again later and waits again: a new escalation.
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_outbound_at=NOON + timedelta(minutes=7), last_inbound_at=NOON + timedelta(hours=1)
+    )
+    with time_machine.travel(NOON + timedelta(hours=1, minutes=2), tick=False):
+        assert escalate_unanswered_messages() == []  # within five minutes
+    with time_machine.travel(NOON + timedelta(hours=1, minutes=6), tick=False):
+        assert escalate_unanswered_messages() == [conversation.pk]
+
+
 def test_a_lead_answered_in_time_is_not_escalated(conversation):
     with time_machine.travel(NOON + timedelta(minutes=30), tick=False):
         assert escalate_unanswered_messages() == []

@@ -340,6 +340,32 @@ def test_a_crashing_turn_shows_on_the_message_and_the_event_and_reaches_jorge(gh
     assert pipeline.sweep_overdue_turns() == []  # settled: never retried into a loop
 
 
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(MORNING, tick=False)
+def test_staff_run_a_failed_turn_again_from_the_admin_once_the_cause_is_fixed(admin_client):
+    lead("c-1")
+    BotSettings.objects.create(pk=1, followup_days=["tomorrow"])
+    message = receive_sms("c-1", "Hi, I want to buy a home")
+    message.refresh_from_db()
+    assert message.turn_outcome == "failed"
+    BotSettings.objects.filter(pk=1).update(followup_days=[1, 3, 7])  # the cause, fixed
+    from leads.services.inbound import resume_bot
+
+    resume_bot(conversation=message.conversation)
+
+    response = admin_client.post(
+        "/admin/leads/message/",
+        {"action": "retry_turns", "_selected_action": [message.pk]},
+        follow=True,
+    )
+
+    assert "1 failed turns queued to run again" in response.content.decode()
+    message.refresh_from_db()
+    assert message.turn_outcome == "replied"
+    assert len(replies_to("c-1", status="sent")) == 1
+    assert AuditEvent.objects.filter(action="bot.turn_retried", actor="human").exists()
+
+
 # --- Follow-ups through the same apply step -------------------------------------------------------
 
 
