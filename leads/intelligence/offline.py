@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from compliance.rules.keywords import classify_keyword
 from leads.intelligence.schema import Budget, LanguageValue, LeadAnalysis, TimelineValue
 from leads.intelligence.scoring import with_score
-from leads.intelligence.text import EN_UNITS, normalize, words, wordset
+from leads.intelligence.text import EN_UNITS, fold, normalize, words, wordset
 
 # --------------------------------------------------------------------------------------------
 # Shared building blocks
@@ -25,6 +25,23 @@ _CLAUSE_BREAK = re.compile(
 )
 _TOKEN = re.compile(r"[a-z0-9$~]+(?:-[a-z0-9]+)*")
 _PHONE = re.compile(r"(?<![\d$])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}(?!\d)")
+
+
+# "actually make that 600k", "perdón, mejor 600 mil", "I mean 6 months": what follows corrects
+# what came before, so a figure or window after it replaces the earlier one.
+_CORRECTION = re.compile(
+    r"\b(?:actually|i mean|make (?:that|it)|correction|scratch that|no wait|wait no|"
+    r"on second thought|rather|perdon|perdona|corrijo|quise decir|mejor dicho|mas bien|"
+    r"en realidad)\b|(?:^|[,;.!?-]\s*|\b(?:no|o|bueno)\s+)mejor\b"
+)
+
+
+def correction_start(text: str) -> int:
+    """Where the last correction in (normalised) ``text`` begins its new value; 0 when none."""
+    last = None
+    for last in _CORRECTION.finditer(text):  # noqa: B007 - the last one is wanted
+        pass
+    return last.end() if last else 0
 
 
 # Clauses and cues further apart than this are unrelated; the bound keeps long texts linear.
@@ -175,6 +192,15 @@ def _areas(text: str) -> str:
     return ", ".join(found)
 
 
+def area_at_start(text: str) -> str:
+    """The city ``text`` starts with ("riverside ca 92503" → "Riverside"), or "".
+
+    Read by the seller's address rules: a city typed in lower case is only known from this list.
+    """
+    match = _AREA.match(fold(text).lstrip(" ,"))
+    return _AREA_BY_ALIAS[" ".join(match.group().split())] if match else ""
+
+
 # --------------------------------------------------------------------------------------------
 # Intent
 # --------------------------------------------------------------------------------------------
@@ -285,7 +311,7 @@ _UNITS_AFTER = re.compile(
 # and numbers that are addresses, zip codes or phones.
 _EXCLUDED_BEFORE = re.compile(
     r"\b(?:down payment|downpayment|put down|putting down|enganche|deposito|deposit|income|"
-    r"salary|make|makes|earn|earns|ganamos|gano|gana|ingresos|salario|sueldo|rent|renta|payment|"
+    r"salary|make(?!\s+(?:that|it)\b)|makes|earn|earns|ganamos|gano|gana|ingresos|salario|sueldo|rent|renta|payment|"
     r"payments|pago|pagos|mensualidad|hoa|taxes|impuestos|saved|savings|"
     r"ahorrado|ahorrados|ahorros|closing|cierre|zip|zipcode|postal|code|apt|unit|suite|"
     r"number|numero|phone|cel|tel)\b|#"
@@ -514,10 +540,32 @@ def _side_of(text: str, mention: _Mention, cues: list[tuple[re.Match, str]]) -> 
     return best[1] if best else "neutral"
 
 
-def _budget_from(mentions: list[_Mention]) -> Budget | None:
-    """Ranges fill min and max; otherwise the largest single figure fills max only."""
+def _sided_mentions(text: str) -> list[tuple[_Mention, str]]:
+    """Every amount in (normalised) ``text`` with the side its nearest cue gives it."""
+    cues = [(cue, "buy") for cue in _BUY_CUE.finditer(text)]
+    cues += [(cue, "sell") for cue in _SELL_CUE.finditer(text)]
+    cues.sort(key=lambda item: item[0].start())
+    return [(mention, _side_of(text, mention, cues)) for mention in _money_mentions(text)]
+
+
+def buying_spans(message: str) -> list[tuple[int, int]]:
+    """Where ``message`` (as ``normalize`` reads it) names an amount for the home to BUY.
+
+    The seller's price rules (sellers.extraction) skip these, so a lead who sells one home and
+    buys another never has the budget read as the price of the home they sell.
+    """
+    text = _PHONE.sub(lambda m: " " * len(m.group()), normalize(message))
+    return [(m.start, m.end) for m, side in _sided_mentions(text) if side == "buy"]
+
+
+def _budget_from(mentions: list[_Mention], *, corrected_from: int = 0) -> Budget | None:
+    """Ranges fill min and max; otherwise the largest single figure fills max only. Figures
+    after a correction ("actually make that 600k") replace the ones before it."""
     if not mentions:
         return None
+    corrected = [m for m in mentions if m.start >= corrected_from]
+    if corrected_from and corrected:
+        mentions = corrected
     ranges = [m for m in mentions if m.low is not None]
     if ranges:
         return Budget(min=min(m.low for m in ranges), max=max(m.high for m in ranges))  # type: ignore[type-var]
@@ -640,7 +688,8 @@ _PHRASE_DAYS = [
             r"lo antes posible|cuanto antes|lo mas pronto posible|lo mas rapido posible|"
             r"de inmediato|inmediatamente|urgente|esta semana|la proxima semana|"
             r"la semana que viene|unas semanas|unas cuantas semanas|un par de semanas|"
-            r"pocas semanas|ya mismo|para ya)\b"
+            r"pocas semanas|ya mismo|para ya|en cuanto se pueda|lo antes que se pueda|"
+            r"the sooner the better|(?:entre|mientras) mas pronto mejor)\b"
             r"|\bready (?:to \w+ )?(?:right )?now\b|\b(?:need|want|have) to (?:buy|move|sell) "
             r"(?:right )?now\b|\b(?:comprar|vender|mudarme|mudarnos|moverme|cambiarnos|"
             r"cambiarme|comprarla|lo quiero|la quiero) ya\b"
@@ -792,9 +841,12 @@ _NOT_FINANCED = re.compile(
     r"|\bno (?:lender|loan officer|financing)(?: yet)?\b|\bnot (?:yet )?approved\b"
     r"|\bneed (?:a |an )?(?:lender|loan officer)\b"
     r"|\bneed help (?:with|getting) (?:a |the )?(?:loan|mortgage|financing)\b"
-    r"|\bno (?:he|hemos) (?:hablado|ido) (?:con|al|a) (?:un |ningun |el |algun )?"
-    r"(?:prestamista|banco|lender|loan officer)"
-    r"|\bno tengo (?:un )?(?:prestamista|lender)\b"
+    r"|\bno (?:he |hemos )?(?:hablado|hablo|hablamos|ido|voy|vamos|contactado|consultado|"
+    r"buscado|busco|buscamos) (?:con |al |a )?(?:un |una |ningun |ninguna |el |la |algun |"
+    r"alguna )?(?:prestamista|banco|lender|loan officer|asesor de (?:prestamos|credito)|"
+    r"agente hipotecario)"
+    r"|\bno (?:tengo|tenemos) (?:un |una |ningun |ninguna )?(?:prestamista|lender|banco|"
+    r"financiamiento)\b"
     r"|\bnecesito (?:un |una )?(?:prestamista|lender|ayuda con (?:el |un )?(?:prestamo|credito|"
     r"financiamiento))\b"
 )
@@ -853,22 +905,19 @@ def _read(message: str) -> _Facts:
 
     buy_side: list[_Mention] = []
     neutral: list[_Mention] = []
-    cues = [(cue, "buy") for cue in _BUY_CUE.finditer(text)]
-    cues += [(cue, "sell") for cue in _SELL_CUE.finditer(text)]
-    cues.sort(key=lambda item: item[0].start())
-    for mention in _money_mentions(text):
-        side = _side_of(text, mention, cues)
+    for mention, side in _sided_mentions(text):
         if side == "buy":
             buy_side.append(mention)
         elif side == "neutral":
             neutral.append(mention)
+    corrected_from = correction_start(text)
 
     return _Facts(
         buy=buy,
         sell=sell,
-        buy_budget=_budget_from(buy_side),
-        neutral_budget=_budget_from(neutral),
-        timeline_days=_timeline_days(text),
+        buy_budget=_budget_from(buy_side, corrected_from=corrected_from),
+        neutral_budget=_budget_from(neutral, corrected_from=corrected_from),
+        timeline_days=_timeline_days(text[corrected_from:]) or _timeline_days(text),
         pre_approved=_pre_approved(text),
         area=_areas(text),
         votes=_language_votes(message, text),
@@ -901,13 +950,15 @@ def analyze_offline(*, message: str, history: list[str] | None = None) -> LeadAn
     sell = _latest(f.sell for f in facts)
     pre_approved = _latest(f.pre_approved for f in facts)
     buy = _latest(f.buy for f in facts)
-    seller_only = sell is True and buy is not True
+    selling = sell is True
+    seller_only = selling and buy is not True
 
-    # The latest message that states a budget wins; amounts with no cue are the budget unless
-    # the lead is only selling (then they are most likely the value of the home to sell).
+    # The latest message that states a budget wins. Amounts with no cue are the budget unless
+    # the lead is selling a home: then they are most likely its price (the seller bot asks for
+    # it), and a lead who sells one home and buys another keeps the budget they gave for it.
     budget = None
     for fact in reversed(facts):
-        budget = fact.buy_budget or (None if seller_only else fact.neutral_budget)
+        budget = fact.buy_budget or (None if selling else fact.neutral_budget)
         if budget:
             break
 
