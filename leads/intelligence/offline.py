@@ -120,6 +120,19 @@ def _language_votes(raw: str, text: str) -> tuple[int, int]:
     return spanish, english
 
 
+_ASKS_FOR_LANGUAGE = re.compile(
+    r"\b(?:in|en)\s+(?P<language>english|ingles|spanish|espanol)\b(?!\s+(?:class|classes|speaking|clases))"
+)
+
+
+def _asked_language(text: str) -> str:
+    """ "Can you text me in English?", "¿me escribe en español?": the language asked for."""
+    match = _ASKS_FOR_LANGUAGE.search(text)
+    if not match:
+        return ""
+    return "en" if match["language"] in ("english", "ingles") else "es"
+
+
 # --------------------------------------------------------------------------------------------
 # Opt-out and area
 # --------------------------------------------------------------------------------------------
@@ -892,6 +905,7 @@ class _Facts:
     pre_approved: bool | None = None
     area: str = ""
     votes: tuple[int, int] = (0, 0)
+    asks_for: str = ""  # "in English please", "en español": the language the lead asks for
     opt_out: bool = False
 
 
@@ -921,6 +935,7 @@ def _read(message: str) -> _Facts:
         pre_approved=_pre_approved(text),
         area=_areas(text),
         votes=_language_votes(message, text),
+        asks_for=_asked_language(text),
         opt_out=is_opt_out_keyword(message),
     )
 
@@ -933,13 +948,39 @@ def _latest(values) -> object:
     return None
 
 
-def _language(facts: list[_Facts]) -> LanguageValue:
-    spanish, english = facts[-1].votes
+def _lean(votes: tuple[int, int]) -> tuple[str | None, bool]:
+    """The language one message leans to, and whether it is a full message clearly in it."""
+    spanish, english = votes
     if spanish == english:
-        # Too short to tell ("ok", "450k", "👍"): the conversation so far decides.
-        spanish = sum(f.votes[0] for f in facts)
-        english = sum(f.votes[1] for f in facts)
-    return "es" if spanish > english else "en"
+        return None, False
+    lean, more, fewer = ("es", spanish, english) if spanish > english else ("en", english, spanish)
+    return lean, more >= 3 and more >= 2 * fewer
+
+
+def _language(facts: list[_Facts]) -> LanguageValue:
+    """The language of the conversation, not of one message.
+
+    Until the lead writes a full message clearly in one language, each leaning message
+    decides. After that a short or mixed message ("ok perfecto, thank you") changes nothing;
+    two full messages in a row in the other language, or asking for it, switch it.
+    """
+    language: str | None = None
+    settled = False
+    switching = 0
+    for fact in facts:
+        lean, clear = _lean(fact.votes)
+        if fact.asks_for:
+            language, settled, switching = fact.asks_for, True, 0
+        elif not settled:
+            language = lean or language
+            settled = clear
+        elif lean and lean != language:
+            switching += clear
+            if switching >= 2:
+                language, switching = lean, 0
+        elif lean == language:
+            switching = 0
+    return "es" if language == "es" else "en"
 
 
 def analyze_offline(*, message: str, history: list[str] | None = None) -> LeadAnalysis:
