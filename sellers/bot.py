@@ -18,6 +18,7 @@ from compliance.services import audit
 from leads import selectors as lead_selectors
 from leads.bots.base import BotTurn, TurnContext
 from leads.bots.lead import needs_jorge
+from leads.bots.texts import readable_lead_source
 from leads.intelligence.text import fold
 from leads.models import BotKind, Conversation, Temperature
 from sellers import selectors
@@ -354,7 +355,8 @@ class SellerBot:
                 return self._qualified_turn(ctx, qualification, memory, greeting)
 
         if stall.kind == HOW_GOT_NUMBER:
-            source = ctx.contact.source.strip()
+            # Only a source a person would recognise is quoted; "simulate_inbound" is not one.
+            source = readable_lead_source(ctx.contact.source)
             key = "seller_stall_how_got_number" + ("" if source else "_unknown")
             # Vetted, honest wording with the opt-out: never reworded by a model.
             text = lead_selectors.reply_text(
