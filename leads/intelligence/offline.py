@@ -889,6 +889,55 @@ def _pre_approved(text: str) -> bool | None:
 
 
 # --------------------------------------------------------------------------------------------
+# Short answers to the lead bot's questions
+# --------------------------------------------------------------------------------------------
+
+# "both" means nothing alone; as the answer to "buy, sell, or both?" it is the intent.
+_BOTH_ANSWER = re.compile(
+    r"^(?:(?:um+|uh+|well|pues|bueno|oh|ok|yeah|si|actually|en realidad|honestly|probably|"
+    r"probablemente|creo que|i think|maybe|tal vez|a bit of|a little of|un poco de)\s+)*"
+    r"(?:both|the two|las dos|los dos|ambas|ambos)(?:\s+(?:cosas|actually|really|things|"
+    r"of them|de hecho|la verdad))*$"
+)
+# Clauses that answer "are you pre-approved?" with a plain yes or no (not yet, working on it).
+_YES_CLAUSE = re.compile(
+    r"^(?:yes|yeah|yea|yep|yup|sure|of course|correct|we are|i am|im|we have|already|"
+    r"si|claro|asi es|correcto|ya|ya estoy|ya estamos|ya tengo|ya tenemos)"
+    r"(?:\s+(?:we are|i am|we have|i have|already|ya|lo estoy|lo estamos|estamos|estoy|tenemos|"
+    r"tengo|senor|senora|sir|maam))*$"
+)
+_NO_CLAUSE = re.compile(
+    r"^(?:no|nope|nah|not yet|not really|no not yet|no we arent|no im not|no we havent|"
+    r"working on it|were working on it|im working on it|in process|in the process|"
+    r"todavia no|aun no|no todavia|no aun|todavia|aun|no estamos|no estoy|no tenemos|no tengo|"
+    r"en eso estamos|estamos en eso|en proceso|en tramite)"
+    r"(?:\s+(?:yet|todavia|aun|senor|senora|sir|maam))*$"
+)
+_ANSWER_CLAUSE = re.compile(r"[,.;:!?\n]|\b(?:and|but|y|pero)\b")
+
+
+def read_answer(*, question: str, message: str) -> dict:
+    """Facts that ``message`` states only as the answer to the lead bot's ``question``.
+
+    The message itself is read by ``analyze_offline`` (context free); this adds what a short
+    reply means after the question: "both" to "buy, sell or both?", "yes" / "not yet" /
+    "todavía no" to "are you pre-approved?". Returns Contact field names and values.
+    """
+    text = normalize(message).strip(" .!")
+    if question == "ask_intent" and _BOTH_ANSWER.match(text):
+        return {"intent": "both"}
+    # A message that states its financing itself ("not pre-approved yet") is read as it says.
+    if question in ("ask_budget", "ask_preapproval") and _pre_approved(text) is None:
+        clauses = [c.strip() for c in _ANSWER_CLAUSE.split(text) if c and c.strip()]
+        for clause in reversed(clauses):  # the last statement wins, as for _pre_approved
+            if _NO_CLAUSE.match(clause):
+                return {"pre_approved": False}
+            if _YES_CLAUSE.match(clause):
+                return {"pre_approved": True}
+    return {}
+
+
+# --------------------------------------------------------------------------------------------
 # One message, then the conversation
 # --------------------------------------------------------------------------------------------
 
