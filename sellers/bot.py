@@ -47,8 +47,10 @@ QUESTION_NAMES = {
     Stage.Q3_CONDITION: "condition",
     Stage.Q4_PRICE: "price",
 }
-# A question asked and not answered this many times is an evasive stall.
+# A question is asked at most this many times (once, then once in other words); a reply that
+# leaves it open that many times passes it: an evasive stall when the reply said nothing.
 MAX_MISSES = 2
+MAX_ASKS = 2
 
 # "How much is my house worth?" is what the CMA answers, not a question for Jorge.
 _HOME_VALUE = re.compile(
@@ -247,17 +249,22 @@ class SellerBot:
         else:
             start = qualification.stage
 
-        settled = frozenset()
+        # A question asked twice is never asked a third time (say, after a stall or nurture).
+        settled = {stage for stage, times in memory.asked.items() if times >= MAX_ASKS}
         if pending == Stage.Q4_PRICE and answers.price_unsure:
-            settled = frozenset({Stage.Q4_PRICE})  # "you tell me": the CMA will answer it
-        elif pending and not learned:
+            settled.add(Stage.Q4_PRICE)  # "you tell me": the CMA will answer it
+        elif pending and not services.stage_is_answered(qualification, pending):
+            # The reply left the question open: it said nothing we can read, or answered
+            # another question ("600k" to "when?"). Asked again in other words, then passed.
             memory.misses[pending] = memory.misses.get(pending, 0) + 1
-            if memory.misses[pending] >= MAX_MISSES:
+            if memory.misses[pending] >= MAX_MISSES and not progress:
                 return self._stall_turn(
                     ctx, qualification, memory, stall_of_kind(EVASIVE), greeting, passed=pending
                 )
+            if memory.misses[pending] >= MAX_MISSES:
+                settled.add(pending)  # the seller is talking, just not about this: move on
 
-        target = services.next_open_stage(qualification, start=start, settled=settled)
+        target = services.next_open_stage(qualification, start=start, settled=frozenset(settled))
         services.move_to_stage(qualification=qualification, stage=target, reason="next question")
         if target == Stage.QUALIFIED:
             return self._qualified_turn(ctx, qualification, memory, greeting)
