@@ -18,6 +18,7 @@ from compliance.services import audit
 from leads import selectors as lead_selectors
 from leads.bots.base import BotTurn, TurnContext
 from leads.bots.lead import needs_jorge
+from leads.bots.repeats import without_repeat
 from leads.bots.texts import readable_lead_source
 from leads.intelligence.text import fold
 from leads.models import BotKind, Conversation, Temperature
@@ -208,6 +209,9 @@ class SellerBot:
 
     def next_turn(self, ctx: TurnContext) -> BotTurn:
         """Read the seller's answers, then stall strategy, next question or the CMA offer."""
+        return without_repeat(ctx, self._decide(ctx))
+
+    def _decide(self, ctx: TurnContext) -> BotTurn:
         contact, conversation = ctx.contact, ctx.conversation
         memory = _Memory.load(conversation)
         greeting = ["greeting"] if ctx.is_first_reply else []

@@ -10,6 +10,7 @@ from leads.models import BotKind, Contact, Conversation, Intent, Temperature, Ti
 from leads.services.qualification import record_lead_answers
 
 from .base import BotTurn, TurnContext, registered_kinds
+from .repeats import without_repeat
 
 # Questions the bot cannot answer from what it knows: prices and availability of
 # listings, showings, fees, financing terms. Jorge answers those himself.
@@ -68,7 +69,7 @@ class LeadBot:
         turn = self._decide(ctx)
         # "pending" is the question this turn asks; any other turn leaves none open.
         turn = dataclasses.replace(turn, state={"pending": "", **turn.state})
-        return turn
+        return without_repeat(ctx, turn)
 
     def _decide(self, ctx: TurnContext) -> BotTurn:
         contact, state = ctx.contact, ctx.conversation.bot_state
@@ -109,7 +110,12 @@ class LeadBot:
                 )
 
         if state.get("qualified_sent"):
-            return BotTurn(goal="qualified", hand_to_human="lead qualified; waiting for Jorge")
+            # The lead answered "anything else?": a short thanks, never the same message again.
+            return BotTurn(
+                goal="qualified_noted",
+                template_key="call_time_noted",
+                hand_to_human="lead qualified; waiting for Jorge",
+            )
         return BotTurn(
             goal="qualified",
             template_key="+".join([*greeting, "qualified"]),
