@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, fields
 
 from leads.intelligence.offline import area_at_start, buying_spans, correction_start
-from leads.intelligence.text import fold, normalize
+from leads.intelligence.text import fold, normalize, wordset
 
 # The question being answered; mirrors SellerQualification.Stage values.
 Q0_ADDRESS = "q0_address"
@@ -327,6 +327,14 @@ _REASON_CUE = re.compile(
 )
 
 
+# Words of a reply that only acknowledges ("ok perfecto, thank you"): never a reason to sell.
+_ACKNOWLEDGEMENT_WORDS = wordset(
+    """ok okay k perfect perfecto perfecta great cool nice good sure yes yeah yep si claro bueno
+    vale thanks thank you gracias muchas many so much got it sounds listo va dale de nada hi hello
+    hola buenas igualmente"""
+)
+
+
 def extract_motivation(text: str, *, expecting: str = "") -> tuple[str, str]:
     """Why they sell: ``(what they said, kind)``; ``("", "")`` when the message gives no reason."""
     clean = normalize(text)
@@ -335,9 +343,11 @@ def extract_motivation(text: str, *, expecting: str = "") -> tuple[str, str]:
             if not _NEGATED.search(clean[max(0, match.start() - 40) : match.start()]):
                 return text.strip()[:500], kind
     asks_back = clean.rstrip().endswith("?")
+    only_thanks = set(re.findall(r"[a-z]+", clean)) <= _ACKNOWLEDGEMENT_WORDS
     if (
         expecting == Q1_MOTIVATION
         and not asks_back
+        and not only_thanks
         and (_REASON_CUE.search(clean) or len(clean.split()) >= 4)
     ):
         return text.strip()[:500], "other"

@@ -30,7 +30,7 @@ _PHONE = re.compile(r"(?<![\d$])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{
 # "actually make that 600k", "perdón, mejor 600 mil", "I mean 6 months": what follows corrects
 # what came before, so a figure or window after it replaces the earlier one.
 _CORRECTION = re.compile(
-    r"\b(?:actually|i mean|make (?:that|it)|correction|scratch that|no wait|wait no|"
+    r"\b(?:actually|i mean|i meant|make (?:that|it)|correction|scratch that|no wait|wait no|"
     r"on second thought|rather|perdon|perdona|corrijo|quise decir|mejor dicho|mas bien|"
     r"en realidad)\b|(?:^|[,;.!?-]\s*|\b(?:no|o|bueno)\s+)mejor\b"
 )
@@ -357,8 +357,8 @@ _BUY_CUE = re.compile(
     r"new (?:house|home|place|one)|next (?:house|home|place|one)|bigger|smaller|comprar|compra|"
     r"compramos|compro|comprando|comprador|busco|buscamos|buscando|presupuesto|aprobado|aprobada|"
     r"aprobados|preaprobado|preaprobada|preaprobados|pre-aprobado|pre-aprobada|precalificado|"
-    r"precalificada|pre-calificado|calificado|gastar|puedo pagar|podemos pagar|rango|algo|otra|"
-    r"otro|casa nueva|nueva casa)\b"
+    r"precalificada|pre-calificado|calificado|gastar|puedo pagar|podemos pagar|rango|algo|"
+    r"otr[ao] (?:casa|lugar|propiedad|depa|departamento)|casa nueva|nueva casa)\b"
     r"|\b(?:a|an|una|un)\s+(?:(?:new|bigger|smaller|larger|nice|nicer|cheaper|\d+\s*(?:bed|beds|"
     r"bedroom|bedrooms|br|bd|bdrm|recamaras|cuartos))\s+)*"
     r"(?:house|home|place|condo|townhouse|townhome|property|casa|propiedad|depa|departamento|"
@@ -561,6 +561,13 @@ def _sided_mentions(text: str) -> list[tuple[_Mention, str]]:
     return [(mention, _side_of(text, mention, cues)) for mention in _money_mentions(text)]
 
 
+# The home a lead buys after selling theirs: "the new one", "a bigger place", "otra casa".
+_NEXT_HOME = re.compile(
+    r"\b(?:new|next|bigger|smaller|larger|other) (?:house|home|place|one|property)\b"
+    r"|\b(?:otra|nueva) casa\b|\bcasa (?:nueva|mas grande|mas chica|mas pequena)\b"
+)
+
+
 def buying_spans(message: str) -> list[tuple[int, int]]:
     """Where ``message`` (as ``normalize`` reads it) names an amount for the home to BUY.
 
@@ -568,6 +575,8 @@ def buying_spans(message: str) -> list[tuple[int, int]]:
     buys another never has the budget read as the price of the home they sell.
     """
     text = _PHONE.sub(lambda m: " " * len(m.group()), normalize(message))
+    if not (_side_signal(text, _BUY_INTENT) or _NEXT_HOME.search(text)):
+        return []  # a lead who is only selling: "looking at 650k" is their price
     return [(m.start, m.end) for m, side in _sided_mentions(text) if side == "buy"]
 
 
