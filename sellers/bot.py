@@ -18,6 +18,8 @@ from compliance.services import audit
 from leads import selectors as lead_selectors
 from leads.bots.base import BotTurn, TurnContext
 from leads.bots.lead import needs_jorge
+from leads.bots.repeats import without_repeat
+from leads.bots.texts import readable_lead_source
 from leads.intelligence.text import fold
 from leads.models import BotKind, Conversation, Temperature
 from sellers import selectors
@@ -46,8 +48,10 @@ QUESTION_NAMES = {
     Stage.Q3_CONDITION: "condition",
     Stage.Q4_PRICE: "price",
 }
-# A question asked and not answered this many times is an evasive stall.
+# A question is asked at most this many times (once, then once in other words); a reply that
+# leaves it open that many times passes it: an evasive stall when the reply said nothing.
 MAX_MISSES = 2
+MAX_ASKS = 2
 
 # "How much is my house worth?" is what the CMA answers, not a question for Jorge.
 _HOME_VALUE = re.compile(
@@ -205,6 +209,9 @@ class SellerBot:
 
     def next_turn(self, ctx: TurnContext) -> BotTurn:
         """Read the seller's answers, then stall strategy, next question or the CMA offer."""
+        return without_repeat(ctx, self._decide(ctx))
+
+    def _decide(self, ctx: TurnContext) -> BotTurn:
         contact, conversation = ctx.contact, ctx.conversation
         memory = _Memory.load(conversation)
         greeting = ["greeting"] if ctx.is_first_reply else []
@@ -246,17 +253,22 @@ class SellerBot:
         else:
             start = qualification.stage
 
-        settled = frozenset()
+        # A question asked twice is never asked a third time (say, after a stall or nurture).
+        settled = {stage for stage, times in memory.asked.items() if times >= MAX_ASKS}
         if pending == Stage.Q4_PRICE and answers.price_unsure:
-            settled = frozenset({Stage.Q4_PRICE})  # "you tell me": the CMA will answer it
-        elif pending and not learned:
+            settled.add(Stage.Q4_PRICE)  # "you tell me": the CMA will answer it
+        elif pending and not services.stage_is_answered(qualification, pending):
+            # The reply left the question open: it said nothing we can read, or answered
+            # another question ("600k" to "when?"). Asked again in other words, then passed.
             memory.misses[pending] = memory.misses.get(pending, 0) + 1
-            if memory.misses[pending] >= MAX_MISSES:
+            if memory.misses[pending] >= MAX_MISSES and not progress:
                 return self._stall_turn(
                     ctx, qualification, memory, stall_of_kind(EVASIVE), greeting, passed=pending
                 )
+            if memory.misses[pending] >= MAX_MISSES:
+                settled.add(pending)  # the seller is talking, just not about this: move on
 
-        target = services.next_open_stage(qualification, start=start, settled=settled)
+        target = services.next_open_stage(qualification, start=start, settled=frozenset(settled))
         services.move_to_stage(qualification=qualification, stage=target, reason="next question")
         if target == Stage.QUALIFIED:
             return self._qualified_turn(ctx, qualification, memory, greeting)
@@ -354,7 +366,8 @@ class SellerBot:
                 return self._qualified_turn(ctx, qualification, memory, greeting)
 
         if stall.kind == HOW_GOT_NUMBER:
-            source = ctx.contact.source.strip()
+            # Only a source a person would recognise is quoted; "simulate_inbound" is not one.
+            source = readable_lead_source(ctx.contact.source)
             key = "seller_stall_how_got_number" + ("" if source else "_unknown")
             # Vetted, honest wording with the opt-out: never reworded by a model.
             text = lead_selectors.reply_text(

@@ -17,12 +17,13 @@ expectation is read here.
 import re
 from dataclasses import dataclass, fields
 
-from leads.intelligence.offline import analyze_offline
-from leads.intelligence.text import fold, normalize
+from leads.intelligence.offline import area_at_start, buying_spans, correction_start
+from leads.intelligence.text import fold, normalize, wordset
 
 # The question being answered; mirrors SellerQualification.Stage values.
 Q0_ADDRESS = "q0_address"
 Q1_MOTIVATION = "q1_motivation"
+Q3_CONDITION = "q3_condition"
 Q4_PRICE = "q4_price"
 
 MOTIVATION_KINDS = (
@@ -83,12 +84,19 @@ _SUFFIX = (
 )
 _SPANISH_STREET = r"(?:calle|avenida|av|avda|camino|paseo|via|calzada|privada|cerrada|circuito)"
 _WORD = r"[^\W\d_][\w'.-]*"
+# A word of a street name: "N.", "Magnolia", "5th"; never a word that starts the next clause.
+_STREET_WORD = (
+    r"(?:(?!(?:and|or|in|en|y|o|is|its|it|the|we|i|but|pero|es|with|con|my|our|mi|sure|yes|si|"
+    rf"claro|ok)\b){_WORD}|\d{{1,3}}(?:st|nd|rd|th)\b)"
+)
 _NUMBER = r"(?<![\d$,.])(?P<number>\d{1,6}[a-z]?)(?![\d,]|\.\d)"
 _UNIT = r"(?:\s*,?\s*(?:apt|apartment|unit|suite|ste|#|no\.?|num\.?)\s*[\w-]+)?"
-# "1234 Magnolia Ave", "1234 N. Magnolia Avenue", "5678 Calle Sol", "Calle Sol 5678"
+# "1234 Magnolia Ave", "1234 N. Magnolia Avenue", "4521 w 5th st", "5678 Calle Sol", "Calle Sol 5678"
 _ADDRESS_PATTERNS = (
+    # Greedy, so "12345 Mountain View Dr" keeps its last street word ("view" is one too).
     re.compile(
-        rf"{_NUMBER}\s+(?P<street>(?:{_WORD}\s+){{0,3}}?{_SUFFIX})\.?(?=\W|$){_UNIT}", re.IGNORECASE
+        rf"{_NUMBER}\s+(?P<street>(?:{_STREET_WORD}\s+){{0,4}}{_SUFFIX})\.?(?=\W|$){_UNIT}",
+        re.IGNORECASE,
     ),
     re.compile(
         rf"{_NUMBER}\s+(?P<street>{_SPANISH_STREET}\.?\s+{_WORD}(?:\s+(?!en\b|in\b){_WORD}){{0,2}})"
@@ -101,9 +109,16 @@ _ADDRESS_PATTERNS = (
         re.IGNORECASE,
     ),
 )
-# Only as an answer to "what's the address?": a number and one to three words ("1234 Magnolia").
+# A number and one to three words ("1234 Magnolia"): an address as the answer to "what's the
+# address?", or, unasked, when a city, the state or a zip code follows it and a zip ends it.
 _BARE_ADDRESS = re.compile(
-    rf"{_NUMBER}\s+(?P<street>{_WORD}(?:\s+{_WORD}){{0,2}}?)(?=\s*(?:,|\.|$|\bin\b|\ben\b))",
+    rf"{_NUMBER}\s+(?P<street>{_STREET_WORD}(?:\s+{_STREET_WORD}){{0,2}})", re.IGNORECASE
+)
+_END_OF_ANSWER = re.compile(r"^\s*(?:,|\.|$|\bin\b|\ben\b)", re.IGNORECASE)
+_ZIP = re.compile(r"(?<![\d$,.])\d{5}(?:-\d{4})?(?![\d,])")
+_STATE_OR_ZIP = re.compile(
+    r"^\s*,?\s*(?:(?:ca|calif|california)\b\.?\s*,?\s*(?:\d{5}(?:-\d{4})?)?|\d{5}(?:-\d{4})?)"
+    r"(?![\w-])",
     re.IGNORECASE,
 )
 # Words that make "1234 something" a quantity, not a street.
@@ -116,18 +131,30 @@ _NOT_A_STREET = re.compile(
 )
 _CITY_LEAD = re.compile(r"^\s*(?:,|\s+in\s+|\s+en\s+|\s+-\s+)\s*", re.IGNORECASE)
 _CITY_WORDS = re.compile(r"(?P<city>[A-ZÁÉÍÓÚÑ][\w'.-]*(?:\s+[A-ZÁÉÍÓÚÑ][\w'.-]*){0,2})")
+# "norwalk ca 90650", "Moreno Valley 92557": the words before the state or the zip are the city.
+_CITY_BEFORE_STATE = re.compile(
+    rf"^\s*(?P<city>{_WORD}(?:\s+{_WORD}){{0,2}}?)\s*,?\s*(?:(?:ca|calif|california)\b|\d{{5}}(?!\d))",
+    re.IGNORECASE,
+)
 _CLAUSE_END = re.compile(r"[,;:!?\n]|\.(?:\s|$)")
 _STATES = {"ca", "california", "calif", "cal", "usa", "us"}
 
 
 def _city_after(raw: str, end: int) -> str:
-    """The city named right after an address ("…Ave, Riverside", "…Sol en Fontana")."""
+    """The city named right after an address ("…Ave, Riverside", "…Sol en Fontana",
+    "…st riverside ca 92503")."""
     rest = raw[end:]
     lead = _CITY_LEAD.match(rest)
-    if not lead:
-        return ""
     # The city ends with its clause: "…Ave, Riverside. Sure, go ahead" names Riverside.
-    segment = _CLAUSE_END.split(rest[lead.end() :], maxsplit=1)[0]
+    segment = _CLAUSE_END.split(rest[lead.end() if lead else 0 :], maxsplit=1)[0]
+    known = area_at_start(segment)
+    if known:
+        return known
+    before_state = _CITY_BEFORE_STATE.match(segment)
+    if before_state and fold(before_state["city"]) not in _STATES:
+        return _tidy(before_state["city"])
+    if not lead:
+        return ""  # words after the street with no comma are only a city when we know it
     match = _CITY_WORDS.match(segment)
     if match:
         words = [w.strip(".") for w in match["city"].split()]
@@ -135,38 +162,70 @@ def _city_after(raw: str, end: int) -> str:
             words.pop()
         if words and fold(words[0]) not in _STATES:
             return " ".join(words)
-    # Typed in lower case: only a place the lead analysis knows is taken for a city.
-    area = analyze_offline(message=segment[:40]).area
-    return area.split(",")[0].strip()
+    return ""
 
 
 def _tidy(street: str) -> str:
     street = " ".join(street.replace(" ,", ",").split()).strip(" ,")
-    return street.title() if street.islower() else street
+    if not street.islower():
+        return street
+    # Typed in lower case: capitalise each word, but "5th" stays "5th".
+    return " ".join(word[:1].upper() + word[1:] for word in street.split())
+
+
+def _without_city(street: str) -> str:
+    """ "Calle Sol Fontana" → "Calle Sol": a known city typed after the street is not part of it."""
+    words = street.split()
+    for cut in range(2, len(words)):
+        if area_at_start(" ".join(words[cut:])):
+            return " ".join(words[:cut])
+    return street
+
+
+def _bare_address(raw: str, *, expecting: str) -> re.Match | None:
+    """ "1234 Magnolia, Riverside" (answering Q0) or "1234 maple riverside ca 92503"."""
+    for match in _BARE_ADDRESS.finditer(raw):
+        words = list(re.finditer(r"\S+", match["street"]))
+        for word in words:
+            end = match.start("street") + word.end()
+            after = raw[end:]
+            if expecting == Q0_ADDRESS:
+                followed = bool(
+                    _STATE_OR_ZIP.match(after)
+                    or area_at_start(after)
+                    or _END_OF_ANSWER.match(after)
+                )
+            else:  # unasked, only with a zip code: "1234 maple riverside ca 92503"
+                followed = bool(_STATE_OR_ZIP.match(after) or area_at_start(after)) and bool(
+                    _ZIP.search(_CLAUSE_END.split(after, maxsplit=1)[0])
+                )
+            if followed:
+                return _BARE_ADDRESS.match(raw, match.start(), end)
+    return None
 
 
 def extract_address(text: str, *, expecting: str = "") -> tuple[str, str]:
     """The street address and city in ``text`` (``("", "")`` when none)."""
     raw = text.replace("\u00a0", " ")
-    patterns = list(_ADDRESS_PATTERNS)
-    if expecting == Q0_ADDRESS:
-        patterns.append(_BARE_ADDRESS)
-    for pattern in patterns:
-        for match in pattern.finditer(raw):
-            street = match["street"]
-            if _NOT_A_STREET.match(street):
-                continue
-            number = match["number"]
-            address = (
-                f"{number} {_tidy(street)}"
-                if match.start("number") < match.start("street")
-                else f"{_tidy(street)} {number}"
-            )
-            # Unit numbers belong to the address; keep what the lead typed after the street.
-            tail = raw[match.end("street") : match.end()].strip(" ,")
-            if tail and not tail.isdigit():
-                address = f"{address} {tail}"
-            return address[:255], _city_after(raw, match.end())[:100]
+    matches = [m for pattern in _ADDRESS_PATTERNS for m in pattern.finditer(raw)]
+    bare = _bare_address(raw, expecting=expecting)
+    for match in [*matches, *([bare] if bare else [])]:
+        street = _without_city(match["street"])
+        if _NOT_A_STREET.match(street):
+            continue
+        street_end = match.start("street") + len(street)
+        number = match["number"]
+        address = (
+            f"{number} {_tidy(street)}"
+            if match.start("number") < match.start("street")
+            else f"{_tidy(street)} {number}"
+        )
+        # Unit numbers belong to the address; keep what the lead typed after the street.
+        end = match.end() if street_end == match.end("street") else street_end
+        tail = raw[match.end("street") : end].strip(" ,.")
+        if tail and not tail.isdigit():
+            address = f"{address} {tail}"
+        return address[:255], _city_after(raw, end)[:100]
     return "", ""
 
 
@@ -223,7 +282,9 @@ _MOTIVATIONS: tuple[tuple[str, re.Pattern], ...] = tuple(
             r"\b(?:relocat\w*|moving (?:out of state|to|away|back|for)|job (?:transfer|offer)|"
             r"new job|transferred|got transferred|military|pcs orders|out of state|"
             r"nos mudamos|nos vamos a mudar|mudarnos|mudarme|me mudo|mudanza|me transfieren|"
-            r"nos transfieren|trabajo nuevo|nuevo trabajo|otro estado|regresamos a)\b",
+            r"nos transfieren|trabajo nuevo|nuevo trabajo|otro estado|regresamos a|regresarnos a|"
+            r"closer to (?:family|my|our|the kids|work)|cerca de (?:la|mi|mis|nuestra|nuestros) "
+            r"(?:familia|hijos|hija|hijo|trabajo))\b",
         ),
         (
             "upsizing",
@@ -235,7 +296,7 @@ _MOTIVATIONS: tuple[tuple[str, re.Pattern], ...] = tuple(
         (
             "downsizing",
             r"\b(?:downsiz\w*|smaller|too big|too much (?:house|space|upkeep)|empty nest\w*|"
-            r"kids (?:moved out|are gone|left)|mas pequena|mas chica|mas chiquita|"
+            r"kids (?:moved out|are gone|left)|mas pequen[ao]|mas chic[ao]|mas chiquit[ao]|"
             r"muy grande para|demasiado grande|los hijos ya se fueron)\b",
         ),
         (
@@ -243,6 +304,7 @@ _MOTIVATIONS: tuple[tuple[str, re.Pattern], ...] = tuple(
             r"\b(?:cant afford|can not afford|cannot afford|behind on (?:the )?(?:payments|mortgage)|"
             r"foreclos\w*|debts?|bills|financial\w*|money (?:problems|issues|is tight)|"
             r"lost (?:my|our) job|medical bills|payments? (?:are|is) too high|"
+            r"keep up with (?:the )?(?:payments|mortgage)|ya no (?:podemos|puedo) con (?:los )?pagos|"
             r"no (?:podemos|puedo) pagar|atrasad[oa]s? (?:en|con) (?:los )?pagos|deudas?|"
             r"problemas (?:de dinero|economicos|financieros)|perdi (?:mi|el) trabajo|"
             r"hipoteca (?:muy|esta muy) (?:alta|cara))\b",
@@ -265,6 +327,14 @@ _REASON_CUE = re.compile(
 )
 
 
+# Words of a reply that only acknowledges ("ok perfecto, thank you"): never a reason to sell.
+_ACKNOWLEDGEMENT_WORDS = wordset(
+    """ok okay k perfect perfecto perfecta great cool nice good sure yes yeah yep si claro bueno
+    vale thanks thank you gracias muchas many so much got it sounds listo va dale de nada hi hello
+    hola buenas igualmente"""
+)
+
+
 def extract_motivation(text: str, *, expecting: str = "") -> tuple[str, str]:
     """Why they sell: ``(what they said, kind)``; ``("", "")`` when the message gives no reason."""
     clean = normalize(text)
@@ -273,9 +343,11 @@ def extract_motivation(text: str, *, expecting: str = "") -> tuple[str, str]:
             if not _NEGATED.search(clean[max(0, match.start() - 40) : match.start()]):
                 return text.strip()[:500], kind
     asks_back = clean.rstrip().endswith("?")
+    only_thanks = set(re.findall(r"[a-z]+", clean)) <= _ACKNOWLEDGEMENT_WORDS
     if (
         expecting == Q1_MOTIVATION
         and not asks_back
+        and not only_thanks
         and (_REASON_CUE.search(clean) or len(clean.split()) >= 4)
     ):
         return text.strip()[:500], "other"
@@ -291,8 +363,10 @@ _CONDITIONS = (
     (
         "move_in_ready",
         r"\b(?:(?:doesnt|does not|dont|do not) need (?:any(?:thing)?|much|a thing)|"
-        r"no (?:repairs|work) (?:needed|necessary)|nothing to (?:fix|repair)|"
-        r"no necesita (?:nada|reparaciones|arreglos)|no hay que (?:arreglar|reparar) nada)\b",
+        r"no (?:repairs|work) (?:needed|necessary)|nothing to (?:fix|repair)|nothing major|"
+        r"no (?:major )?(?:issues|problems|repairs)|"
+        r"no necesita (?:nada|reparaciones|arreglos)|no hay que (?:arreglar|reparar) nada|"
+        r"nada grave|nada (?:que|de) arreglar)\b",
     ),
     (
         "needs_repairs",
@@ -310,7 +384,9 @@ _CONDITIONS = (
         r"repairs?|fixing|touch[- ]?ups?)|(?:some|minor|small|a few|cosmetic) "
         r"(?:updates|repairs|fixes|work|issues|things)|dated|outdated|original (?:kitchen|bathrooms?|"
         r"condition)|(?:needs|could use) (?:new )?(?:carpet|flooring|paint)|"
-        r"(?:algunos|unos|pequenos) (?:arreglos|detalles|reparaciones)|necesita (?:algo de |un poco de )?"
+        r"(?:algunos|unos|pequenos) (?:arreglos|detalles|reparaciones)|"
+        r"le faltan? (?:algo de |un poco de |unos |algunos )?(?:trabajo|arreglos|detalles|pintura)|"
+        r"necesita (?:algo de |un poco de )?"
         r"(?:trabajo|pintura|arreglos|actualizacion\w*|remodel\w*)|detallitos|anticuad[ao])\b",
     ),
     (
@@ -318,8 +394,10 @@ _CONDITIONS = (
         r"\b(?:move[- ]?in ready|ready to move in|turn ?key|great (?:condition|shape)|"
         r"good (?:condition|shape)|excellent (?:condition|shape)|perfect (?:condition|shape)|"
         r"like new|well maintained|updated|remodeled|renovated|upgraded|new (?:kitchen|roof|floors)|"
-        r"lista para (?:vivir|mudarse|habitar)|(?:buen|excelente) estado|buenas condiciones|"
-        r"excelentes condiciones|remodelad[ao]|renovad[ao]|como nueva|bien cuidad[ao])\b",
+        r"immaculate|pristine|"
+        r"lista para (?:entrar|vivir|mudarse|habitar)|para entrar a vivir|(?:buen|excelente) estado|"
+        r"buenas condiciones|excelentes condiciones|remodelad[ao]|renovad[ao]|remodelamos|"
+        r"renovamos|como nueva|bien cuidad[ao]|impecable)\b",
     ),
 )
 _CONDITION_PATTERNS = tuple((kind, re.compile(p)) for kind, p in _CONDITIONS)
@@ -329,7 +407,8 @@ _OCCUPANCY = tuple(
         (
             "tenant",
             r"\b(?:tenants?|renters?|rented(?: out)?|renting (?:it )?out|leased|lease|"
-            r"inquilinos?|rentada|rentado|la rento|la rentamos|arrendatari\w*)\b",
+            r"inquilinos?|rentada|rentado|la rento|la rentamos|rentandola|la estamos rentando|"
+            r"arrendatari\w*)\b",
         ),
         (
             "vacant",
@@ -348,12 +427,22 @@ _OCCUPANCY = tuple(
 )
 
 
-def extract_condition(text: str) -> str:
+# Only as the answer to "how would you describe the home?": "good", "all good, ...", "muy bien".
+_SHORT_GOOD = re.compile(
+    r"^(?:(?:its|it is|the house is|all|pretty|really|very|muy|esta|la casa esta|es|todo)\s+)*"
+    r"(?:good|fine|great|nice|excellent|perfect|buena|bien|excelente|bonita|perfecta)$"
+)
+
+
+def extract_condition(text: str, *, expecting: str = "") -> str:
     """The home's condition (``move_in_ready``, ``needs_updates``, ``needs_repairs``) or ``""``."""
     clean = normalize(text)
     for kind, pattern in _CONDITION_PATTERNS:
         if pattern.search(clean):
             return kind
+    first_clause = re.split(r"[,.;!?]", clean, maxsplit=1)[0].strip()
+    if expecting == Q3_CONDITION and _SHORT_GOOD.match(first_clause):
+        return "move_in_ready"
     return ""
 
 
@@ -417,17 +506,28 @@ def _value(number: str, unit: str, *, bare_ok: bool) -> int | None:
     return value if MIN_PRICE <= value <= MAX_PRICE else None
 
 
+def _blank(text: str, pattern: str) -> str:
+    """``text`` with the first match of ``pattern`` blanked out, keeping every position."""
+    return re.sub(pattern, lambda m: " " * len(m.group()), text, count=1)
+
+
 def extract_price(text: str, *, expecting: str = "") -> tuple[int | None, bool]:
     """The price they expect, in dollars, and whether they said they are unsure of it."""
     clean = normalize(text)
     address, _ = extract_address(text, expecting=expecting)
     if address:
-        # The street number is not a price.
+        # The street number and the zip code are not prices.
         number = address.split()[0] if address[0].isdigit() else address.split()[-1]
-        clean = re.sub(rf"(?<![\d$,.]){re.escape(number.lower())}(?![\d,])", " ", clean, count=1)
-    candidates: list[tuple[bool, int]] = []
+        clean = _blank(clean, rf"(?<![\d$,.]){re.escape(number.lower())}(?![\d,])")
+        clean = _blank(clean, _ZIP.pattern)
+    # The budget for a home they buy is not the price of the home they sell.
+    buying = buying_spans(text)
+    corrected_from = correction_start(clean)
+    candidates: list[tuple[bool, int, int]] = []
     for match in _AMOUNT.finditer(clean):
         if _NOT_PRICE_AFTER.match(clean[match.end() :]):
+            continue
+        if any(start < match.end() and match.start() < end for start, end in buying):
             continue
         before = clean[max(0, match.start() - 60) : match.start()]
         if _NOT_EXPECTATION_BEFORE.search(before):
@@ -446,10 +546,13 @@ def extract_price(text: str, *, expecting: str = "") -> tuple[int | None, bool]:
             value = low if low is not None else high
         if not marked and not _WANT_CUE.search(before[-30:]) and expecting != Q4_PRICE:
             continue
-        candidates.append((bool(_WANT_CUE.search(before[-30:])), value))
+        candidates.append((bool(_WANT_CUE.search(before[-30:])), value, match.start()))
+    if corrected_from:
+        # "I'd want 700k, actually make that 680k": the corrected figure replaces the first.
+        candidates = [c for c in candidates if c[2] >= corrected_from] or candidates
     if candidates:
         # A figure after "I want", "at least", "quiero" beats a figure said in passing.
-        cued = [value for has_cue, value in candidates if has_cue]
+        cued = [value for has_cue, value, _ in candidates if has_cue]
         return (cued[0] if cued else candidates[-1][1]), False
     return None, expecting == Q4_PRICE and bool(_UNSURE.search(clean))
 
@@ -463,7 +566,7 @@ def extract_seller_answers(text: str, *, expecting: str = "") -> SellerAnswers:
     """Every seller answer in ``text``; ``expecting`` is the question the bot asked last."""
     address, city = extract_address(text, expecting=expecting)
     motivation, kind = extract_motivation(text, expecting=expecting)
-    condition = extract_condition(text)
+    condition = extract_condition(text, expecting=expecting)
     occupancy = extract_occupancy(text)
     price, unsure = extract_price(text, expecting=expecting)
     permission = extract_permission(text) if expecting == Q0_ADDRESS else None

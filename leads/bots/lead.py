@@ -1,12 +1,16 @@
 """The lead bot: greets a new lead, qualifies them one question at a time, books a call
 with Jorge when they turn hot, and hands them to the buyer or seller bot once installed."""
 
+import dataclasses
 import re
 
+from leads.intelligence.offline import read_answer
 from leads.intelligence.text import fold
 from leads.models import BotKind, Contact, Conversation, Intent, Temperature, Timeline
+from leads.services.qualification import record_lead_answers
 
 from .base import BotTurn, TurnContext, registered_kinds
+from .repeats import without_repeat
 
 # Questions the bot cannot answer from what it knows: prices and availability of
 # listings, showings, fees, financing terms. Jorge answers those himself.
@@ -51,13 +55,28 @@ def _handoff_target(contact: Contact) -> str | None:
     return target if target in registered_kinds() else None
 
 
+def _read_short_answer(ctx: TurnContext, question: str) -> None:
+    """Record what the lead's reply means as the answer to ``question`` ("both", "not yet")."""
+    answers = read_answer(question=question, message=ctx.inbound.body)
+    if answers:
+        record_lead_answers(contact=ctx.contact, answers=answers, question=question)
+
+
 class LeadBot:
     kind = BotKind.LEAD
 
     def next_turn(self, ctx: TurnContext) -> BotTurn:
+        turn = self._decide(ctx)
+        # "pending" is the question this turn asks; any other turn leaves none open.
+        turn = dataclasses.replace(turn, state={"pending": "", **turn.state})
+        return without_repeat(ctx, turn)
+
+    def _decide(self, ctx: TurnContext) -> BotTurn:
         contact, state = ctx.contact, ctx.conversation.bot_state
         asked = set(state.get("asked", []))
         greeting = ["greeting"] if ctx.is_first_reply else []
+        if state.get("pending") and ctx.inbound is not None:
+            _read_short_answer(ctx, state["pending"])
 
         # A specialist bot answers its own questions ("what's my house worth?" is the CMA's).
         target = _handoff_target(contact)
@@ -87,11 +106,16 @@ class LeadBot:
                     goal=question,
                     template_key="+".join([*greeting, question]),
                     stage=Conversation.Stage.QUALIFYING,
-                    state={"asked": sorted(asked | {question})},
+                    state={"asked": sorted(asked | {question}), "pending": question},
                 )
 
         if state.get("qualified_sent"):
-            return BotTurn(goal="qualified", hand_to_human="lead qualified; waiting for Jorge")
+            # The lead answered "anything else?": a short thanks, never the same message again.
+            return BotTurn(
+                goal="qualified_noted",
+                template_key="call_time_noted",
+                hand_to_human="lead qualified; waiting for Jorge",
+            )
         return BotTurn(
             goal="qualified",
             template_key="+".join([*greeting, "qualified"]),

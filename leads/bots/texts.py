@@ -4,8 +4,56 @@ Staff override any of these in the admin (``ReplyTemplate``); the code keeps the
 Placeholders: {first_name}, {agent}, {team}, {greeting_name} and what a bot adds.
 """
 
+import re
+
 AGENT = "Jorge"
 TEAM = "Jorge's real-estate team"
+
+# Internal values HighLevel or our own tools put in a contact's source: never shown to a lead.
+_INTERNAL_SOURCE_WORDS = frozenset(
+    [
+        "api",
+        "ghl",
+        "gohighlevel",
+        "highlevel",
+        "leadconnector",
+        "webhook",
+        "webhooks",
+        "import",
+        "imported",
+        "csv",
+        "simulate",
+        "simulator",
+        "simulated",
+        "test",
+        "testing",
+        "system",
+        "integration",
+        "zapier",
+        "crm",
+        "sync",
+        "bulk",
+        "manual",
+        "unknown",
+        "none",
+        "null",
+        "other",
+        "default",
+    ]
+)
+_READABLE_SOURCE = re.compile(r"[A-Za-zÁÉÍÓÚÑáéíóúñü][A-Za-zÁÉÍÓÚÑáéíóúñü .&'-]{1,39}")
+
+
+def readable_lead_source(source: str) -> str:
+    """The contact's source as a lead may read it ("Zillow", "Realtor.com"), or "" when it is
+    an internal value ("simulate_inbound", "ghl_api", "formId123", "API")."""
+    source = " ".join(source.split())
+    if not _READABLE_SOURCE.fullmatch(source) or re.search(r"[a-z][A-Z]", source):
+        return ""  # snake_case, ids with digits, camelCase, addresses: not for a lead's eyes
+    if any(word in _INTERNAL_SOURCE_WORDS for word in re.split(r"[ .&-]+", source.lower())):
+        return ""
+    return source
+
 
 DEFAULT_TEXTS: dict[str, dict[str, str]] = {
     # --- Lead bot -----------------------------------------------------------------

@@ -44,6 +44,10 @@ def analyze_lead(*, message: str, history: list[str] | None = None) -> LeadAnaly
     except Exception as exc:  # any failure of the optional engine falls back, by design
         logger.warning("claude_fallback task=analysis reason=%s", _reason(exc))
         return offline
+    if analysis.language != offline.language:
+        # The reply language follows the whole conversation by one rule (offline._language),
+        # not the model's reading of the latest message: "ok perfecto, thank you" changes nothing.
+        analysis = dataclasses.replace(analysis, language=offline.language)
     if offline.opt_out and not analysis.opt_out:
         # An opt-out the deterministic rules see is never overruled by the model.
         analysis = with_score(dataclasses.replace(analysis, opt_out=True))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from compliance.rules.keywords import classify_keyword
 from leads.intelligence.schema import Budget, LanguageValue, LeadAnalysis, TimelineValue
 from leads.intelligence.scoring import with_score
-from leads.intelligence.text import EN_UNITS, normalize, words, wordset
+from leads.intelligence.text import EN_UNITS, fold, normalize, words, wordset
 
 # --------------------------------------------------------------------------------------------
 # Shared building blocks
@@ -25,6 +25,23 @@ _CLAUSE_BREAK = re.compile(
 )
 _TOKEN = re.compile(r"[a-z0-9$~]+(?:-[a-z0-9]+)*")
 _PHONE = re.compile(r"(?<![\d$])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}(?!\d)")
+
+
+# "actually make that 600k", "perdón, mejor 600 mil", "I mean 6 months": what follows corrects
+# what came before, so a figure or window after it replaces the earlier one.
+_CORRECTION = re.compile(
+    r"\b(?:actually|i mean|i meant|make (?:that|it)|correction|scratch that|no wait|wait no|"
+    r"on second thought|rather|perdon|perdona|corrijo|quise decir|mejor dicho|mas bien|"
+    r"en realidad)\b|(?:^|[,;.!?-]\s*|\b(?:no|o|bueno)\s+)mejor\b"
+)
+
+
+def correction_start(text: str) -> int:
+    """Where the last correction in (normalised) ``text`` begins its new value; 0 when none."""
+    last = None
+    for last in _CORRECTION.finditer(text):  # noqa: B007 - the last one is wanted
+        pass
+    return last.end() if last else 0
 
 
 # Clauses and cues further apart than this are unrelated; the bound keeps long texts linear.
@@ -103,6 +120,19 @@ def _language_votes(raw: str, text: str) -> tuple[int, int]:
     return spanish, english
 
 
+_ASKS_FOR_LANGUAGE = re.compile(
+    r"\b(?:in|en)\s+(?P<language>english|ingles|spanish|espanol)\b(?!\s+(?:class|classes|speaking|clases))"
+)
+
+
+def _asked_language(text: str) -> str:
+    """ "Can you text me in English?", "¿me escribe en español?": the language asked for."""
+    match = _ASKS_FOR_LANGUAGE.search(text)
+    if not match:
+        return ""
+    return "en" if match["language"] in ("english", "ingles") else "es"
+
+
 # --------------------------------------------------------------------------------------------
 # Opt-out and area
 # --------------------------------------------------------------------------------------------
@@ -173,6 +203,15 @@ def _areas(text: str) -> str:
         if name not in found:
             found.append(name)
     return ", ".join(found)
+
+
+def area_at_start(text: str) -> str:
+    """The city ``text`` starts with ("riverside ca 92503" → "Riverside"), or "".
+
+    Read by the seller's address rules: a city typed in lower case is only known from this list.
+    """
+    match = _AREA.match(fold(text).lstrip(" ,"))
+    return _AREA_BY_ALIAS[" ".join(match.group().split())] if match else ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,7 +324,7 @@ _UNITS_AFTER = re.compile(
 # and numbers that are addresses, zip codes or phones.
 _EXCLUDED_BEFORE = re.compile(
     r"\b(?:down payment|downpayment|put down|putting down|enganche|deposito|deposit|income|"
-    r"salary|make|makes|earn|earns|ganamos|gano|gana|ingresos|salario|sueldo|rent|renta|payment|"
+    r"salary|make(?!\s+(?:that|it)\b)|makes|earn|earns|ganamos|gano|gana|ingresos|salario|sueldo|rent|renta|payment|"
     r"payments|pago|pagos|mensualidad|hoa|taxes|impuestos|saved|savings|"
     r"ahorrado|ahorrados|ahorros|closing|cierre|zip|zipcode|postal|code|apt|unit|suite|"
     r"number|numero|phone|cel|tel)\b|#"
@@ -318,8 +357,8 @@ _BUY_CUE = re.compile(
     r"new (?:house|home|place|one)|next (?:house|home|place|one)|bigger|smaller|comprar|compra|"
     r"compramos|compro|comprando|comprador|busco|buscamos|buscando|presupuesto|aprobado|aprobada|"
     r"aprobados|preaprobado|preaprobada|preaprobados|pre-aprobado|pre-aprobada|precalificado|"
-    r"precalificada|pre-calificado|calificado|gastar|puedo pagar|podemos pagar|rango|algo|otra|"
-    r"otro|casa nueva|nueva casa)\b"
+    r"precalificada|pre-calificado|calificado|gastar|puedo pagar|podemos pagar|rango|algo|"
+    r"otr[ao] (?:casa|lugar|propiedad|depa|departamento)|casa nueva|nueva casa)\b"
     r"|\b(?:a|an|una|un)\s+(?:(?:new|bigger|smaller|larger|nice|nicer|cheaper|\d+\s*(?:bed|beds|"
     r"bedroom|bedrooms|br|bd|bdrm|recamaras|cuartos))\s+)*"
     r"(?:house|home|place|condo|townhouse|townhome|property|casa|propiedad|depa|departamento|"
@@ -514,10 +553,41 @@ def _side_of(text: str, mention: _Mention, cues: list[tuple[re.Match, str]]) -> 
     return best[1] if best else "neutral"
 
 
-def _budget_from(mentions: list[_Mention]) -> Budget | None:
-    """Ranges fill min and max; otherwise the largest single figure fills max only."""
+def _sided_mentions(text: str) -> list[tuple[_Mention, str]]:
+    """Every amount in (normalised) ``text`` with the side its nearest cue gives it."""
+    cues = [(cue, "buy") for cue in _BUY_CUE.finditer(text)]
+    cues += [(cue, "sell") for cue in _SELL_CUE.finditer(text)]
+    cues.sort(key=lambda item: item[0].start())
+    return [(mention, _side_of(text, mention, cues)) for mention in _money_mentions(text)]
+
+
+# The home a lead buys after selling theirs: "the new one", "a bigger place", "otra casa".
+_NEXT_HOME = re.compile(
+    r"\b(?:new|next|bigger|smaller|larger|other) (?:house|home|place|one|property)\b"
+    r"|\b(?:otra|nueva) casa\b|\bcasa (?:nueva|mas grande|mas chica|mas pequena)\b"
+)
+
+
+def buying_spans(message: str) -> list[tuple[int, int]]:
+    """Where ``message`` (as ``normalize`` reads it) names an amount for the home to BUY.
+
+    The seller's price rules (sellers.extraction) skip these, so a lead who sells one home and
+    buys another never has the budget read as the price of the home they sell.
+    """
+    text = _PHONE.sub(lambda m: " " * len(m.group()), normalize(message))
+    if not (_side_signal(text, _BUY_INTENT) or _NEXT_HOME.search(text)):
+        return []  # a lead who is only selling: "looking at 650k" is their price
+    return [(m.start, m.end) for m, side in _sided_mentions(text) if side == "buy"]
+
+
+def _budget_from(mentions: list[_Mention], *, corrected_from: int = 0) -> Budget | None:
+    """Ranges fill min and max; otherwise the largest single figure fills max only. Figures
+    after a correction ("actually make that 600k") replace the ones before it."""
     if not mentions:
         return None
+    corrected = [m for m in mentions if m.start >= corrected_from]
+    if corrected_from and corrected:
+        mentions = corrected
     ranges = [m for m in mentions if m.low is not None]
     if ranges:
         return Budget(min=min(m.low for m in ranges), max=max(m.high for m in ranges))  # type: ignore[type-var]
@@ -640,7 +710,8 @@ _PHRASE_DAYS = [
             r"lo antes posible|cuanto antes|lo mas pronto posible|lo mas rapido posible|"
             r"de inmediato|inmediatamente|urgente|esta semana|la proxima semana|"
             r"la semana que viene|unas semanas|unas cuantas semanas|un par de semanas|"
-            r"pocas semanas|ya mismo|para ya)\b"
+            r"pocas semanas|ya mismo|para ya|en cuanto se pueda|lo antes que se pueda|"
+            r"the sooner the better|(?:entre|mientras) mas pronto mejor)\b"
             r"|\bready (?:to \w+ )?(?:right )?now\b|\b(?:need|want|have) to (?:buy|move|sell) "
             r"(?:right )?now\b|\b(?:comprar|vender|mudarme|mudarnos|moverme|cambiarnos|"
             r"cambiarme|comprarla|lo quiero|la quiero) ya\b"
@@ -792,9 +863,12 @@ _NOT_FINANCED = re.compile(
     r"|\bno (?:lender|loan officer|financing)(?: yet)?\b|\bnot (?:yet )?approved\b"
     r"|\bneed (?:a |an )?(?:lender|loan officer)\b"
     r"|\bneed help (?:with|getting) (?:a |the )?(?:loan|mortgage|financing)\b"
-    r"|\bno (?:he|hemos) (?:hablado|ido) (?:con|al|a) (?:un |ningun |el |algun )?"
-    r"(?:prestamista|banco|lender|loan officer)"
-    r"|\bno tengo (?:un )?(?:prestamista|lender)\b"
+    r"|\bno (?:he |hemos )?(?:hablado|hablo|hablamos|ido|voy|vamos|contactado|consultado|"
+    r"buscado|busco|buscamos) (?:con |al |a )?(?:un |una |ningun |ninguna |el |la |algun |"
+    r"alguna )?(?:prestamista|banco|lender|loan officer|asesor de (?:prestamos|credito)|"
+    r"agente hipotecario)"
+    r"|\bno (?:tengo|tenemos) (?:un |una |ningun |ninguna )?(?:prestamista|lender|banco|"
+    r"financiamiento)\b"
     r"|\bnecesito (?:un |una )?(?:prestamista|lender|ayuda con (?:el |un )?(?:prestamo|credito|"
     r"financiamiento))\b"
 )
@@ -824,6 +898,55 @@ def _pre_approved(text: str) -> bool | None:
 
 
 # --------------------------------------------------------------------------------------------
+# Short answers to the lead bot's questions
+# --------------------------------------------------------------------------------------------
+
+# "both" means nothing alone; as the answer to "buy, sell, or both?" it is the intent.
+_BOTH_ANSWER = re.compile(
+    r"^(?:(?:um+|uh+|well|pues|bueno|oh|ok|yeah|si|actually|en realidad|honestly|probably|"
+    r"probablemente|creo que|i think|maybe|tal vez|a bit of|a little of|un poco de)\s+)*"
+    r"(?:both|the two|las dos|los dos|ambas|ambos)(?:\s+(?:cosas|actually|really|things|"
+    r"of them|de hecho|la verdad))*$"
+)
+# Clauses that answer "are you pre-approved?" with a plain yes or no (not yet, working on it).
+_YES_CLAUSE = re.compile(
+    r"^(?:yes|yeah|yea|yep|yup|sure|of course|correct|we are|i am|im|we have|already|"
+    r"si|claro|asi es|correcto|ya|ya estoy|ya estamos|ya tengo|ya tenemos)"
+    r"(?:\s+(?:we are|i am|we have|i have|already|ya|lo estoy|lo estamos|estamos|estoy|tenemos|"
+    r"tengo|senor|senora|sir|maam))*$"
+)
+_NO_CLAUSE = re.compile(
+    r"^(?:no|nope|nah|not yet|not really|no not yet|no we arent|no im not|no we havent|"
+    r"working on it|were working on it|im working on it|in process|in the process|"
+    r"todavia no|aun no|no todavia|no aun|todavia|aun|no estamos|no estoy|no tenemos|no tengo|"
+    r"en eso estamos|estamos en eso|en proceso|en tramite)"
+    r"(?:\s+(?:yet|todavia|aun|senor|senora|sir|maam))*$"
+)
+_ANSWER_CLAUSE = re.compile(r"[,.;:!?\n]|\b(?:and|but|y|pero)\b")
+
+
+def read_answer(*, question: str, message: str) -> dict:
+    """Facts that ``message`` states only as the answer to the lead bot's ``question``.
+
+    The message itself is read by ``analyze_offline`` (context free); this adds what a short
+    reply means after the question: "both" to "buy, sell or both?", "yes" / "not yet" /
+    "todavía no" to "are you pre-approved?". Returns Contact field names and values.
+    """
+    text = normalize(message).strip(" .!")
+    if question == "ask_intent" and _BOTH_ANSWER.match(text):
+        return {"intent": "both"}
+    # A message that states its financing itself ("not pre-approved yet") is read as it says.
+    if question in ("ask_budget", "ask_preapproval") and _pre_approved(text) is None:
+        clauses = [c.strip() for c in _ANSWER_CLAUSE.split(text) if c and c.strip()]
+        for clause in reversed(clauses):  # the last statement wins, as for _pre_approved
+            if _NO_CLAUSE.match(clause):
+                return {"pre_approved": False}
+            if _YES_CLAUSE.match(clause):
+                return {"pre_approved": True}
+    return {}
+
+
+# --------------------------------------------------------------------------------------------
 # One message, then the conversation
 # --------------------------------------------------------------------------------------------
 
@@ -840,6 +963,7 @@ class _Facts:
     pre_approved: bool | None = None
     area: str = ""
     votes: tuple[int, int] = (0, 0)
+    asks_for: str = ""  # "in English please", "en español": the language the lead asks for
     opt_out: bool = False
 
 
@@ -853,25 +977,23 @@ def _read(message: str) -> _Facts:
 
     buy_side: list[_Mention] = []
     neutral: list[_Mention] = []
-    cues = [(cue, "buy") for cue in _BUY_CUE.finditer(text)]
-    cues += [(cue, "sell") for cue in _SELL_CUE.finditer(text)]
-    cues.sort(key=lambda item: item[0].start())
-    for mention in _money_mentions(text):
-        side = _side_of(text, mention, cues)
+    for mention, side in _sided_mentions(text):
         if side == "buy":
             buy_side.append(mention)
         elif side == "neutral":
             neutral.append(mention)
+    corrected_from = correction_start(text)
 
     return _Facts(
         buy=buy,
         sell=sell,
-        buy_budget=_budget_from(buy_side),
-        neutral_budget=_budget_from(neutral),
-        timeline_days=_timeline_days(text),
+        buy_budget=_budget_from(buy_side, corrected_from=corrected_from),
+        neutral_budget=_budget_from(neutral, corrected_from=corrected_from),
+        timeline_days=_timeline_days(text[corrected_from:]) or _timeline_days(text),
         pre_approved=_pre_approved(text),
         area=_areas(text),
         votes=_language_votes(message, text),
+        asks_for=_asked_language(text),
         opt_out=is_opt_out_keyword(message),
     )
 
@@ -884,13 +1006,39 @@ def _latest(values) -> object:
     return None
 
 
-def _language(facts: list[_Facts]) -> LanguageValue:
-    spanish, english = facts[-1].votes
+def _lean(votes: tuple[int, int]) -> tuple[str | None, bool]:
+    """The language one message leans to, and whether it is a full message clearly in it."""
+    spanish, english = votes
     if spanish == english:
-        # Too short to tell ("ok", "450k", "👍"): the conversation so far decides.
-        spanish = sum(f.votes[0] for f in facts)
-        english = sum(f.votes[1] for f in facts)
-    return "es" if spanish > english else "en"
+        return None, False
+    lean, more, fewer = ("es", spanish, english) if spanish > english else ("en", english, spanish)
+    return lean, more >= 3 and more >= 2 * fewer
+
+
+def _language(facts: list[_Facts]) -> LanguageValue:
+    """The language of the conversation, not of one message.
+
+    Until the lead writes a full message clearly in one language, each leaning message
+    decides. After that a short or mixed message ("ok perfecto, thank you") changes nothing;
+    two full messages in a row in the other language, or asking for it, switch it.
+    """
+    language: str | None = None
+    settled = False
+    switching = 0
+    for fact in facts:
+        lean, clear = _lean(fact.votes)
+        if fact.asks_for:
+            language, settled, switching = fact.asks_for, True, 0
+        elif not settled:
+            language = lean or language
+            settled = clear
+        elif lean and lean != language:
+            switching += clear
+            if switching >= 2:
+                language, switching = lean, 0
+        elif lean == language:
+            switching = 0
+    return "es" if language == "es" else "en"
 
 
 def analyze_offline(*, message: str, history: list[str] | None = None) -> LeadAnalysis:
@@ -901,13 +1049,15 @@ def analyze_offline(*, message: str, history: list[str] | None = None) -> LeadAn
     sell = _latest(f.sell for f in facts)
     pre_approved = _latest(f.pre_approved for f in facts)
     buy = _latest(f.buy for f in facts)
-    seller_only = sell is True and buy is not True
+    selling = sell is True
+    seller_only = selling and buy is not True
 
-    # The latest message that states a budget wins; amounts with no cue are the budget unless
-    # the lead is only selling (then they are most likely the value of the home to sell).
+    # The latest message that states a budget wins. Amounts with no cue are the budget unless
+    # the lead is selling a home: then they are most likely its price (the seller bot asks for
+    # it), and a lead who sells one home and buys another keeps the budget they gave for it.
     budget = None
     for fact in reversed(facts):
-        budget = fact.buy_budget or (None if seller_only else fact.neutral_budget)
+        budget = fact.buy_budget or (None if selling else fact.neutral_budget)
         if budget:
             break
 

@@ -2,23 +2,67 @@
 
 from compliance.models import AuditEvent
 from compliance.services import audit
-from leads.intelligence.schema import LeadAnalysis
+from leads.intelligence.schema import Budget, LeadAnalysis
+from leads.intelligence.scoring import score_lead
 from leads.models import Contact, Intent, Timeline
+
+
+def _scored(contact: Contact, *, opt_out: bool = False) -> dict:
+    """Score, temperature and reasons of everything known about ``contact`` (one set of rules)."""
+    score, temperature, reasons = score_lead(
+        intent=contact.intent,
+        timeline=contact.timeline,
+        budget=Budget(min=contact.budget_min, max=contact.budget_max),
+        pre_approved=contact.pre_approved,
+        area=contact.area,
+        opt_out=opt_out,
+    )
+    return {"score": score, "temperature": temperature, "score_reasons": list(reasons)}
+
+
+def _save(
+    contact: Contact,
+    updates: dict,
+    *,
+    actor_label: str,
+    opt_out: bool = False,
+    extra: dict | None = None,
+) -> dict:
+    """Write the fields of ``updates`` that change (and the score they give), audited."""
+    changed = {field: value for field, value in updates.items() if getattr(contact, field) != value}
+    for field, value in changed.items():
+        setattr(contact, field, value)
+    scored = {
+        field: value
+        for field, value in _scored(contact, opt_out=opt_out).items()
+        if getattr(contact, field) != value
+    }
+    for field, value in scored.items():
+        setattr(contact, field, value)
+    changed |= scored
+    if not changed:
+        return {}
+    contact.save(update_fields=[*changed, "updated_at"])
+    audit(
+        action="lead.qualification_updated",
+        subject=contact,
+        actor=AuditEvent.Actor.BOT,
+        actor_label=actor_label,
+        data={k: v for k, v in changed.items() if k != "score_reasons"}
+        | {"reasons": list(contact.score_reasons), **(extra or {})},
+    )
+    return changed
 
 
 def apply_lead_analysis(*, contact: Contact, analysis: LeadAnalysis) -> dict:
     """Update ``contact``'s qualification from ``analysis``; returns the fields that changed.
 
     What the lead said before stays unless this message says something new: an
-    "unknown" never erases a known answer. Score and temperature always follow the
-    latest analysis, which reads the whole history.
+    "unknown" never erases a known answer. Score and temperature are those of everything
+    known about the lead, so an answer a bot read in context (``record_lead_answers``) keeps
+    counting when a later message does not repeat it.
     """
-    updates = {
-        "language": analysis.language,
-        "score": analysis.score,
-        "temperature": analysis.temperature,
-        "score_reasons": list(analysis.reasons),
-    }
+    updates: dict = {"language": analysis.language}
     if analysis.intent != Intent.UNKNOWN:
         updates["intent"] = analysis.intent
     if analysis.timeline != Timeline.UNKNOWN:
@@ -29,19 +73,12 @@ def apply_lead_analysis(*, contact: Contact, analysis: LeadAnalysis) -> dict:
         updates["pre_approved"] = analysis.pre_approved
     if analysis.area:
         updates["area"] = analysis.area[:120]
-
-    changed = {field: value for field, value in updates.items() if getattr(contact, field) != value}
-    if not changed:
-        return {}
-    for field, value in changed.items():
-        setattr(contact, field, value)
-    contact.save(update_fields=[*changed, "updated_at"])
-    audit(
-        action="lead.qualification_updated",
-        subject=contact,
-        actor=AuditEvent.Actor.BOT,
-        actor_label=f"analysis:{analysis.engine}",
-        data={k: v for k, v in changed.items() if k != "score_reasons"}
-        | {"reasons": list(analysis.reasons)},
+    return _save(
+        contact, updates, actor_label=f"analysis:{analysis.engine}", opt_out=analysis.opt_out
     )
-    return changed
+
+
+def record_lead_answers(*, contact: Contact, answers: dict, question: str) -> dict:
+    """Store what the lead answered to the bot's ``question`` that only makes sense as its
+    answer ("both", "not yet"); returns the fields that changed."""
+    return _save(contact, answers, actor_label="lead_bot", extra={"question": question})
