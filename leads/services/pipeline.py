@@ -427,15 +427,12 @@ def _decide(turn: _Turn, locked: _Locked, *, analysis: LeadAnalysis) -> _Decisio
 
     was_hot = contact.temperature == Temperature.HOT
     changed = apply_lead_analysis(contact=contact, analysis=analysis)
-    if contact.temperature == Temperature.HOT and not was_hot:
-        broadcast_dashboard_event(
-            kind="lead.hot", data={"contact": contact.pk, "score": contact.score}
-        )
     # Every message from the lead restarts the nurture cadence.
     _restart_followups(conversation, now=turn.claimed_at)
 
     silent = _why_silent(contact=contact, conversation=conversation, now=timezone.now())
     if silent:
+        _announce_if_hot(contact, was_hot=was_hot)
         return _Decision(outcome=_drop(turn, locked, reason=silent, outcome=Outcome.NO_REPLY))
 
     transcript, is_first_reply = selectors.transcript_for_turn(conversation=conversation)
@@ -463,12 +460,21 @@ def _decide(turn: _Turn, locked: _Locked, *, analysis: LeadAnalysis) -> _Decisio
         if bot_turn.handoff_to:
             _hand_off(ctx, to=bot_turn.handoff_to, state=bot_turn.state)
             bot_turn = get_bot(bot_turn.handoff_to).next_turn(ctx)
+    # After the bot: an answer it read in context ("yes" to pre-approval) can make a lead hot.
+    _announce_if_hot(contact, was_hot=was_hot)
     decision = _Decision(turn=bot_turn, ctx=ctx, analysis=analysis, changed=changed)
     if bot_turn.send and not bot_turn.verbatim_text:
         decision.request = _reply_request(ctx, bot_turn)
         if not engine_calls_out():
             decision.draft = compose_reply(decision.request)  # the template: nothing to wait for
     return decision
+
+
+def _announce_if_hot(contact: Contact, *, was_hot: bool) -> None:
+    if contact.temperature == Temperature.HOT and not was_hot:
+        broadcast_dashboard_event(
+            kind="lead.hot", data={"contact": contact.pk, "score": contact.score}
+        )
 
 
 def _apply(turn: _Turn, locked: _Locked, decision: _Decision) -> PipelineOutcome:

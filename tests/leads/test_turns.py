@@ -439,3 +439,24 @@ def test_the_bot_never_sends_the_same_text_twice_in_a_row(
     assert AuditEvent.objects.filter(action="reply.repeat_blocked").exists()
     conversation = Conversation.objects.get()
     assert selectors.is_bot_paused(conversation=conversation)  # a person takes it from here
+
+
+@pytest.mark.django_db
+def test_the_dashboard_hears_of_a_lead_turned_hot_by_an_answer_read_in_context(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    events = []
+    monkeypatch.setattr(pipeline, "broadcast_dashboard_event", lambda **e: events.append(e))
+    lead("c-1")
+    with (
+        time_machine.travel(MORNING, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        receive_sms("c-1", "I want to buy a home asap")
+        receive_sms("c-1", "around 500k")
+        warm_before = Contact.objects.get(ghl_contact_id="c-1").temperature
+        receive_sms("c-1", "yes we are")  # "yes" to the pre-approval question: hot now
+
+    contact = Contact.objects.get(ghl_contact_id="c-1")
+    assert (warm_before, contact.temperature) == ("cold", "hot")
+    assert [e["data"]["contact"] for e in events if e["kind"] == "lead.hot"] == [contact.pk]
