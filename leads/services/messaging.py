@@ -174,27 +174,14 @@ def send_queued_message(
     """
     now = now or timezone.now()
     if rules_checked_at is not None and (now - rules_checked_at).total_seconds() < RULES_FRESH_FOR:
-        message = (
-            Message.objects.select_related("conversation__contact")
-            .filter(pk=message_id, status=Message.Status.QUEUED)
-            .first()
-        )
-        if message is None:
-            return "not_queued"
-        if message.scheduled_for and message.scheduled_for > now:
-            return "waiting"
+        message = _queued(message_id=message_id, now=now, lock=False)
+        if isinstance(message, str):
+            return message
         return _send(message, first_inbound_at=first_inbound_at)
     with transaction.atomic():
-        message = (
-            Message.objects.select_for_update()
-            .select_related("conversation__contact")
-            .filter(pk=message_id, status=Message.Status.QUEUED)
-            .first()
-        )
-        if message is None:
-            return "not_queued"
-        if message.scheduled_for and message.scheduled_for > now:
-            return "waiting"
+        message = _queued(message_id=message_id, now=now, lock=True)
+        if isinstance(message, str):
+            return message
         conversation = message.conversation
         verdict = sending_verdict(
             contact=conversation.contact,
@@ -227,6 +214,21 @@ def send_queued_message(
             )
             return "waiting"
     return _send(message)
+
+
+def _queued(*, message_id: int, now: datetime, lock: bool) -> Message | str:
+    """The queued message with its contact, or why it is not to be sent now."""
+    rows = Message.objects.select_for_update() if lock else Message.objects
+    message = (
+        rows.select_related("conversation__contact")
+        .filter(pk=message_id, status=Message.Status.QUEUED)
+        .first()
+    )
+    if message is None:
+        return "not_queued"
+    if message.scheduled_for and message.scheduled_for > now:
+        return "waiting"
+    return message
 
 
 def _send(message: Message, *, first_inbound_at: datetime | None = None) -> str:

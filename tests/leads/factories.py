@@ -70,3 +70,13 @@ def receive_sms(contact_id: str, text: str, *, conversation_id: str = "", locati
         sent_at=timezone.now(),
     )
     return message
+
+
+def bot_texts() -> list[str]:
+    """Everything the bots sent or queued to leads (not what a rule blocked), oldest first."""
+    return list(
+        Message.objects.filter(direction="outbound")
+        .exclude(status="blocked")
+        .order_by("id")
+        .values_list("body", flat=True)
+    )

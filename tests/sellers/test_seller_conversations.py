@@ -12,7 +12,7 @@ import time_machine
 from leads.intelligence.replies import detect_language
 from leads.models import Contact, Conversation, Message
 from sellers.models import SellerQualification
-from tests.leads.factories import ContactFactory, receive_sms
+from tests.leads.factories import ContactFactory, bot_texts, receive_sms
 
 pytestmark = pytest.mark.django_db
 
@@ -88,15 +88,6 @@ def seller(django_capture_on_commit_callbacks):
 
     with time_machine.travel(MORNING, tick=False) as clock:
         yield Seller()
-
-
-def bot_texts() -> list[str]:
-    return list(
-        Message.objects.filter(direction="outbound")
-        .exclude(status="blocked")
-        .order_by("id")
-        .values_list("body", flat=True)
-    )
 
 
 def never_twice_in_a_row(texts: list[str]) -> bool:
