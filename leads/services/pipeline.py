@@ -206,8 +206,13 @@ def _run_turn(message_id: int) -> tuple[PipelineOutcome, int | None]:
     if outcome is None:
         outcome = _two_phase(turn)
     _send_replies(outcome, turn)
-    if contact_id is None and outcome.reply is not None:
-        contact_id = outcome.reply.conversation.contact_id
+    if contact_id is None and outcome.result in ("opted_out", "opted_in", "help"):
+        # A keyword answered: the contact's other waiting messages come next.
+        contact_id = (
+            Message.objects.filter(pk=message_id)
+            .values_list("conversation__contact_id", flat=True)
+            .first()
+        )
     return outcome, contact_id
 
 

@@ -460,3 +460,21 @@ def test_the_dashboard_hears_of_a_lead_turned_hot_by_an_answer_read_in_context(
     contact = Contact.objects.get(ghl_contact_id="c-1")
     assert (warm_before, contact.temperature) == ("cold", "hot")
     assert [e["data"]["contact"] for e in events if e["kind"] == "lead.hot"] == [contact.pk]
+
+
+@pytest.mark.django_db
+def test_after_a_stop_the_contacts_other_waiting_message_is_settled_without_a_reply(
+    django_capture_on_commit_callbacks,
+):
+    lead("c-1")
+    with time_machine.travel(MORNING, tick=False):
+        lost = _unanswered("c-1", "Hi, I want to buy a home")  # its task never ran
+    with (
+        time_machine.travel(MORNING + timedelta(seconds=5), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        receive_sms("c-1", "STOP")
+
+    lost.refresh_from_db()
+    assert (lost.turn_outcome, lost.handled_at is not None) == ("no_reply", True)
+    assert len(replies_to("c-1")) == 1  # the STOP confirmation only
