@@ -5,8 +5,8 @@ The lead bot hands a seller (or a buy-and-sell lead) over as soon as it knows th
 pipeline then calls ``next_turn`` with the same inbound message, so the first answers are read
 from it too. Flow, rules and examples: docs/seller-bot.md.
 
-``next_turn`` runs inside the pipeline's transaction, with the conversation and the contact
-locked; it reads and writes the ``SellerQualification`` row under that lock (never from the
+``next_turn`` runs inside a locked step of the pipeline's turn, with the contact and the
+conversation locked (never while the turn waits on Claude); it reads and writes the ``SellerQualification`` row under that lock (never from the
 cache) through ``sellers.services.qualification``.
 """
 

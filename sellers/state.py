@@ -2,8 +2,8 @@
 
 The database row (``SellerQualification``) is the truth and survives restarts. Two ways in:
 
-- ``locked_qualification``: for writers. Inside the pipeline's transaction (conversation and
-  contact already locked) it reads the row from the database with ``select_for_update`` and
+- ``locked_qualification``: for writers. Inside the pipeline's transaction (contact and
+  conversation already locked) it reads the row from the database with ``select_for_update`` and
   never from the cache, so a decision is never made on a stale copy.
 - ``cached_qualification``: for readers outside that transaction (dashboard, admin, APIs):
   the cache (Redis in production) first, the database on a miss.
