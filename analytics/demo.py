@@ -389,6 +389,10 @@ def load_demo_data(*, now: datetime | None = None, password: str) -> DemoSummary
                     body=lead_text.format(**words),
                     sent_at=at,
                     created_at=at,
+                    # Answered (the bot's reply follows): no turn is waiting for it.
+                    turn_started_at=at,
+                    handled_at=at,
+                    turn_outcome=Message.TurnOutcome.REPLIED,
                 )
             )
             at += timedelta(seconds=rng.randint(3, 12))

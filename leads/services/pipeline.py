@@ -275,6 +275,17 @@ def _claim(*, message_id: int, now: datetime) -> "_Turn | PipelineOutcome":
     if in_flight:
         return PipelineOutcome("queued", detail="waits for the turn in flight on this contact")
 
+    # A message left unanswered for longer than the sweep window is for the people the
+    # five-minute rule alerted, not for the bot: this turn reads it (history) but never
+    # answers it hours late.
+    window = now - timedelta(hours=settings.BOT_TURN_SWEEP_WINDOW_HOURS)
+    too_old = [m for m in waiting if m.created_at < window and m.pk != message_id]
+    if too_old:
+        Message.objects.filter(pk__in=[m.pk for m in too_old]).update(
+            handled_at=now, turn_outcome=Outcome.SUPERSEDED, updated_at=now
+        )
+        waiting = [m for m in waiting if m not in too_old]
+
     # Strictly in order: the oldest waiting message is answered first.
     target = waiting[0]
     if target.conversation_id != conversation.pk:

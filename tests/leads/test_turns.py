@@ -478,3 +478,21 @@ def test_after_a_stop_the_contacts_other_waiting_message_is_settled_without_a_re
     lost.refresh_from_db()
     assert (lost.turn_outcome, lost.handled_at is not None) == ("no_reply", True)
     assert len(replies_to("c-1")) == 1  # the STOP confirmation only
+
+
+@pytest.mark.django_db
+def test_a_message_left_unanswered_for_hours_is_not_answered_when_the_lead_writes_again(
+    django_capture_on_commit_callbacks,
+):
+    lead("c-1")
+    with time_machine.travel(MORNING - timedelta(hours=7), tick=False):
+        old = _unanswered("c-1", "Hi, is anyone there?")  # people were alerted; the bot was not
+    with (
+        time_machine.travel(MORNING, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        receive_sms("c-1", "Hi, I want to buy a home")
+
+    assert len(replies_to("c-1")) == 1  # one answer, to what the lead wrote now
+    old.refresh_from_db()
+    assert old.turn_outcome == Message.TurnOutcome.SUPERSEDED
