@@ -49,7 +49,7 @@ from leads.ghl.exceptions import GHLError
 from leads.intelligence.engine import analyze_lead, compose_reply, engine_calls_out
 from leads.intelligence.replies import ReplyDraft, ReplyRequest
 from leads.intelligence.schema import LeadAnalysis
-from leads.models import Channel, Contact, Conversation, Message, Temperature, WebhookEvent
+from leads.models import Contact, Conversation, Message, Temperature, WebhookEvent
 from leads.services.consent import opt_in_contact, opt_out_contact, record_consent
 from leads.services.locks import (
     lock_contact_and_conversation,
@@ -378,7 +378,10 @@ def _relock(turn: _Turn) -> "_Locked | PipelineOutcome":
         # The claim went stale and another worker took the message over: it answers.
         return PipelineOutcome("in_flight", detail="claim taken over by another worker")
     locked = _Locked(contact=contact, conversation=conversation)
-    if any(m.direction == Message.Direction.OUTBOUND and m.sender == "human" for m in since):
+    if any(
+        m.direction == Message.Direction.OUTBOUND and m.sender == Message.Sender.HUMAN
+        for m in since
+    ):
         return _drop(turn, locked, reason="a person replied during the turn")
     newer = [
         m
@@ -387,7 +390,6 @@ def _relock(turn: _Turn) -> "_Locked | PipelineOutcome":
         and m.pk not in ours
         and m.handled_at is None
         and m.turn_started_at is None
-        and m.channel in _ANSWERABLE
     ]
     if newer and turn.redos < MAX_REDOS:
         turn.redos += 1
@@ -584,7 +586,11 @@ def _send_replies(outcome: PipelineOutcome, turn: _Turn | None) -> None:
             rules_checked_at=timezone.now(),
             first_inbound_at=first_inbound_at,
         )
-        if outcome.reply is not None and outcome.reply.pk == message_id and status in _SENT:
+        if (
+            outcome.reply is not None
+            and outcome.reply.pk == message_id
+            and status in _MESSAGE_STATUSES
+        ):
             outcome.reply.status = status
 
 
@@ -907,5 +913,4 @@ def _fail_turn(*, message_id: int, exc: Exception) -> PipelineOutcome:
     return PipelineOutcome("failed", detail=error), contact.pk
 
 
-_SENT = frozenset(Message.Status.values)
-_ANSWERABLE = frozenset({Channel.SMS, Channel.EMAIL, Channel.WHATSAPP, Channel.LIVE_CHAT})
+_MESSAGE_STATUSES = frozenset(Message.Status.values)  # not "waiting" or "not_queued"
