@@ -437,7 +437,8 @@ def _decide(turn: _Turn, locked: _Locked, *, analysis: LeadAnalysis) -> _Decisio
     # The keywords of a redo (STOP while Claude was reading) are answered before anything.
     for message in turn.messages:
         keyword = classify_keyword(message.body)
-        if keyword is not None and message is not turn.messages[0]:
+        answered = message.turn_outcome == Outcome.KEYWORD  # by an earlier pass of a redo
+        if keyword is not None and message is not turn.messages[0] and not answered:
             outcome = _answer_keyword(message, contact, keyword, timezone.now())
             turn.sends.extend((outcome.reply and [outcome.reply.pk]) or [])
             if keyword == "opt_out":
@@ -603,6 +604,7 @@ def _answer_keyword(message: Message, contact: Contact, keyword: str, now: datet
     Message.objects.filter(pk=message.pk).update(
         turn_started_at=now, handled_at=now, turn_outcome=Outcome.KEYWORD, updated_at=now
     )
+    message.handled_at, message.turn_outcome = now, Outcome.KEYWORD
     language = contact.language
     if keyword == "opt_out":
         if not opt_out_contact(
