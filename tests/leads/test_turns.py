@@ -161,6 +161,23 @@ def test_a_stop_that_arrives_during_the_slow_call_wins(slow_claude):
 
 @pytest.mark.django_db(transaction=True)
 @time_machine.travel(MORNING, tick=True)
+def test_a_stop_whose_own_task_was_lost_is_still_honoured_by_the_turn_in_flight(slow_claude):
+    lead("slow")
+    slow = in_thread(lambda: receive_sms("slow", SLOW_TEXT))
+    assert slow_claude.started.wait(10)
+
+    stop = _unanswered("slow", "STOP")  # recorded, but its task never runs
+    finish(slow, slow_claude)
+
+    assert Contact.objects.get(ghl_contact_id="slow").opted_out
+    texts = [m.body.lower() for m in replies_to("slow", status="sent")]
+    assert len(texts) == 1 and "unsubscribed" in texts[0]  # the confirmation, and nothing else
+    stop.refresh_from_db()
+    assert stop.turn_outcome == Message.TurnOutcome.KEYWORD
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(MORNING, tick=True)
 def test_a_person_replying_during_the_slow_call_drops_the_bots_turn(slow_claude):
     lead("slow")
     slow = in_thread(lambda: receive_sms("slow", SLOW_TEXT, conversation_id="conv-slow"))
