@@ -165,15 +165,22 @@ def send_queued_message(
     now: datetime | None = None,
     rules_checked_at: datetime | None = None,
     first_inbound_at: datetime | None = None,
+    queued: Message | None = None,
 ) -> str:
     """Send a queued automated message if the rules still allow it; returns its new status.
 
     Safe to run twice: the send ledger (``send_message_once``) sends at most once.
     ``rules_checked_at``: the caller queued it under the rules just now (the bot turn).
     ``first_inbound_at``: when the lead first wrote, if the caller knows (saves a read).
+    ``queued``: that caller's message, with its conversation and contact as it just wrote
+    them (saves reading them again; the send ledger still refuses a second send).
     """
     now = now or timezone.now()
     if rules_checked_at is not None and (now - rules_checked_at).total_seconds() < RULES_FRESH_FOR:
+        if queued is not None and queued.status == Message.Status.QUEUED:
+            if queued.scheduled_for and queued.scheduled_for > now:
+                return "waiting"
+            return _send(queued, first_inbound_at=first_inbound_at)
         message = _queued(message_id=message_id, now=now, lock=False)
         if isinstance(message, str):
             return message

@@ -128,7 +128,8 @@ class _Turn:
     finding: GuardFinding | None = None
     needs_contact: bool = False  # known only from a message webhook: fetch from HighLevel
     redos: int = 0
-    sends: list[int] = field(default_factory=list)  # replies to send once the turn commits
+    sends: list[Message] = field(default_factory=list)  # replies to send once the turn commits
+    others_waiting: bool = False  # other messages of the contact waited when it was claimed
     contact: Contact | None = None  # locked by phase 1, for a turn that needs no second lock
     conversation: Conversation | None = None
 
@@ -151,7 +152,7 @@ def handle_inbound_message(*, message_id: int) -> PipelineOutcome:
     """
     outcome, contact_id = _run_turn_safely(message_id)
     if outcome.result in ("queued", "in_flight", "duplicate") or contact_id is None:
-        return outcome
+        return outcome  # (None: one locked step, nothing else waited, so nothing queued behind)
     for _ in range(MAX_CHAINED_TURNS):
         waiting = selectors.next_message_awaiting_turn(contact_id=contact_id)
         if waiting is None:
@@ -203,6 +204,10 @@ def _run_turn(message_id: int) -> tuple[PipelineOutcome, int | None]:
                 # Nothing to wait for: decide and apply under this same lock.
                 locked = _Locked(contact=turn.contact, conversation=turn.conversation)
                 outcome = _apply(turn, locked, _decide(turn, locked, analysis=_analyze(turn)))
+                if not turn.others_waiting:
+                    # No claim was visible before this commit, so no message was told to wait
+                    # for this turn (its own task answers it): no need to look for one.
+                    contact_id = None
     if outcome is None:
         outcome = _two_phase(turn)
     _send_replies(outcome, turn)
@@ -313,6 +318,7 @@ def _claim(*, message_id: int, now: datetime) -> "_Turn | PipelineOutcome":
         needs_contact=not history and not contact.phone and bool(contact.ghl_contact_id),
     )
     turn.contact, turn.conversation = contact, conversation
+    turn.others_waiting = len(waiting) > 1
     if _calls_out(turn):
         # Committed before the outside calls: the claim keeps other workers off this message.
         Message.objects.filter(pk=target.pk).update(turn_started_at=now, updated_at=now)
@@ -440,7 +446,7 @@ def _decide(turn: _Turn, locked: _Locked, *, analysis: LeadAnalysis) -> _Decisio
         answered = message.turn_outcome == Outcome.KEYWORD  # by an earlier pass of a redo
         if keyword is not None and message is not turn.messages[0] and not answered:
             outcome = _answer_keyword(message, contact, keyword, timezone.now())
-            turn.sends.extend((outcome.reply and [outcome.reply.pk]) or [])
+            turn.sends.extend([outcome.reply] if outcome.reply else [])
             if keyword == "opt_out":
                 return _Decision(outcome=_drop(turn, locked, reason="the lead opted out"))
 
@@ -514,7 +520,7 @@ def _apply(turn: _Turn, locked: _Locked, decision: _Decision) -> PipelineOutcome
         learned=sorted(decision.changed),
     )
     if reply is not None and reply.status == Message.Status.QUEUED and not reply.scheduled_for:
-        turn.sends.append(reply.pk)
+        turn.sends.append(reply)
     outcome = PipelineOutcome(
         "replied" if reply is not None else "no_reply",
         reply=reply,
@@ -575,24 +581,20 @@ def _broadcast_turn(locked: _Locked, outcome: PipelineOutcome) -> None:
 
 def _send_replies(outcome: PipelineOutcome, turn: _Turn | None) -> None:
     """Send what the turn queued, now that it has committed (the minute sweep covers a crash)."""
-    ids = list(turn.sends) if turn is not None else []
+    replies = list(turn.sends) if turn is not None else []
     keyword_reply = outcome.result in ("opted_out", "opted_in", "help")
-    if keyword_reply and outcome.reply is not None and outcome.reply.pk not in ids:
-        ids.append(outcome.reply.pk)
+    if keyword_reply and outcome.reply is not None and outcome.reply not in replies:
+        replies.append(outcome.reply)
     # The lead's very first message starts the speed-to-lead clock; the send records it.
     first_inbound_at = turn.messages[0].sent_at if turn is not None and not turn.history else None
-    for message_id in ids:
-        status = send_queued_message(
-            message_id=message_id,
+    for reply in replies:
+        # The message, its conversation and its contact as the turn just wrote them.
+        send_queued_message(
+            message_id=reply.pk,
             rules_checked_at=timezone.now(),
             first_inbound_at=first_inbound_at,
+            queued=reply,
         )
-        if (
-            outcome.reply is not None
-            and outcome.reply.pk == message_id
-            and status in _MESSAGE_STATUSES
-        ):
-            outcome.reply.status = status
 
 
 # --- Keywords ---------------------------------------------------------------------------------
@@ -913,6 +915,3 @@ def _fail_turn(*, message_id: int, exc: Exception) -> PipelineOutcome:
         _hand_to_human(conversation=conversation, contact=contact, reason=reason)
         conversation.save(update_fields=["stage", "next_followup_at", "updated_at"])
     return PipelineOutcome("failed", detail=error), contact.pk
-
-
-_MESSAGE_STATUSES = frozenset(Message.Status.values)  # not "waiting" or "not_queued"
