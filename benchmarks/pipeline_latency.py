@@ -21,7 +21,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _timing import summary
+from _timing import LEAD_TEXTS, lead_timezone, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -41,6 +41,8 @@ os.environ.pop("REDIS_URL", None)  # in-process tasks: the POST covers the whole
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3")
 os.environ["LOG_LEVEL"] = "WARNING"
 os.environ["ALLOWED_HOSTS"] = "testserver"
+# New leads have no phone: their quiet hours are DEFAULT_TIMEZONE's, so pick one where it is day.
+os.environ.setdefault("DEFAULT_TIMEZONE", lead_timezone("auto"))
 
 import django  # noqa: E402
 
@@ -51,13 +53,7 @@ from django.test import Client  # noqa: E402
 
 from leads.models import Message, OutboxMessage  # noqa: E402
 
-TEXTS = [
-    "Hi, I want to buy a 3 bedroom home in Fontana, budget around 550k",
-    "Hola, quiero vender mi casa en Riverside en unos 3 meses",
-    "Looking to sell my condo and buy something bigger, maybe next year",
-    "Pre-approved for 700k, need to move asap to Corona",
-    "Busco casa en Ontario, preaprobado por 480 mil",
-]
+TEXTS = LEAD_TEXTS
 
 
 def main() -> None:

@@ -68,7 +68,7 @@ from _services import (
     wait_for_celery_workers,
     wait_for_http,
 )
-from _timing import percentile
+from _timing import LEAD_TEXTS, lead_timezone, percentile
 
 WEBHOOK_PATH = "/webhooks/ghl/"
 # Queues as a deployment starts them; the baseline's round trip goes to BASELINE_QUEUE.
@@ -77,11 +77,7 @@ BASELINE_QUEUE = "turns"
 ALL_QUEUES = ("ingest", "turns", "sends", "celery")
 
 TEXTS = [
-    "Hi, I want to buy a 3 bedroom home in Fontana, budget around 550k",
-    "Hola, quiero vender mi casa en Riverside en unos 3 meses",
-    "Looking to sell my condo and buy something bigger, maybe next year",
-    "Pre-approved for 700k, need to move asap to Corona",
-    "Busco casa en Ontario, preaprobado por 480 mil",
+    *LEAD_TEXTS,
     "Thinking about selling our place in Rancho Cucamonga, what is it worth?",
     "Buenas tardes, me interesa comprar una casa de 4 recámaras en Chino",
     "We are first time buyers, how does the process work?",
@@ -393,21 +389,6 @@ def tasks_by_worker(app) -> dict[str, dict[str, int]]:
 
 
 # --- Set-up ------------------------------------------------------------------------------------
-
-
-def lead_timezone(choice: str) -> str:
-    """The zone for leads with no phone: ``auto`` picks one where it is early afternoon now.
-
-    Message webhooks carry no phone, so the sending rules put new leads in DEFAULT_TIMEZONE;
-    outside 08:00-21:00 there every reply would be deferred to the morning and nothing
-    measured. A fixed-offset zone where it is about 13:00 keeps the window open for hours.
-    """
-    if choice != "auto":
-        return choice
-    offset = (13 - datetime.now(UTC).hour) % 24
-    if offset > 12:
-        offset -= 24
-    return f"Etc/GMT{-offset:+d}"  # POSIX sign: Etc/GMT-5 is UTC+5
 
 
 def child_env(*, database_url: str, redis_url: str, public_pem: str, timezone: str) -> dict:
