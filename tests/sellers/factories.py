@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
+from django.utils.text import slugify
 
 from sellers.models import CMAReport, Property
 from tests.leads.factories import ContactFactory
@@ -24,6 +25,8 @@ class PropertyFactory(factory.django.DjangoModelFactory):
     mls_id = factory.Sequence(lambda n: f"TEST-{n:05d}")
     address = factory.Sequence(lambda n: f"{100 + n} Magnolia Ave")
     city = "Riverside"
+    # The MLS number keeps it unique when a test gives two homes the same address.
+    slug = factory.LazyAttribute(lambda p: slugify(f"{p.address} {p.city} {p.mls_id}"))
     postal_code = "92503"
     beds = 3
     baths = Decimal("2.0")
