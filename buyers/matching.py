@@ -26,7 +26,7 @@ AREA_POINTS = 25
 BEDS_POINTS = 12
 BATHS_POINTS = 8
 FEATURES_POINTS = 15
-MIN_SCORE = 60
+MIN_SCORE = 65
 # Over budget by at most this share still fits, for fewer points; more rules the home out.
 MAX_OVER_BUDGET = Decimal("0.10")
 
@@ -205,18 +205,18 @@ def _rooms_part(wants: BuyerWants, beds: int, baths: Decimal) -> tuple[ScorePart
     else:
         ruled_out = f"{bedrooms}; the buyer wants {wants.beds_min}+"
         reasons.append(ruled_out)
-    shown = f"{baths.normalize():f}"
+    shown = f"{baths.normalize():f} bathroom" + ("" if baths == 1 else "s")
     if wants.baths_min is None:
         points += BATHS_POINTS
-        reasons.append(f"{shown} bathrooms (no minimum given)")
+        reasons.append(f"{shown} (no minimum given)")
     elif baths >= wants.baths_min:
         points += BATHS_POINTS
-        reasons.append(f"{shown} bathrooms (wants {wants.baths_min.normalize():f}+)")
+        reasons.append(f"{shown} (wants {wants.baths_min.normalize():f}+)")
     elif baths >= wants.baths_min - Decimal("0.5"):
         points += 4
-        reasons.append(f"{shown} bathrooms, half a bath short of {wants.baths_min.normalize():f}")
+        reasons.append(f"{shown}, half a bath short of {wants.baths_min.normalize():f}")
     else:
-        reasons.append(f"{shown} bathrooms, short of {wants.baths_min.normalize():f}")
+        reasons.append(f"{shown}, short of {wants.baths_min.normalize():f}")
     return ScorePart(
         "beds_baths", points, BEDS_POINTS + BATHS_POINTS, "; ".join(reasons)
     ), ruled_out

@@ -69,3 +69,13 @@ class SellerQualificationFactory(factory.django.DjangoModelFactory):
     permission_given = True
     motivation = "We're relocating for work"
     motivation_kind = "relocation"
+
+
+class ListingFactory(PropertyFactory):
+    """A home on the market in Riverside: active, with an asking price and features."""
+
+    status = Property.Status.ACTIVE
+    sold_price = None
+    list_price = 550_000
+    features = "Pool, RV parking"
+    description = "A bright single-story home on a quiet street."
