@@ -2,8 +2,8 @@
 through Playwright's sync API, against pytest-django's live server.
 
 Playwright never downloads a browser here (``python3 dev.py test`` installs Debian's
-chromium), and every request to anything but the live server is aborted and recorded, so a
-page that would reach the internet fails its test instead.
+chromium), and every request to anything but the live server is aborted and recorded: a
+page that would reach the internet fails its test.
 
 Playwright's sync API runs an asyncio event loop in the test's thread while a browser is
 open, and Django refuses ORM calls from a thread with a running loop
@@ -89,6 +89,7 @@ def browser(live_server, tmp_path, monkeypatch) -> Iterator[Browser]:
             yield opened
         finally:
             opened.close()
+    assert opened.blocked == [], f"the page reached outside the site: {opened.blocked}"
 
 
 def page_has_no_horizontal_scroll(page: Page) -> bool:
