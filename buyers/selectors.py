@@ -125,7 +125,6 @@ def buyers_for_listing(*, home: Property) -> QuerySet[Contact]:
         )
         .select_related("buyer_profile")
         .order_by("pk")
-        .distinct()
     )
 
 

@@ -125,7 +125,7 @@ def _alert_buyer(*, contact: Contact, home: Property, score: ListingScore, now: 
             conversation=conversation,
             body=body,
             subject=subject,
-            ai_metadata={"engine": "template", "listing_alert": home.pk},
+            ai_metadata={"engine": "offline", "listing_alert": home.pk},
             reason="listing_alert",
             now=now,
         )
