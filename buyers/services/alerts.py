@@ -61,7 +61,8 @@ def send_listing_alerts(*, property_id: int, now: datetime | None = None) -> Ale
         return run
     facts = selectors.listing_facts(home)
     known_cities = selectors.listing_cities()
-    for contact in selectors.buyers_for_listing(home=home):
+    # Read first: each buyer is then decided in a transaction of their own.
+    for contact in list(selectors.buyers_for_listing(home=home)):
         wants = selectors.buyer_wants(contact=contact, known_cities=known_cities)
         score = score_listing(wants, facts)
         if not score.fits:
