@@ -2,7 +2,7 @@
 """The two commands of the README, with nothing but Python 3.11+ installed.
 
     python3 dev.py run    # venv, install, migrate, demo data, serve on http://127.0.0.1:8000
-    python3 dev.py test   # venv, install, run the whole test suite
+    python3 dev.py test   # venv, install (and Debian's chromium), run the whole test suite
 
 Standard library only: it has to work before anything is installed.
 """
@@ -10,6 +10,7 @@ Standard library only: it has to work before anything is installed.
 import ctypes.util
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -39,6 +40,28 @@ def check_system_libraries() -> None:
         "  Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0\n"
         "  macOS:         brew install pango"
     )
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's Chromium; as root, install it with apt-get if missing."""
+    if CHROMIUM.exists():
+        return
+    can_install = hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get")
+    if not can_install:
+        sys.exit(
+            f"The browser tests need Chromium at {CHROMIUM} (Playwright drives it; it downloads "
+            "no browser). Install it, then run this again:\n"
+            "  Debian/Ubuntu: sudo apt-get install chromium"
+        )
+    say("Installing Debian's chromium for the browser tests (apt-get)")
+    apt = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    sh("apt-get", "update", "-qq", env=apt)
+    sh("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", env=apt)
+    if not CHROMIUM.exists():
+        sys.exit(f"apt-get installed chromium, but {CHROMIUM} is still missing.")
 
 
 def ensure_environment() -> None:
@@ -91,6 +114,7 @@ def run(extra: list[str]) -> None:
 
 def test(extra: list[str]) -> None:
     ensure_environment()
+    ensure_chromium()
     say(f"Running the test suite ({backend_summary()})")
     result = subprocess.run([str(PYTHON), "-m", "pytest", *extra], cwd=ROOT, check=False)
     sys.exit(result.returncode)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from buyers.models import BuyerProfile
 from leads.models import Contact, Conversation, Deal, Intent, Message, Temperature, Timeline
 from sellers.models import Property
+from sellers.services.properties import slug_for
 
 SEED = 20261121
 CONTACT_COUNT = 300
@@ -233,6 +234,37 @@ class DemoSummary:
     password: str
 
 
+HOME_FEATURES = [
+    "Pool",
+    "RV parking",
+    "Solar panels",
+    "Single story",
+    "Two-car garage",
+    "Large backyard",
+    "Updated kitchen",
+    "Mountain views",
+    "Fireplace",
+    "Central air",
+    "Home office",
+    "No HOA",
+    "Covered patio",
+    "Casita (ADU)",
+]
+
+
+def _features(i: int, beds: int, city: str, kind: str) -> tuple[str, str]:
+    """A home's features and description, from their own generator: adding them left every
+    other demo value as it was."""
+    rng = random.Random(SEED * 1000 + i)  # noqa: S311 - reproducible demo data
+    features = rng.sample(HOME_FEATURES, rng.randint(2, 4))
+    kind = {"sfr": "home", "condo": "condo", "townhouse": "townhouse"}.get(kind, "home")
+    description = (
+        f"{beds}-bedroom {kind} in {city} with {features[0].lower()} "
+        f"and {features[1].lower()}. Close to schools, shopping and the freeway."
+    )
+    return ", ".join(features), description
+
+
 def _properties(rng: random.Random, today: date) -> list[Property]:
     homes = []
     for i in range(PROPERTY_COUNT):
@@ -270,6 +302,8 @@ def _properties(rng: random.Random, today: date) -> list[Property]:
                 sold_date=today - timedelta(days=rng.randint(5, 330)) if sold else None,
             )
         )
+        home = homes[-1]
+        home.features, home.description = _features(i, beds, city, home.property_type)
     return homes
 
 
@@ -291,6 +325,11 @@ def load_demo_data(*, now: datetime | None = None, password: str) -> DemoSummary
         Property.objects.filter(mls_id__startswith="DEMO-").values_list("mls_id", flat=True)
     )
     new_homes = [h for h in homes if h.mls_id not in existing_mls]
+    taken: set[str] = set()
+    for home in new_homes:
+        home.slug = slug_for(address=home.address, city=home.city, taken=taken)
+        taken.add(home.slug)
+    # Seeding alerts nobody: bulk_create skips the service that would alert buyers.
     Property.objects.bulk_create(new_homes)
 
     existing_contacts = set(

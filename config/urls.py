@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/leads/", include("leads.urls")),
     path("api/v1/analytics/", include("analytics.urls")),
     path("sellers/", include("sellers.urls")),
+    path("p/", include("sellers.listing_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -8,8 +8,14 @@ from django.utils.html import format_html
 
 from config.errors import ApplicationError
 from sellers.models import CMAReport, Property
+from sellers.selectors import listing_public_url
 from sellers.services.cma import trigger_cma
-from sellers.services.properties import COLUMNS, REQUIRED_COLUMNS, import_properties_csv
+from sellers.services.properties import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    import_properties_csv,
+    save_property,
+)
 
 
 class PropertyImportForm(forms.Form):
@@ -33,6 +39,20 @@ class PropertyAdmin(admin.ModelAdmin):
     search_fields = ["address", "city", "postal_code", "mls_id"]
     date_hierarchy = "sold_date"
     change_list_template = "sellers/admin/property_change_list.html"
+    readonly_fields = ["public_page"]
+
+    @admin.display(description="Public page")
+    def public_page(self, home: Property) -> str:
+        if home.pk is None:
+            return "Given when the home is saved."
+        url = listing_public_url(home)
+        label = url if home.is_public_listing else f"{url} (says it is no longer available)"
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, label)
+
+    def save_model(self, request, obj, form, change):
+        # The service gives a new home its slug, audits, and alerts buyers of a new or
+        # re-priced listing.
+        save_property(form=form, by=request.user)
 
     def get_urls(self):
         custom = [

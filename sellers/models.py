@@ -22,6 +22,9 @@ class Property(TimeStampedModel):
         MULTI_FAMILY = "multi", "Multi-family"
 
     mls_id = models.CharField("MLS number", max_length=32, unique=True)
+    # The public page's address (/p/<slug>/): set once when the home is first saved and never
+    # changed, so a link already texted to a buyer keeps working.
+    slug = models.SlugField(max_length=120, unique=True, editable=False)
     address = models.CharField(max_length=255)
     city = models.CharField(max_length=100, db_index=True)
     state = models.CharField(max_length=2, default="CA")
@@ -40,10 +43,17 @@ class Property(TimeStampedModel):
     list_price = models.PositiveIntegerField(null=True, blank=True)
     sold_price = models.PositiveIntegerField(null=True, blank=True)
     sold_date = models.DateField(null=True, blank=True)
+    features = models.TextField(
+        blank=True,
+        help_text="What the home has, separated by commas: pool, RV parking, solar, single story…",
+    )
+    description = models.TextField(blank=True, help_text="Shown on the public listing page.")
 
     class Meta:
         verbose_name_plural = "properties"
         constraints = [
+            # A home saved without a slug has no public page; fail loudly instead.
+            models.CheckConstraint(condition=~Q(slug=""), name="property_has_slug"),
             models.CheckConstraint(
                 condition=~Q(status="sold")
                 | (Q(sold_price__isnull=False) & Q(sold_date__isnull=False)),
@@ -58,6 +68,15 @@ class Property(TimeStampedModel):
     @property
     def price(self) -> int | None:
         return self.sold_price if self.status == self.Status.SOLD else self.list_price
+
+    @property
+    def is_public_listing(self) -> bool:
+        """On the market with an asking price: the only homes buyers are shown."""
+        return self.status == self.Status.ACTIVE and self.list_price is not None
+
+    @property
+    def feature_list(self) -> list[str]:
+        return [f.strip() for f in self.features.replace(";", ",").split(",") if f.strip()]
 
 
 class SellerQualification(TimeStampedModel):

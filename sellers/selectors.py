@@ -93,3 +93,23 @@ def cma_attachment(report: CMAReport) -> dict:
         "content_type": "application/pdf",
         "link": cma_public_link(report),
     }
+
+
+# --- Listings buyers see (public pages, matching) ---------------------------------------------
+
+
+def public_listings() -> QuerySet[Property]:
+    """Homes on the market with an asking price: the only ones buyers are shown or sent."""
+    return Property.objects.filter(status=Property.Status.ACTIVE, list_price__isnull=False)
+
+
+def property_by_slug(*, slug: str) -> Property:
+    """The home behind a public page, whatever its status; raises Property.DoesNotExist."""
+    return Property.objects.get(slug=slug)
+
+
+def listing_public_url(home: Property, *, language: str = "en") -> str:
+    """The absolute link to the home's public page (in Spanish for a Spanish speaker)."""
+    path = reverse("listings:detail", kwargs={"slug": home.slug})
+    query = "?lang=es" if language == "es" else ""
+    return settings.SITE_URL.rstrip("/") + path + query

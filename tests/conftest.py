@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from tests.browser import browser  # noqa: F401 - the browser tests' fixture (tests/browser.py)
 from tests.factories import UserFactory
 
 

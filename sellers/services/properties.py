@@ -1,13 +1,17 @@
-"""Properties: the CSV import staff use to load listings and sales (the CMA's comparables)."""
+"""Properties: the one way a home is created or changed (the admin form and the CSV import staff
+use to load listings and sales), its public slug, and the buyer alerts a new or re-priced
+listing sends."""
 
 import csv
 import io
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils.text import slugify
 
 from compliance.models import AuditEvent
 from compliance.services import audit
@@ -33,6 +37,8 @@ OPTIONAL_COLUMNS = (
     "list_price",
     "sold_price",
     "sold_date",
+    "features",
+    "description",
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 MAX_ROWS = 10_000
@@ -179,23 +185,89 @@ def import_properties_csv(*, file, by: AbstractBaseUser | str) -> ImportResult:
         return result
 
     batch = uuid.uuid4().hex[:12]
-    actor = (
-        {"actor": AuditEvent.Actor.SYSTEM, "actor_label": by}
-        if isinstance(by, str)
-        else {"user": by}
-    )
+    actor = _actor(by)
     with transaction.atomic():
         for form, created in forms_to_save:
-            changed = sorted(form.changed_data)
-            home = form.save()
-            audit(
-                action="property.imported",
-                subject=home,
-                data={"created": created, "changed": changed, "batch": batch},
-                **actor,
-            )
+            _save(form, action="property.imported", data={"batch": batch}, **actor)
             if created:
                 result.created += 1
             else:
                 result.updated += 1
     return result
+
+
+def save_property(*, form: forms.ModelForm, by: AbstractBaseUser | str) -> Property:
+    """Save a validated Property form (the admin's): slug, audit row and buyer alerts."""
+    with transaction.atomic():
+        return _save(form, action="property.saved", data={}, **_actor(by))
+
+
+def _actor(by: AbstractBaseUser | str) -> dict:
+    if isinstance(by, str):
+        return {"actor": AuditEvent.Actor.SYSTEM, "actor_label": by}
+    return {"user": by}
+
+
+def _save(form: forms.ModelForm, *, action: str, data: dict, **actor) -> Property:
+    """Save one home from its validated form, inside the caller's transaction.
+
+    A new home gets its slug; a home that just came on the market, or whose asking price
+    changed, has the buyers it fits alerted once the transaction commits.
+    """
+    created = form.instance._state.adding
+    # The form's initial values are the row as it was read, before the form changed it.
+    before = {} if created else form.initial
+    changed = sorted(form.changed_data)
+    home = form.save(commit=False)
+    if created:
+        home.slug = slug_for(address=home.address, city=home.city)
+    home.save()
+    event = listing_event(
+        home=home,
+        created=created,
+        previous_status=before.get("status"),
+        previous_price=before.get("list_price"),
+    )
+    audit(
+        action=action,
+        subject=home,
+        data={"created": created, "changed": changed, "listing_event": event, **data},
+        **actor,
+    )
+    if event:
+        # robust: a broker outage must not undo the save; the alert is only lost, audited above.
+        transaction.on_commit(partial(_enqueue_listing_alerts, home.pk), robust=True)
+    return home
+
+
+def listing_event(
+    *, home: Property, created: bool, previous_status: str | None, previous_price: int | None
+) -> str:
+    """ "new" (just came on the market with a price), "repriced", or "" (buyers need not hear)."""
+    if not home.is_public_listing:
+        return ""
+    if created or previous_status != Property.Status.ACTIVE or previous_price is None:
+        return "new"
+    if previous_price != home.list_price:
+        return "repriced"
+    return ""
+
+
+def _enqueue_listing_alerts(property_id: int) -> None:
+    from buyers.tasks import send_listing_alerts_task  # buyers reads sellers; not the reverse
+
+    send_listing_alerts_task.delay(property_id)
+
+
+def slug_for(*, address: str, city: str, taken: set[str] | None = None) -> str:
+    """A slug for a new home's public page: its address and city, numbered when already used.
+
+    ``taken``: slugs handed out but not saved yet (a batch being created).
+    """
+    base = slugify(f"{address} {city}")[:100].strip("-") or "home"
+    used = set(Property.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    used |= taken or set()
+    slug, n = base, 2
+    while slug in used:
+        slug, n = f"{base}-{n}", n + 1
+    return slug

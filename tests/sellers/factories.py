@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
+from django.utils.text import slugify
 
 from sellers.models import CMAReport, Property
 from tests.leads.factories import ContactFactory
@@ -24,6 +25,8 @@ class PropertyFactory(factory.django.DjangoModelFactory):
     mls_id = factory.Sequence(lambda n: f"TEST-{n:05d}")
     address = factory.Sequence(lambda n: f"{100 + n} Magnolia Ave")
     city = "Riverside"
+    # The MLS number keeps it unique when a test gives two homes the same address.
+    slug = factory.LazyAttribute(lambda p: slugify(f"{p.address} {p.city} {p.mls_id}"))
     postal_code = "92503"
     beds = 3
     baths = Decimal("2.0")
@@ -66,3 +69,13 @@ class SellerQualificationFactory(factory.django.DjangoModelFactory):
     permission_given = True
     motivation = "We're relocating for work"
     motivation_kind = "relocation"
+
+
+class ListingFactory(PropertyFactory):
+    """A home on the market in Riverside: active, with an asking price and features."""
+
+    status = Property.Status.ACTIVE
+    sold_price = None
+    list_price = 550_000
+    features = "Pool, RV parking"
+    description = "A bright single-story home on a quiet street."
