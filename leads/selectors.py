@@ -270,6 +270,42 @@ def messages_due_to_send(*, now: datetime | None = None) -> QuerySet[Message]:
     )
 
 
+def previous_lead_message_answered(*, message: Message) -> str | None:
+    """The lead's message before ``message`` in its conversation, if we answered it (a bot or
+    person wrote in between); None otherwise. One query of the last three messages."""
+    rows = list(
+        Message.objects.filter(
+            conversation_id=message.conversation_id, sent_at__lte=message.sent_at
+        )
+        .exclude(pk=message.pk)
+        .exclude(status=Message.Status.BLOCKED)
+        .order_by("-sent_at", "-id")
+        .values_list("direction", "body")[:2]
+    )
+    answered = len(rows) == 2 and rows[0][0] == Message.Direction.OUTBOUND
+    return rows[1][1] if answered and rows[1][0] == Message.Direction.INBOUND else None
+
+
+# Conversation.bot_state key set when the bot books Jorge's call (any bot's ``book_call``).
+CALL_BOOKED_STATE = "call_booked"
+
+
+def followups_stop_reason(*, conversation: Conversation) -> str:
+    """Why no nurture follow-up may go to this conversation's lead ("" when they may).
+
+    A hand-off stops them: a lead waiting for a person, or for Jorge's call, must not get
+    "still thinking about it?" meanwhile. Consent, pauses and closed deals are checked where
+    the follow-up is sent (``leads.services.followups``).
+    """
+    if conversation.needs_human_review:
+        return "a person is reviewing the conversation"
+    if conversation.stage == Conversation.Stage.HANDED_OFF:
+        return "handed to a person"
+    if conversation.bot_state.get(CALL_BOOKED_STATE):
+        return "Jorge's call is booked"
+    return ""
+
+
 def conversations_due_for_followup(*, now: datetime | None = None) -> QuerySet[Conversation]:
     """Active conversations whose next nurture follow-up is due."""
     now = now or timezone.now()

@@ -355,7 +355,11 @@ def resume_bot(*, conversation: Conversation, user: AbstractBaseUser | None = No
             conversation.stage = Conversation.Stage.QUALIFYING
         conversation.needs_human_review = False
         days = selectors.bot_settings().followup_days
-        if conversation.status == Conversation.Status.ACTIVE and days:
+        if (
+            conversation.status == Conversation.Status.ACTIVE
+            and days
+            and not selectors.followups_stop_reason(conversation=conversation)
+        ):
             conversation.followup_step = 0
             conversation.next_followup_at = now + timedelta(days=days[0])
         conversation.save(

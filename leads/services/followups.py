@@ -120,6 +120,9 @@ def _stop_reason(conversation: Conversation, contact: Contact, now: datetime) ->
         return f"conversation {conversation.status}"
     if selectors.is_bot_paused(conversation=conversation, at=now):
         return "a human has taken over"
+    handed_over = selectors.followups_stop_reason(conversation=conversation)
+    if handed_over:
+        return handed_over
     if Deal.objects.filter(
         contact=contact, stage__in=[Deal.Stage.CLOSED_WON, Deal.Stage.CLOSED_LOST]
     ).exists():
