@@ -224,6 +224,7 @@ class Message(TimeStampedModel):
         REPLIED = "replied", "Replied"
         KEYWORD = "keyword", "Answered by keyword rule (STOP/START/HELP)"
         NO_REPLY = "no_reply", "No reply (by the rules, or handed to a person)"
+        HELD = "held", "Held while the bots were stopped (answered when they restart)"
         DROPPED = "dropped", "Reply dropped (something changed during the turn)"
         SUPERSEDED = "superseded", "Answered together with a newer message"
         FAILED = "failed", "Failed (escalated to a person)"

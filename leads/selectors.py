@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .bots.texts import AGENT, DEFAULT_TEXTS, TEAM
@@ -295,10 +295,9 @@ def followups_stop_reason(*, conversation: Conversation) -> str:
 
     A hand-off stops them: a lead waiting for a person, or for Jorge's call, must not get
     "still thinking about it?" meanwhile. Consent, pauses and closed deals are checked where
-    the follow-up is sent (``leads.services.followups``).
+    the follow-up is sent (``leads.services.followups``). A review that leaves the bot
+    running (financial review, the five-minute rule) is no hand-off.
     """
-    if conversation.needs_human_review:
-        return "a person is reviewing the conversation"
     if conversation.stage == Conversation.Stage.HANDED_OFF:
         return "handed to a person"
     if conversation.bot_state.get(CALL_BOOKED_STATE):
@@ -379,6 +378,25 @@ def messages_with_overdue_turn(*, now: datetime | None = None) -> QuerySet[Messa
         handled_at__isnull=True,
         created_at__gte=window,
     ).order_by("created_at")
+
+
+def messages_held_by_kill_switch(*, now: datetime | None = None) -> QuerySet[Message]:
+    """Each conversation's last inbound message, if the kill switch held its turn, it is
+    within the sweep window and nothing was sent to the lead after it."""
+    now = now or timezone.now()
+    window = now - timedelta(hours=settings.BOT_TURN_SWEEP_WINDOW_HOURS)
+    later = Message.objects.filter(
+        conversation=OuterRef("conversation"), sent_at__gt=OuterRef("sent_at")
+    )
+    return (
+        Message.objects.filter(
+            direction=Message.Direction.INBOUND,
+            turn_outcome=Message.TurnOutcome.HELD,
+            created_at__gte=window,
+        )
+        .exclude(Exists(later.exclude(status=Message.Status.BLOCKED)))
+        .order_by("created_at")
+    )
 
 
 def inbound_messages_of(*, contact_id: int) -> list[Message]:

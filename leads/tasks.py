@@ -82,6 +82,12 @@ def sweep_overdue_turns_task() -> int:
 
 
 @shared_task(acks_late=True)
+def answer_held_messages_task() -> int:
+    """The bots restarted: answer the messages the kill switch held (safe twice)."""
+    return len(pipeline.answer_held_messages())
+
+
+@shared_task(acks_late=True)
 def send_message_task(message_id: int) -> str:
     """Send one queued automated message if the rules still allow it (at most once)."""
     return messaging.send_queued_message(message_id=message_id)

@@ -77,6 +77,7 @@ Outcome = Message.TurnOutcome
 MAX_REDOS = 2
 # One task answers at most this many waiting messages of a contact in a row.
 MAX_CHAINED_TURNS = 20
+KILL_SWITCH = "kill switch: all bots are stopped"
 # bot_state key: the lead's messages in a row the bot answered with nothing.
 SILENT_STATE = "silent_turns"
 
@@ -482,7 +483,10 @@ def _decide(turn: _Turn, locked: _Locked, *, analysis: LeadAnalysis) -> _Decisio
             # The bot stays quiet, but a new reason (a legal threat while Jorge has the
             # conversation) still reaches a person.
             _escalate_finding(turn.finding, conversation=conversation, message=turn.latest)
-        return _Decision(outcome=_drop(turn, locked, reason=silent, outcome=Outcome.NO_REPLY))
+        # Held by the kill switch, the message is answered when the bots restart (it was
+        # the bots, not the rules or a person, that made the lead wait).
+        outcome = Outcome.HELD if silent == KILL_SWITCH else Outcome.NO_REPLY
+        return _Decision(outcome=_drop(turn, locked, reason=silent, outcome=outcome))
 
     transcript, is_first_reply = selectors.transcript_for_turn(conversation=conversation)
     inbound = turn.latest
@@ -582,7 +586,7 @@ def _drop(
 ) -> PipelineOutcome:
     """The turn ends without a reply; why is audited (the lead's words were still read)."""
     audit(
-        action="reply.skipped" if outcome == Outcome.NO_REPLY else "reply.dropped",
+        action="reply.dropped" if outcome == Outcome.DROPPED else "reply.skipped",
         subject=locked.conversation,
         actor=BOT,
         actor_label="pipeline",
@@ -591,9 +595,7 @@ def _drop(
     _settle(turn, outcome)
     # The lead's message still restarts the nurture cadence (kept while the bot is silent).
     locked.conversation.save(update_fields=["followup_step", "next_followup_at", "updated_at"])
-    result = PipelineOutcome(
-        "no_reply" if outcome == Outcome.NO_REPLY else "dropped", detail=reason
-    )
+    result = PipelineOutcome("dropped" if outcome == Outcome.DROPPED else "no_reply", detail=reason)
     _broadcast_turn(locked, result)
     return result
 
@@ -858,7 +860,7 @@ def _why_silent(*, contact: Contact, conversation: Conversation, now) -> str:
     if selectors.is_bot_paused(conversation=conversation, at=now):
         return "a human has taken over"
     if not selectors.bot_settings().bots_enabled:
-        return "kill switch: all bots are stopped"
+        return KILL_SWITCH
     return ""
 
 
@@ -947,6 +949,27 @@ def retry_failed_turns(*, message_ids: Iterable[int], user: AbstractBaseUser | N
             )
             transaction.on_commit(partial(run_turn_task.delay, message.pk))
     return len(failed)
+
+
+def answer_held_messages(*, now: datetime | None = None) -> list[int]:
+    """The bots restarted: run the turn of each conversation's last message the kill switch
+    held, if nobody answered it since and it is recent (``BOT_TURN_SWEEP_WINDOW_HOURS``).
+
+    Returns the message ids. The lead who waited (and was escalated by the five-minute
+    rule) gets their reply as soon as the bots may send it.
+    """
+    from leads.tasks import run_turn_task
+
+    ids = list(selectors.messages_held_by_kill_switch(now=now).values_list("pk", flat=True))
+    with transaction.atomic():
+        for message_id in ids:
+            Message.objects.filter(pk=message_id, turn_outcome=Outcome.HELD).update(
+                turn_started_at=None, handled_at=None, turn_outcome="", updated_at=timezone.now()
+            )
+            transaction.on_commit(partial(run_turn_task.delay, message_id))
+    if ids:
+        logger.info("bots restarted: answering %d held messages", len(ids))
+    return ids
 
 
 # --- A turn that crashed ------------------------------------------------------------------------
