@@ -68,9 +68,11 @@ class BuyerAnswers:
         said = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("unsure", "sensitive") or value is None or value is False:
+            if f.name in ("unsure", "sensitive") or value is None:
                 continue
-            if value in ("", ()):
+            if isinstance(value, str | tuple) and not value:
+                continue
+            if value is False and f.name != "cash":  # a flag that is not set
                 continue
             said[f.name] = value
         return said
@@ -80,9 +82,10 @@ class BuyerAnswers:
 # Sensitive numbers: never facts
 # --------------------------------------------------------------------------------------------
 
+# "[SSN removed]", "[redacted: account]", "<removed>": what a redactor leaves behind.
 _REDACTION_MARKER = re.compile(
-    r"[\[<({]\s*(?:redact\w*|removed|oculto|eliminado|censurado)\b[^\]>)}]{0,60}[\]>)}]"
-    r"|\bredact(?:ed|ado|ada)\b",
+    r"[\[<({][^\]>)}\n]{0,40}\b(?:redact\w*|removed|oculto|ocultad[oa]|eliminad[oa]|"
+    r"censurad[oa]|retirad[oa]|quitad[oa])\b[^\]>)}\n]{0,40}[\]>)}]|\bredact(?:ed|ado|ada)\b",
     re.IGNORECASE,
 )
 _SSN = re.compile(r"(?<![\d$])\d{3}[-\s.]\d{2}[-\s.]\d{4}(?!\d)")
@@ -181,7 +184,8 @@ _NOT_YET = re.compile(
     r"(?:to |with )?(?:a |an |any |the )?(?:lender|bank|loan officer)|"
     r"need (?:a |to find a )?(?:lender|loan officer)|need (?:help with )?financing|"
     r"no (?:tengo|tenemos) (?:un |una |ningun |ninguna )?(?:prestamista|lender|banco|"
-    r"financiamiento)|no (?:he|hemos) (?:hablado|ido) (?:con|a|al) (?:un |una |ningun |el )?"
+    r"financiamiento)|no (?:he |hemos )?(?:hablado|hablo|hablamos|ido|voy|vamos|contactado|"
+    r"consultado) (?:con|a|al) (?:un |una |ningun |ninguna |el |la |algun |alguna )?"
     r"(?:prestamista|banco|lender)|necesito (?:un |una )?(?:prestamista|lender|financiamiento))\b"
 )
 _CASH = re.compile(
@@ -305,7 +309,7 @@ class _Financing:
     cash: bool | None = None
 
 
-def _financing(text: str, *, expecting: str) -> _Financing:
+def _financing(text: str, *, expecting: str, sensitive: bool) -> _Financing:
     statements: list[tuple[int, str, re.Match]] = []
     for match in _APPROVAL.finditer(text):
         before = _clause_tokens_before(text, match.start(), 4)
@@ -344,6 +348,9 @@ def _financing(text: str, *, expecting: str) -> _Financing:
         cash = False
 
     if not status and cash is None and expecting in (FINANCING, PREAPPROVAL_DETAILS):
+        if sensitive:
+            # "Yes" sent with an account number is someone offering it as proof: never one.
+            return _Financing(cash=cash)
         # "yes", "not yet", "todavía no", "working on it" as the answer to the question.
         answer = read_answer(question="ask_preapproval", message=text)
         if answer.get("pre_approved") is True:
@@ -578,6 +585,11 @@ _NOT_A_CITY = wordset("""yes yeah yep no nope ok okay thanks thank you sure idk 
     pool yard house home casa""")
 
 
+_INTERJECTION = re.compile(
+    r"h+m+|m+h?m+|u+[hm]+|a+h+|o+h+|e+h+|ha(?:ha)+|je(?:je)+|lol|jaja\w*|ugh|meh"
+)
+
+
 def _named_city(raw: str) -> tuple[str, ...]:
     """A short reply that names cities we do not know ("Pasadena or Glendale")."""
     if re.search(r"\d", raw):
@@ -590,6 +602,8 @@ def _named_city(raw: str) -> tuple[str, ...]:
     for part in parts:
         tokens = part.split()
         if not 1 <= len(tokens) <= 3 or any(t in _NOT_A_CITY for t in tokens):
+            return ()
+        if any(_INTERJECTION.fullmatch(t) or len(t) < 3 for t in tokens):
             return ()
         if not all(re.fullmatch(r"[a-z][a-z'.-]+", t) for t in tokens):
             return ()
@@ -615,7 +629,7 @@ def extract_buyer_answers(text: str, *, expecting: str = "") -> BuyerAnswers:
     if not clean.strip(" .,!?"):
         return BuyerAnswers(sensitive=sensitive)
 
-    financing = _financing(clean, expecting=expecting)
+    financing = _financing(clean, expecting=expecting, sensitive=sensitive)
     lender = financing.lender
     if expecting == PREAPPROVAL_DETAILS and not lender and financing.cash is None:
         lender = _lender_answer(clean)
