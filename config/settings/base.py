@@ -151,6 +151,7 @@ CELERY_TASK_ROUTES = {
     "leads.tasks.sweep_stuck_webhook_events_task": {"queue": "ingest"},
     "leads.tasks.run_turn_task": {"queue": "turns"},
     "sellers.tasks.*": {"queue": "turns"},
+    "buyers.tasks.*": {"queue": "turns"},  # waits on the financial provider
 }
 CELERY_BEAT_SCHEDULE: dict = {}
 
@@ -240,6 +241,14 @@ GHL_RATE_LIMIT_MAX_WAIT = env.float("GHL_RATE_LIMIT_MAX_WAIT", default=30.0)
 # Hot sellers get an opportunity in this HighLevel pipeline (and stage); "" = skipped, audited.
 GHL_SELLER_PIPELINE_ID = env("GHL_SELLER_PIPELINE_ID", default="")
 GHL_SELLER_PIPELINE_STAGE_ID = env("GHL_SELLER_PIPELINE_STAGE_ID", default="")
+
+# --- Financial readiness (buyers) ---------------------------------------------
+# An HTTP service that assesses a buyer's financial readiness; "" = none: the assessment
+# comes from what the buyer said (buyers/services/financial.py). The token is sent as a
+# bearer token when set; the timeout is per try (at most 3 tries).
+FINANCIAL_ASSESSMENT_URL = env("FINANCIAL_ASSESSMENT_URL", default="")
+FINANCIAL_ASSESSMENT_TOKEN = env("FINANCIAL_ASSESSMENT_TOKEN", default="")
+FINANCIAL_ASSESSMENT_TIMEOUT = env.float("FINANCIAL_ASSESSMENT_TIMEOUT", default=5.0)
 
 # --- Demo ------------------------------------------------------------------
 # Password of the demo login that ``seed_demo`` creates (embedded default only).
