@@ -165,6 +165,8 @@ _APPROVAL = re.compile(
     r"salimos|sali|fuimos|fui)\s+(?P<w2>approved|aprobad[oa]s?)\b"
     r"|\b(?P<w3>approved|aprobad[oa]s?)(?=\s+(?:for|with|by|up to|thru|through|at|por|con|"
     r"hasta|para)\b)"
+    r"|\b(?:have|got|has|tengo|tenemos)\s+(?:a |an |my |our |the |una |la |mi |nuestra )?"
+    r"(?P<w4>approval(?: letter)?|carta de aprobacion|aprobacion)\b"
 )
 # Before the word: it is not (yet) a fact, or it is the lead asking about it.
 _APPROVAL_NEGATED = wordset("""not no never havent hasnt dont didnt isnt arent aint wasnt werent without sin ni nunca
@@ -313,7 +315,7 @@ def _financing(text: str, *, expecting: str, sensitive: bool) -> _Financing:
     statements: list[tuple[int, str, re.Match]] = []
     for match in _APPROVAL.finditer(text):
         before = _clause_tokens_before(text, match.start(), 4)
-        word = match["w"] or match["w2"] or match["w3"]
+        word = match["w"] or match["w2"] or match["w3"] or match["w4"]
         kind = PREQUALIFIED if ("qualif" in word or "calific" in word) else PRE_APPROVED
         negated = any(token in _APPROVAL_NEGATED for token in before)
         if negated or _NOT_YET_AFTER.match(text[match.end() :]):

@@ -248,10 +248,10 @@ def record_buyer_answers(*, profile: BuyerProfile, answers: BuyerAnswers) -> lis
     """Store what the buyer just told us and recalculate the temperature; returns the profile
     fields that changed.
 
-    The contact's ``pre_approved`` follows the profile (cash counts as ready, as in the lead
-    scoring). A message carrying an SSN, an account or card number, or a redaction marker is
-    never proof of financing: if the lead analysis took it for one, the contact goes back to
-    what the profile knows.
+    The contact's ``pre_approved`` follows the profile once it knows (cash counts as ready,
+    as in the lead scoring; pre-qualified is not pre-approved). A message carrying an SSN, an
+    account or card number, or a redaction marker is never proof of financing: if the lead
+    analysis took it for one, the contact goes back to what the profile knows.
     """
     contact = profile.contact
     before = _snapshot(profile)
@@ -277,9 +277,8 @@ def record_buyer_answers(*, profile: BuyerProfile, answers: BuyerAnswers) -> lis
             },
         )
     view = _financing_view(profile)
-    financing_changed = any(name in FINANCIAL_FIELDS for name in changed)
-    misread = answers.sensitive and not financing_changed and contact.pre_approved is True
-    if ((financing_changed and view is not None) or misread) and contact.pre_approved != view:
+    misread = answers.sensitive and view is None and contact.pre_approved is True
+    if (view is not None or misread) and contact.pre_approved != view:
         record_lead_answers(
             contact=contact,
             answers={"pre_approved": view},

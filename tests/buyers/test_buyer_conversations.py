@@ -416,6 +416,30 @@ def test_a_buyer_who_stops_answering_gets_buyer_follow_ups_in_their_language(
     assert Conversation.objects.get(pk=conversation.pk).stage == Conversation.Stage.NURTURE
 
 
+def test_the_email_step_of_a_buyers_follow_ups_is_a_buyer_email(
+    buyer, django_capture_on_commit_callbacks
+):
+    from leads.models import BotSettings
+    from leads.services.followups import send_followup
+
+    BotSettings.objects.update_or_create(
+        pk=1, defaults={"followup_days": [1, 3], "email_followup_day": 1}
+    )
+    buyer.says("Hi, I want to buy a house")
+    conversation = buyer.conversation
+    Conversation.objects.filter(pk=conversation.pk).update(
+        next_followup_at=MORNING - timedelta(minutes=1)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = send_followup(conversation_id=conversation.pk, now=MORNING + timedelta(minutes=5))
+
+    assert result == "sent_email"
+    email = Message.objects.filter(direction="outbound").latest("id")
+    assert (email.channel, email.subject) == ("email", "Homes in the areas you're looking at")
+    assert "new listings and price changes" in email.body
+
+
 # --- Financial readiness, beside the conversation ----------------------------------------------
 
 
@@ -460,3 +484,50 @@ def test_a_buyer_with_nothing_to_go_on_gets_a_review_ticket_and_the_bot_keeps_an
     assert ASKS["areas"]["en"] in reply
     assert buyer.contact.bot_paused_until is None
     assert ASKS["rooms"]["en"] in buyer.says("Riverside")
+
+
+# --- With Claude configured: the two-phase turn --------------------------------------------------
+
+
+def test_with_claude_configured_but_down_the_buyer_bot_still_runs_in_the_two_phase_turn(
+    buyer, settings
+):
+    """The turn calls out (Claude), so the bot decides in one transaction and the reply is
+    applied in another; the assessment queued by the first still runs once, after commit."""
+    import httpx2
+
+    from leads.intelligence import claude
+
+    settings.ANTHROPIC_API_KEY = "test-key"
+    settings.ANTHROPIC_MAX_RETRIES = 0
+    calls = []
+
+    def down(request):
+        calls.append(request)
+        raise httpx2.ConnectError("no route to Anthropic")
+
+    claude.use_http_client(httpx2.Client(transport=httpx2.MockTransport(down)))
+    try:
+        buyer.says("Hi, I want to buy a house")
+        buyer.says("pre-approved with Chase for 500k")
+        buyer.says("around 450k")
+        reply = buyer.says("20% down")
+    finally:
+        claude.use_http_client(None)
+
+    assert calls  # the turn did call out
+    assert ASKS["areas"]["en"] in reply  # the offline wording, as the fallback
+    assert FinancialAssessment.objects.get().source == "heuristics"
+    assert buyer.profile.down_payment_percent == Decimal("20")
+
+
+def test_a_pre_qualified_buyer_is_not_counted_as_pre_approved_on_later_messages(buyer):
+    buyer.says("Hi, I want to buy a house")
+
+    buyer.says("we're pre-qualified with Chase")
+    buyer.says("around 450k")  # the lead analysis reads the history again
+
+    assert buyer.profile.preapproval_status == "prequalified"
+    contact = buyer.contact
+    assert contact.pre_approved is False
+    assert "Financing: pre-approved or paying cash (+20)" not in contact.score_reasons

@@ -158,3 +158,10 @@ def test_a_reply_that_answers_nothing_is_not_taken_for_an_answer(text, expecting
 @pytest.mark.parametrize("text", ["not sure yet", "no sé todavía", "idk, depends"])
 def test_not_sure_is_recognised(text):
     assert extract_buyer_answers(text, expecting="budget").unsure
+
+
+@pytest.mark.parametrize(
+    "text", ["we got our approval letter from Chase", "ya tenemos la carta de aprobación"]
+)
+def test_an_approval_letter_is_a_pre_approval(text):
+    assert extract_buyer_answers(text).preapproval_status == "pre_approved"
