@@ -1,20 +1,57 @@
 from django.contrib import admin
 
-from .models import BuyerProfile
+from .models import BuyerProfile, FinancialAssessment, ListingAlert
 
 
 @admin.register(BuyerProfile)
 class BuyerProfileAdmin(admin.ModelAdmin):
-    list_display = ["contact", "beds_min", "baths_min", "updated_at"]
+    list_display = [
+        "contact",
+        "stage",
+        "temperature",
+        "preapproval_status",
+        "cash_buyer",
+        "beds_min",
+        "baths_min",
+        "updated_at",
+    ]
+    list_filter = ["stage", "temperature", "preapproval_status", "cash_buyer"]
     list_select_related = ["contact"]
     search_fields = ["contact__first_name", "contact__last_name", "contact__phone", "must_haves"]
     autocomplete_fields = ["contact"]
+    # Written by the buyer bot from the conversation; the answers stay editable.
+    readonly_fields = ["temperature", "temperature_reasons", "qualified_at", "hot_at"]
+
+
+@admin.register(FinancialAssessment)
+class FinancialAssessmentAdmin(admin.ModelAdmin):
+    """Every assessment as it was made: read-only, like an audit row."""
+
+    list_display = [
+        "contact",
+        "source",
+        "pre_approved",
+        "requires_review",
+        "confidence",
+        "max_purchase_price",
+        "created_at",
+    ]
+    list_filter = ["source", "pre_approved", "requires_review"]
+    list_select_related = ["contact"]
+    search_fields = ["contact__first_name", "contact__last_name", "contact__phone"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # --- Listing alerts (read-only: written by buyers.services.alerts) -----------------------------
-from buyers.models import ListingAlert  # noqa: E402
-
-
 @admin.register(ListingAlert)
 class ListingAlertAdmin(admin.ModelAdmin):
     list_display = ["created_at", "contact", "listing", "price", "score", "message_status"]
@@ -38,4 +75,7 @@ class ListingAlertAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

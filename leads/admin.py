@@ -11,6 +11,7 @@ from .models import (
     Contact,
     Conversation,
     Deal,
+    EscalationTicket,
     Message,
     OutboxMessage,
     ReplyTemplate,
@@ -317,4 +318,20 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(EscalationTicket)
+class EscalationTicketAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    """The reviewers' work queue: tickets change only through the escalation services."""
+
+    list_display = ["__str__", "priority", "status", "due_at", "assignee", "conversation"]
+    list_filter = ["status", "priority", "reason"]
+    list_select_related = ["conversation__contact", "assignee"]
+    readonly_fields = [f.name for f in EscalationTicket._meta.fields] + ["audit_history"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

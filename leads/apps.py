@@ -8,9 +8,13 @@ class LeadsConfig(AppConfig):
     def ready(self):
         from leads.bots.base import register_bot
         from leads.bots.lead import lead_bot
+        from leads.guards import escalation_inbound_guard
         from leads.services.inbound import register_inbound_handler
+        from leads.services.pipeline import register_inbound_guard
         from leads.tasks import enqueue_turn
 
         register_bot(lead_bot)
+        # After the compliance guards (rank 0): their vetted answer wins over an acknowledgement.
+        register_inbound_guard(escalation_inbound_guard, rank=10)
         # Every new inbound message goes to the bot pipeline.
         register_inbound_handler(enqueue_turn)

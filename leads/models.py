@@ -1,6 +1,9 @@
 """Contacts, their conversations and messages, deals, and the HighLevel plumbing
 (webhook events, outbox, send ledger) that moves them in and out."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -169,6 +172,12 @@ class Conversation(TimeStampedModel):
     )
     next_followup_at = models.DateTimeField(null=True, blank=True, db_index=True)
     speed_to_lead_escalated_at = models.DateTimeField(null=True, blank=True)
+    needs_human_review = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="A person has to look at it (an escalation ticket is open, or was until "
+        "the bot was resumed).",
+    )
 
     class Meta:
         constraints = [
@@ -215,6 +224,7 @@ class Message(TimeStampedModel):
         REPLIED = "replied", "Replied"
         KEYWORD = "keyword", "Answered by keyword rule (STOP/START/HELP)"
         NO_REPLY = "no_reply", "No reply (by the rules, or handed to a person)"
+        HELD = "held", "Held while the bots were stopped (answered when they restart)"
         DROPPED = "dropped", "Reply dropped (something changed during the turn)"
         SUPERSEDED = "superseded", "Answered together with a newer message"
         FAILED = "failed", "Failed (escalated to a person)"
@@ -279,6 +289,153 @@ class Message(TimeStampedModel):
 
     def __str__(self):
         return f"{self.get_direction_display()} {self.get_channel_display()}: {self.body[:40]}"
+
+
+class EscalationTicket(TimeStampedModel):
+    """A moment the bot hands to a person: why, how urgent, who has it, how it ended.
+
+    Created only by ``leads.services.escalation.escalate_to_human``; worked in the admin.
+    ``context`` holds the machine's reasons (rule names, counts, ids), never personal data:
+    the transcript is read from the conversation itself.
+    """
+
+    class Reason(models.TextChoices):
+        ASKED_FOR_PERSON = "asked_for_person", "Asked for a person"
+        ANGER_OR_COMPLAINT = "anger_or_complaint", "Anger, complaint or legal threat"
+        BOT_FAILED = "bot_failed", "The bot failed"
+        MISSED_FIRST_REPLY = "missed_first_reply", "Missed the five-minute rule"
+        FINANCIAL_REVIEW = "financial_review", "Financial readiness needs review"
+        COMPLIANCE = "compliance", "Compliance"
+        OTHER = "other", "Other"
+
+    class Priority(models.TextChoices):
+        URGENT = "urgent", "Urgent"
+        HIGH = "high", "High"
+        NORMAL = "normal", "Normal"
+        LOW = "low", "Low"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ASSIGNED = "assigned", "Assigned"
+        RESOLVED = "resolved", "Resolved"
+
+    # How long a person has to pick a ticket up, counted from when the on-call person is told.
+    SLA = {
+        Priority.URGENT: timedelta(minutes=15),
+        Priority.HIGH: timedelta(hours=1),
+        Priority.NORMAL: timedelta(hours=4),
+        Priority.LOW: timedelta(hours=24),
+    }
+    DEFAULT_PRIORITY = {
+        Reason.ASKED_FOR_PERSON: Priority.HIGH,
+        Reason.ANGER_OR_COMPLAINT: Priority.URGENT,
+        Reason.BOT_FAILED: Priority.HIGH,
+        Reason.MISSED_FIRST_REPLY: Priority.HIGH,
+        Reason.FINANCIAL_REVIEW: Priority.NORMAL,
+        Reason.COMPLIANCE: Priority.HIGH,
+        Reason.OTHER: Priority.NORMAL,
+    }
+    # The conversation carries on with the bot: a reviewer checks something beside it.
+    KEEPS_BOT_RUNNING = frozenset({Reason.FINANCIAL_REVIEW})
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="escalation_tickets"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="escalation_tickets"
+    )
+    message = models.ForeignKey(
+        "Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="escalation_tickets",
+        help_text="The message that raised it, if one did.",
+    )
+    reason = models.CharField(max_length=24, choices=Reason.choices)
+    summary = models.CharField(
+        max_length=255, blank=True, help_text="Why, in a line (no personal data)."
+    )
+    priority = models.CharField(max_length=8, choices=Priority.choices)
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    due_at = models.DateTimeField("SLA due", db_index=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="escalation_tickets",
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    context = models.JSONField(default=dict, blank=True, help_text="Why, for machines; no PII.")
+    occurrences = models.PositiveIntegerField(
+        default=1, help_text="Times the same reason came up while the ticket was open."
+    )
+    notify_at = models.DateTimeField(
+        help_text="When the on-call person is told: at once, or the next business morning."
+    )
+    notified_at = models.DateTimeField(null=True, blank=True)
+    notifications = models.JSONField(
+        default=dict, blank=True, help_text="Channel -> when the on-call person was told by it."
+    )
+    holding_message = models.ForeignKey(
+        "Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The message that told the lead a person will answer later.",
+    )
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            # One open ticket per reason and conversation: a repeat is counted on it.
+            models.UniqueConstraint(
+                fields=["conversation", "reason"],
+                condition=~Q(status="resolved"),
+                name="escalation_one_open_per_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="resolved", resolved_at__isnull=False)
+                | (~Q(status="resolved") & Q(resolved_at__isnull=True)),
+                name="escalation_resolved_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="assigned") | Q(assignee__isnull=False),
+                name="escalation_assigned_has_assignee",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="escalation_queue"),
+            models.Index(
+                fields=["notify_at"],
+                condition=Q(notified_at__isnull=True),
+                name="escalation_to_notify",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_reason_display()} · {self.get_status_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.RESOLVED
+
+    def sla_state(self, at=None) -> str:
+        """``overdue``, ``due_soon`` (within a quarter of its SLA) or ``ok``; "" once resolved."""
+        if not self.is_open:
+            return ""
+        at = at or timezone.now()
+        if self.due_at <= at:
+            return "overdue"
+        if self.due_at - at <= self.SLA[self.priority] / 4:
+            return "due_soon"
+        return "ok"
 
 
 class Deal(TimeStampedModel):
@@ -461,6 +618,13 @@ class BotSettings(models.Model):
     )
     speed_to_lead_seconds = models.PositiveIntegerField(
         default=300, help_text="A new lead waiting longer than this for a first reply is escalated."
+    )
+    someone_on_call = models.BooleanField(
+        "someone on call",
+        default=True,
+        help_text="Untick when nobody can take escalations (a holiday): the on-call email and "
+        "SMS wait until it is ticked again within on-call hours, and leads waiting for a "
+        "person are told someone will answer later.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .bots.texts import AGENT, DEFAULT_TEXTS, TEAM
@@ -270,6 +270,41 @@ def messages_due_to_send(*, now: datetime | None = None) -> QuerySet[Message]:
     )
 
 
+def previous_lead_message_answered(*, message: Message) -> str | None:
+    """The lead's message before ``message`` in its conversation, if we answered it (a bot or
+    person wrote in between); None otherwise. One query of the last three messages."""
+    rows = list(
+        Message.objects.filter(
+            conversation_id=message.conversation_id, sent_at__lte=message.sent_at
+        )
+        .exclude(pk=message.pk)
+        .exclude(status=Message.Status.BLOCKED)
+        .order_by("-sent_at", "-id")
+        .values_list("direction", "body")[:2]
+    )
+    answered = len(rows) == 2 and rows[0][0] == Message.Direction.OUTBOUND
+    return rows[1][1] if answered and rows[1][0] == Message.Direction.INBOUND else None
+
+
+# Conversation.bot_state key set when the bot books Jorge's call (any bot's ``book_call``).
+CALL_BOOKED_STATE = "call_booked"
+
+
+def followups_stop_reason(*, conversation: Conversation) -> str:
+    """Why no nurture follow-up may go to this conversation's lead ("" when they may).
+
+    A hand-off stops them: a lead waiting for a person, or for Jorge's call, must not get
+    "still thinking about it?" meanwhile. Consent, pauses and closed deals are checked where
+    the follow-up is sent (``leads.services.followups``). A review that leaves the bot
+    running (financial review, the five-minute rule) is no hand-off.
+    """
+    if conversation.stage == Conversation.Stage.HANDED_OFF:
+        return "handed to a person"
+    if conversation.bot_state.get(CALL_BOOKED_STATE):
+        return "Jorge's call is booked"
+    return ""
+
+
 def conversations_due_for_followup(*, now: datetime | None = None) -> QuerySet[Conversation]:
     """Active conversations whose next nurture follow-up is due."""
     now = now or timezone.now()
@@ -343,6 +378,25 @@ def messages_with_overdue_turn(*, now: datetime | None = None) -> QuerySet[Messa
         handled_at__isnull=True,
         created_at__gte=window,
     ).order_by("created_at")
+
+
+def messages_held_by_kill_switch(*, now: datetime | None = None) -> QuerySet[Message]:
+    """Each conversation's last inbound message, if the kill switch held its turn, it is
+    within the sweep window and nothing was sent to the lead after it."""
+    now = now or timezone.now()
+    window = now - timedelta(hours=settings.BOT_TURN_SWEEP_WINDOW_HOURS)
+    later = Message.objects.filter(
+        conversation=OuterRef("conversation"), sent_at__gt=OuterRef("sent_at")
+    )
+    return (
+        Message.objects.filter(
+            direction=Message.Direction.INBOUND,
+            turn_outcome=Message.TurnOutcome.HELD,
+            created_at__gte=window,
+        )
+        .exclude(Exists(later.exclude(status=Message.Status.BLOCKED)))
+        .order_by("created_at")
+    )
 
 
 def inbound_messages_of(*, contact_id: int) -> list[Message]:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import Error as DatabaseDriverError
 
 from leads.ghl.exceptions import GHLError
-from leads.services import crm, followups, inbound, messaging, pipeline
+from leads.services import crm, escalation, followups, inbound, messaging, pipeline
 from leads.webhooks.ghl import handlers as ghl_handlers
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,12 @@ def sweep_overdue_turns_task() -> int:
 
 
 @shared_task(acks_late=True)
+def answer_held_messages_task() -> int:
+    """The bots restarted: answer the messages the kill switch held (safe twice)."""
+    return len(pipeline.answer_held_messages())
+
+
+@shared_task(acks_late=True)
 def send_message_task(message_id: int) -> str:
     """Send one queued automated message if the rules still allow it (at most once)."""
     return messaging.send_queued_message(message_id=message_id)
@@ -142,3 +148,31 @@ def notify_agent_task(self, contact_id: int, reason: str) -> None:
         crm.notify_agent(contact_id=contact_id, reason=reason)
     except GHLError as exc:
         _retry_unless_it_may_have_landed(self, exc)
+
+
+# --- Escalations (leads/services/escalation.py) ------------------------------------------------
+
+
+@shared_task(**_GHL_TASK)
+def notify_on_call_task(self, ticket_id: int) -> list[str]:
+    """Email and text the on-call person about an escalation ticket (each channel once)."""
+    try:
+        return escalation.notify_on_call(ticket_id=ticket_id)
+    except GHLError as exc:
+        # The email (if any) is marked sent; only the SMS is tried again.
+        _retry_unless_it_may_have_landed(self, exc)
+
+
+@shared_task(**_GHL_TASK)
+def create_escalation_task_task(self, ticket_id: int) -> None:
+    """Leave Jorge a HighLevel task for an escalation ticket, due at its SLA."""
+    try:
+        escalation.create_escalation_task(ticket_id=ticket_id)
+    except GHLError as exc:
+        _retry_unless_it_may_have_landed(self, exc)
+
+
+@shared_task(acks_late=True)
+def notify_due_escalations_task() -> int:
+    """Tell the on-call person about tickets that waited for on-call hours (from beat)."""
+    return len(escalation.notify_due_escalations())

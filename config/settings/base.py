@@ -152,6 +152,7 @@ CELERY_TASK_ROUTES = {
     "leads.tasks.sweep_stuck_webhook_events_task": {"queue": "ingest"},
     "leads.tasks.run_turn_task": {"queue": "turns"},
     "sellers.tasks.*": {"queue": "turns"},
+    "buyers.tasks.*": {"queue": "turns"},  # waits on the financial provider
 }
 CELERY_BEAT_SCHEDULE: dict = {}
 
@@ -242,6 +243,14 @@ GHL_RATE_LIMIT_MAX_WAIT = env.float("GHL_RATE_LIMIT_MAX_WAIT", default=30.0)
 GHL_SELLER_PIPELINE_ID = env("GHL_SELLER_PIPELINE_ID", default="")
 GHL_SELLER_PIPELINE_STAGE_ID = env("GHL_SELLER_PIPELINE_STAGE_ID", default="")
 
+# --- Financial readiness (buyers) ---------------------------------------------
+# An HTTP service that assesses a buyer's financial readiness; "" = none: the assessment
+# comes from what the buyer said (buyers/services/financial.py). The token is sent as a
+# bearer token when set; the timeout is per try (at most 3 tries).
+FINANCIAL_ASSESSMENT_URL = env("FINANCIAL_ASSESSMENT_URL", default="")
+FINANCIAL_ASSESSMENT_TOKEN = env("FINANCIAL_ASSESSMENT_TOKEN", default="")
+FINANCIAL_ASSESSMENT_TIMEOUT = env.float("FINANCIAL_ASSESSMENT_TIMEOUT", default=5.0)
+
 # --- Demo ------------------------------------------------------------------
 # Password of the demo login that ``seed_demo`` creates (embedded default only).
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="jorge-demo-2026")
@@ -286,6 +295,31 @@ CELERY_BEAT_SCHEDULE |= {
     },
     "leads.send_due_followups": {"task": "leads.tasks.send_due_followups_task", "schedule": 300.0},
 }
+
+# --- Escalations (leads/services/escalation.py; docs/bots.md, "Escalation") ---------
+# Who is told when the bot hands a lead to a person: by email, and by SMS through HighLevel.
+# Unset = that channel is skipped (noted on the ticket); the HighLevel task is always created.
+ESCALATION_NOTIFY_EMAIL = env("ESCALATION_NOTIFY_EMAIL", default="")
+ESCALATION_NOTIFY_PHONE = env("ESCALATION_NOTIFY_PHONE", default="")
+# When someone is on call (local hours [start, end) on the days, 0 = Monday). Outside them
+# the email and SMS wait for the next start, and a lead waiting for a person is told so once.
+ESCALATION_ONCALL_TIMEZONE = env("ESCALATION_ONCALL_TIMEZONE", default=DEFAULT_TIMEZONE)
+ESCALATION_ONCALL_START_HOUR = env.int("ESCALATION_ONCALL_START_HOUR", default=8)
+ESCALATION_ONCALL_END_HOUR = env.int("ESCALATION_ONCALL_END_HOUR", default=20)
+ESCALATION_ONCALL_DAYS = [
+    int(day) for day in env.list("ESCALATION_ONCALL_DAYS", default=["0", "1", "2", "3", "4", "5"])
+]
+CELERY_BEAT_SCHEDULE["leads.notify_due_escalations"] = {
+    "task": "leads.tasks.notify_due_escalations_task",
+    "schedule": 60.0,
+}
+
+# --- Email ------------------------------------------------------------------
+# Unset = printed to the console (the embedded default); e.g. smtp://user:pass@host:587
+# with EMAIL_USE_TLS in the URL's query (django-environ's email_url).
+EMAIL_URL = env("EMAIL_URL", default="") or "consolemail://"
+vars().update(env.email_url_config(EMAIL_URL))  # EMAIL_BACKEND, EMAIL_HOST, … from the URL
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="bots@localhost")
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {

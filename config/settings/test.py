@@ -9,6 +9,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests never reach the network: outside services are faked at their HTTP transport.
 ANTHROPIC_API_KEY = ""
 GHL_API_TOKEN = ""
+FINANCIAL_ASSESSMENT_URL = ""
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -24,3 +25,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"jorge-test-{os.getpid()}.sqlite3")
     }
+# Someone is always on call in tests, so a test's outcome never depends on the hour it runs;
+# the on-call tests set the hours they need.
+ESCALATION_ONCALL_START_HOUR = 0
+ESCALATION_ONCALL_END_HOUR = 24
+ESCALATION_ONCALL_DAYS = [0, 1, 2, 3, 4, 5, 6]

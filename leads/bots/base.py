@@ -31,6 +31,8 @@ class BotTurn:
     handoff_to: str | None = None  # another bot kind takes the conversation over
     book_call: bool = False  # hot lead: create a HighLevel task and tag the contact
     hand_to_human: str = ""  # a reason: the bot stops and Jorge takes over
+    # Why, as an EscalationTicket.Reason ("" = other): the ticket's reason and priority.
+    escalation_reason: str = ""
     state: dict = field(default_factory=dict)  # merged into Conversation.bot_state
     send: bool = True  # False: nothing to say this turn
     # Files for an email turn: {"path" (default storage), "filename", "content_type", "link"}.

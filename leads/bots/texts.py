@@ -101,6 +101,23 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "en": "Got it, thanks! I've passed that on to {agent}.",
         "es": "¡Perfecto, gracias! Ya se lo comenté a {agent}.",
     },
+    # --- Escalation to a person (leads/services/escalation.py) ------------------------------
+    "escalation_ack_person": {
+        "en": "Of course. I'll get {agent} for you; he'll reach out to you personally.",
+        "es": "Claro que sí. Le aviso a {agent} para que se comunique con usted personalmente.",
+    },
+    "escalation_ack_complaint": {
+        "en": "I'm sorry about this. I'm passing it to {agent} right now so he can reach out to you personally.",
+        "es": "Lamento mucho la situación. Se lo paso a {agent} ahora mismo para que se comunique con usted personalmente.",
+    },
+    "escalation_ack_repeat": {
+        "en": "Sorry I couldn't answer that. I'm passing your question to {agent} so he can answer you personally.",
+        "es": "Disculpe que no pude responder eso. Le paso su pregunta a {agent} para que le conteste personalmente.",
+    },
+    "escalation_holding": {
+        "en": "Thanks for your patience. {agent}'s team is out of the office right now; someone will get back to you first thing during business hours.",
+        "es": "Gracias por su paciencia. El equipo de {agent} está fuera de la oficina en este momento; alguien le responderá a primera hora en horario de oficina.",
+    },
     # --- Keywords and consent ----------------------------------------------------------
     "opt_out_confirmation": {
         "en": "You're unsubscribed from {team} automated texts and won't get more. Reply START to resubscribe.",

@@ -366,8 +366,12 @@ class HighLevelClient:
         html: str = "",
         attachments: Sequence[Attachment] = (),
         conversation_id: str = "",
+        to_number: str = "",
     ) -> SendResult:
-        """Send an SMS/Email/… to a contact; email attachments are uploaded first."""
+        """Send an SMS/Email/… to a contact; email attachments are uploaded first.
+
+        ``to_number``: the number to text when it is not (only) the contact's main phone.
+        """
         urls: list[str] = []
         for attachment in attachments:
             try:
@@ -390,6 +394,8 @@ class HighLevelClient:
             body["html"] = html
         if urls:
             body["attachments"] = urls
+        if to_number:
+            body["toNumber"] = to_number
         data = self._call(
             "send_message",
             "POST",
@@ -419,6 +425,20 @@ class HighLevelClient:
             version=VERSION_CONTACTS,
             idempotent=True,
             contact_id=contact_id,
+        )
+        return GHLContact.from_api(data.get("contact") or {})
+
+    def upsert_contact(self, *, fields: Mapping) -> GHLContact:
+        """Create the contact, or update the one HighLevel matches by phone or email."""
+        if "tags" in fields:
+            raise ValueError("Use add_tags/remove_tags: an upsert overwrites every tag.")
+        data = self._call(
+            "upsert_contact",
+            "POST",
+            "/contacts/upsert",
+            version=VERSION_CONTACTS,
+            idempotent=True,  # matched by phone: a second try updates the same contact
+            json={**fields, "locationId": self.location_id},
         )
         return GHLContact.from_api(data.get("contact") or {})
 

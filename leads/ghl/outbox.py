@@ -108,6 +108,11 @@ def fake_response(operation: str, request: httpx.Request, body: object) -> tuple
         }
     if operation == "get_contact":
         return 200, {"contact": _contact_json(contact_id)}
+    if operation == "upsert_contact":
+        # HighLevel answers {"new": bool, "contact": {...}}; the outbox keys the id on the phone.
+        phone = str(payload.get("phone") or payload.get("email") or "")
+        contact = {"id": f"outbox-contact-{uuid.uuid5(uuid.NAMESPACE_URL, phone).hex}", **payload}
+        return 201, {"new": True, "contact": contact}
     if operation == "update_contact":
         return 200, {"succeded": True, "contact": {**_contact_json(contact_id), **payload}}
     if operation in {"add_tags", "remove_tags"}:

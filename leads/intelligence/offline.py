@@ -205,6 +205,15 @@ def _areas(text: str) -> str:
     return ", ".join(found)
 
 
+def areas_named(text: str) -> list[str]:
+    """The cities and areas ``text`` names, in the order named ("Riverside o Corona" → both).
+
+    Read by the buyer bot, which keeps every area a buyer names, not only the latest.
+    """
+    found = _areas(normalize(text))
+    return found.split(", ") if found else []
+
+
 def area_at_start(text: str) -> str:
     """The city ``text`` starts with ("riverside ca 92503" → "Riverside"), or "".
 

@@ -14,6 +14,11 @@ def update_bot_settings(
     """Save staff's change to the bot settings, audited (the kill switch above all)."""
     with transaction.atomic():
         settings_row.save()
+        if "bots_enabled" in changed and settings_row.bots_enabled:
+            from leads.tasks import answer_held_messages_task
+
+            # Leads who wrote while the bots were stopped get their answer now.
+            transaction.on_commit(answer_held_messages_task.delay, robust=True)
         audit(
             action="bots.kill_switch" if "bots_enabled" in changed else "bots.settings_changed",
             subject=settings_row,

@@ -3,13 +3,14 @@
 Each runs in a Celery task after the change that caused it has committed.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 from compliance.models import AuditEvent
 from compliance.services import audit
 from leads.ghl.client import get_client
+from leads.ghl.exceptions import GHLError
 from leads.models import Contact
 
 HOT_LEAD_TAG = "hot-lead"
@@ -70,13 +71,34 @@ def book_call_with_agent(*, contact_id: int, reason: str) -> None:
     )
 
 
-def notify_agent(*, contact_id: int, reason: str) -> None:
-    """The bot handed a conversation to Jorge: leave him a task in HighLevel."""
+def notify_agent(*, contact_id: int, reason: str, due_at: datetime | None = None) -> None:
+    """The bot handed a conversation to Jorge: leave him a task in HighLevel (due ``due_at``)."""
     contact = Contact.objects.get(pk=contact_id)
     with get_client() as client:
         client.create_task(
             contact_id=contact.ghl_contact_id,
             title=f"Reply to {contact}: the bot handed over",
             body=reason,
-            due_date=timezone.now() + timedelta(hours=1),
+            due_date=due_at or timezone.now() + timedelta(hours=1),
         )
+
+
+ON_CALL_CONTACT_NAME = "On call (escalations)"
+
+
+def text_on_call(*, phone: str, body: str) -> str:
+    """Text the on-call person through HighLevel; returns HighLevel's message id.
+
+    HighLevel sends only to contacts, so the on-call phone is upserted as an internal
+    contact (matched by phone, so never duplicated) and texted at that number.
+    """
+    with get_client() as client:
+        contact = client.upsert_contact(
+            fields={"phone": phone, "firstName": ON_CALL_CONTACT_NAME, "source": "escalations"}
+        )
+        if not contact.id:
+            raise GHLError("HighLevel returned no contact id for the on-call phone.")
+        sent = client.send_message(
+            contact_id=contact.id, message_type="SMS", message=body, to_number=phone
+        )
+    return sent.message_id

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent
 from compliance.services import audit
 from leads import selectors
 from leads.bots.base import TurnContext, get_bot
 from leads.bots.texts import DEFAULT_TEXTS
-from leads.models import Channel, Contact, Conversation, Deal, Message
+from leads.models import Channel, Contact, Conversation, Deal, EscalationTicket, Message
+from leads.services.escalation import escalate_to_human
 from leads.services.locks import lock_contact_and_conversation
 from leads.services.messaging import send_queued_message
 from leads.services.pipeline import Reply, apply_turn
@@ -120,6 +120,9 @@ def _stop_reason(conversation: Conversation, contact: Contact, now: datetime) ->
         return f"conversation {conversation.status}"
     if selectors.is_bot_paused(conversation=conversation, at=now):
         return "a human has taken over"
+    handed_over = selectors.followups_stop_reason(conversation=conversation)
+    if handed_over:
+        return handed_over
     if Deal.objects.filter(
         contact=contact, stage__in=[Deal.Stage.CLOSED_WON, Deal.Stage.CLOSED_LOST]
     ).exists():
@@ -146,13 +149,17 @@ def escalate_unanswered_messages(*, now: datetime | None = None) -> list[int]:
 
     Not only a new lead's first message: any message nobody (bot or person) has answered.
     A lead whose answer is only waiting for the sending window (quiet hours) is not
-    escalated: the law, not the team, is making them wait. Each message escalates once.
+    escalated: the law, not the team, is making them wait. Each message escalates once, as
+    a ``missed_first_reply`` ticket that leaves the bot running, so the reply the lead waits
+    for still goes out as soon as the bots may send it (a held turn is answered when the
+    kill switch is lifted, ``pipeline.answer_held_messages``). A conversation a person
+    already has (an open ticket that paused the bot) is not escalated again.
     """
     now = now or timezone.now()
     limit = timedelta(seconds=selectors.bot_settings().speed_to_lead_seconds)
     escalated = []
-    for conversation in selectors.conversations_waiting_for_answer(older_than=now - limit):
-        deferred = conversation.messages.filter(
+    for waiting in selectors.conversations_waiting_for_answer(older_than=now - limit):
+        deferred = waiting.messages.filter(
             direction=Message.Direction.OUTBOUND,
             status=Message.Status.QUEUED,
             scheduled_for__gt=now,
@@ -160,6 +167,9 @@ def escalate_unanswered_messages(*, now: datetime | None = None) -> list[int]:
         if deferred:
             continue
         with transaction.atomic():
+            _, conversation = lock_contact_and_conversation(
+                contact_id=waiting.contact_id, conversation_id=waiting.pk
+            )
             updated = (
                 Conversation.objects.filter(pk=conversation.pk)
                 .exclude(speed_to_lead_escalated_at__gte=conversation.last_inbound_at)
@@ -167,18 +177,22 @@ def escalate_unanswered_messages(*, now: datetime | None = None) -> list[int]:
             )
             if not updated:
                 continue
-            waited = (now - conversation.last_inbound_at).total_seconds()
-            first = conversation.first_response_seconds is None
-            audit(
-                action="escalation.speed_to_lead",
-                subject=conversation,
+            if conversation.needs_human_review and selectors.is_bot_paused(
+                conversation=conversation, at=now
+            ):
+                continue  # a ticket already put a person on it, with its own SLA
+            waited = round((now - conversation.last_inbound_at).total_seconds())
+            escalate_to_human(
+                conversation=conversation,
+                reason=EscalationTicket.Reason.MISSED_FIRST_REPLY,
+                summary=f"the lead has waited {waited // 60} min for an answer",
+                context={
+                    "waited_seconds": waited,
+                    "first_message": conversation.first_response_seconds is None,
+                },
                 actor=AuditEvent.Actor.SYSTEM,
                 actor_label="five_minute_rule",
-                data={"waited_seconds": round(waited), "first_message": first},
-            )
-            broadcast_dashboard_event(
-                kind="escalation.speed_to_lead",
-                data={"conversation": conversation.pk, "waited_seconds": round(waited)},
+                now=now,
             )
         escalated.append(conversation.pk)
     return escalated

@@ -26,6 +26,7 @@ from compliance.services import audit
 from leads import selectors
 from leads.ghl import mapping
 from leads.models import Channel, Contact, Conversation, Deal, Intent, Message, WebhookEvent
+from leads.services.escalation import pause_bot_for_human
 
 logger = logging.getLogger(__name__)
 
@@ -532,55 +533,6 @@ def _advance_status(message: Message, status: str) -> bool:
         return False  # a late "sent" never downgrades "delivered"
     message.status = status
     return True
-
-
-def pause_bot_for_human(
-    *,
-    conversation: Conversation,
-    reason: str,
-    message: Message | None = None,
-    actor: str = WEBHOOK,
-    actor_label: str = "ghl",
-) -> datetime:
-    """Stop the bot on a conversation a human has taken over, for BOT_HUMAN_TAKEOVER_HOURS.
-
-    0 hours pauses it until a person resumes it (``resume_bot``). Returns the end of the pause.
-    """
-    hours = settings.BOT_HUMAN_TAKEOVER_HOURS
-    until = (
-        selectors.BOT_PAUSED_INDEFINITELY if hours <= 0 else timezone.now() + timedelta(hours=hours)
-    )
-    contact = conversation.contact
-    if contact.bot_paused_until is None or contact.bot_paused_until < until:
-        contact.bot_paused_until = until
-        contact.save(update_fields=["bot_paused_until", "updated_at"])
-    if conversation.status == Conversation.Status.ACTIVE:
-        conversation.status = Conversation.Status.PAUSED
-        conversation.save(update_fields=["status", "updated_at"])
-    audit(
-        action="bot.paused_for_human",
-        subject=conversation,
-        actor=actor,
-        actor_label=actor_label,
-        data={
-            "reason": reason,
-            "paused_until": contact.bot_paused_until.isoformat(),
-            "message_id": message.pk if message else None,
-        },
-    )
-    return contact.bot_paused_until
-
-
-def resume_bot(*, conversation: Conversation, user: AbstractBaseUser | None = None) -> None:
-    """Hand a paused conversation back to the bot."""
-    with transaction.atomic():
-        contact = conversation.contact
-        contact.bot_paused_until = None
-        contact.save(update_fields=["bot_paused_until", "updated_at"])
-        if conversation.status == Conversation.Status.PAUSED:
-            conversation.status = Conversation.Status.ACTIVE
-            conversation.save(update_fields=["status", "updated_at"])
-        audit(action="bot.resumed", subject=conversation, user=user)
 
 
 def record_outbound_message(

@@ -49,8 +49,17 @@ from leads.ghl.exceptions import GHLError
 from leads.intelligence.engine import analyze_lead, compose_reply, engine_calls_out
 from leads.intelligence.replies import ReplyDraft, ReplyRequest
 from leads.intelligence.schema import LeadAnalysis
-from leads.models import Contact, Conversation, Message, Temperature, WebhookEvent
+from leads.models import (
+    Contact,
+    Conversation,
+    EscalationTicket,
+    Message,
+    Temperature,
+    WebhookEvent,
+)
+from leads.selectors import CALL_BOOKED_STATE
 from leads.services.consent import opt_in_contact, opt_out_contact, record_consent
+from leads.services.escalation import escalate_to_human
 from leads.services.locks import (
     lock_contact_and_conversation,
     lock_contact_and_conversation_of,
@@ -68,6 +77,9 @@ Outcome = Message.TurnOutcome
 MAX_REDOS = 2
 # One task answers at most this many waiting messages of a contact in a row.
 MAX_CHAINED_TURNS = 20
+KILL_SWITCH = "kill switch: all bots are stopped"
+# bot_state key: the lead's messages in a row the bot answered with nothing.
+SILENT_STATE = "silent_turns"
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,8 @@ class GuardFinding:
     reply: str
     hand_to_human: bool = False
     data: dict | None = None
+    # The EscalationTicket.Reason of the hand-off ("" = compliance, the guards' first use).
+    escalation_reason: str = ""
 
 
 InboundGuard = Callable[[Message, Contact], GuardFinding | None]
@@ -86,12 +100,19 @@ OutboundGuard = Callable[[str, str], list[str]]
 
 INBOUND_GUARDS: list[InboundGuard] = []
 OUTBOUND_GUARDS: list[OutboundGuard] = []
+_GUARD_RANKS: dict[InboundGuard, int] = {}
 
 
-def register_inbound_guard(guard: InboundGuard) -> InboundGuard:
-    """Run ``guard(message, contact)`` on every inbound message before the bot sees it."""
+def register_inbound_guard(guard: InboundGuard, *, rank: int = 0) -> InboundGuard:
+    """Run ``guard(message, contact)`` on every inbound message before the bot sees it.
+
+    Lower ranks run first and the first finding wins: the compliance guards (rank 0) come
+    before the escalation signals (``leads.guards``, rank 10), whatever the app order.
+    """
     if guard not in INBOUND_GUARDS:
+        _GUARD_RANKS[guard] = rank
         INBOUND_GUARDS.append(guard)
+        INBOUND_GUARDS.sort(key=lambda g: _GUARD_RANKS.get(g, 0))
     return guard
 
 
@@ -458,7 +479,14 @@ def _decide(turn: _Turn, locked: _Locked, *, analysis: LeadAnalysis) -> _Decisio
     silent = _why_silent(contact=contact, conversation=conversation, now=timezone.now())
     if silent:
         _announce_if_hot(contact, was_hot=was_hot)
-        return _Decision(outcome=_drop(turn, locked, reason=silent, outcome=Outcome.NO_REPLY))
+        if turn.finding is not None and turn.finding.hand_to_human:
+            # The bot stays quiet, but a new reason (a legal threat while Jorge has the
+            # conversation) still reaches a person.
+            _escalate_finding(turn.finding, conversation=conversation, message=turn.latest)
+        # Held by the kill switch, the message is answered when the bots restart (it was
+        # the bots, not the rules or a person, that made the lead wait).
+        outcome = Outcome.HELD if silent == KILL_SWITCH else Outcome.NO_REPLY
+        return _Decision(outcome=_drop(turn, locked, reason=silent, outcome=outcome))
 
     transcript, is_first_reply = selectors.transcript_for_turn(conversation=conversation)
     inbound = turn.latest
@@ -475,10 +503,12 @@ def _decide(turn: _Turn, locked: _Locked, *, analysis: LeadAnalysis) -> _Decisio
         is_first_reply=is_first_reply,
     )
     if turn.finding is not None:
+        finding = turn.finding
         bot_turn = BotTurn(
-            goal=turn.finding.rule,
-            verbatim_text=turn.finding.reply,
-            hand_to_human=f"compliance: {turn.finding.rule}" if turn.finding.hand_to_human else "",
+            goal=finding.rule,
+            verbatim_text=finding.reply,
+            hand_to_human=_finding_summary(finding) if finding.hand_to_human else "",
+            escalation_reason=_finding_reason(finding) if finding.hand_to_human else "",
         )
     else:
         bot_turn = get_bot(conversation.bot).next_turn(ctx)
@@ -493,6 +523,26 @@ def _decide(turn: _Turn, locked: _Locked, *, analysis: LeadAnalysis) -> _Decisio
         if not engine_calls_out():
             decision.draft = compose_reply(decision.request)  # the template: nothing to wait for
     return decision
+
+
+def _finding_reason(finding: GuardFinding) -> str:
+    return finding.escalation_reason or EscalationTicket.Reason.COMPLIANCE
+
+
+def _finding_summary(finding: GuardFinding) -> str:
+    if finding.escalation_reason:
+        return f"inbound guard: {finding.rule}"
+    return f"compliance: {finding.rule}"
+
+
+def _escalate_finding(finding: GuardFinding, *, conversation: Conversation, message: Message):
+    escalate_to_human(
+        conversation=conversation,
+        reason=_finding_reason(finding),
+        summary=_finding_summary(finding),
+        context={"rule": finding.rule, "bot": conversation.bot},
+        message=message,
+    )
 
 
 def _announce_if_hot(contact: Contact, *, was_hot: bool) -> None:
@@ -536,7 +586,7 @@ def _drop(
 ) -> PipelineOutcome:
     """The turn ends without a reply; why is audited (the lead's words were still read)."""
     audit(
-        action="reply.skipped" if outcome == Outcome.NO_REPLY else "reply.dropped",
+        action="reply.dropped" if outcome == Outcome.DROPPED else "reply.skipped",
         subject=locked.conversation,
         actor=BOT,
         actor_label="pipeline",
@@ -545,9 +595,7 @@ def _drop(
     _settle(turn, outcome)
     # The lead's message still restarts the nurture cadence (kept while the bot is silent).
     locked.conversation.save(update_fields=["followup_step", "next_followup_at", "updated_at"])
-    result = PipelineOutcome(
-        "no_reply" if outcome == Outcome.NO_REPLY else "dropped", detail=reason
-    )
+    result = PipelineOutcome("dropped" if outcome == Outcome.DROPPED else "no_reply", detail=reason)
     _broadcast_turn(locked, result)
     return result
 
@@ -691,8 +739,11 @@ def apply_turn(
         transaction.on_commit(
             partial(book_call_with_agent_task.delay, contact.pk, "Hot lead from the bot")
         )
+        # Jorge calls them now: a "still thinking about it?" nudge would talk over him.
+        conversation.bot_state = {**conversation.bot_state, CALL_BOOKED_STATE: True}
+        conversation.next_followup_at = None
     message = None
-    hand_to_human = turn.hand_to_human
+    hand_to_human, why = turn.hand_to_human, turn.escalation_reason or EscalationTicket.Reason.OTHER
     if reply is not None:
         if _repeats_last_bot_message(ctx, reply.text):
             # A bot that would say the same thing twice in a row has nothing new to say.
@@ -703,7 +754,11 @@ def apply_turn(
                 actor_label=conversation.bot,
                 data={"goal": turn.goal},
             )
-            hand_to_human = hand_to_human or "the bot had nothing new to say"
+            if not hand_to_human:
+                hand_to_human, why = (
+                    "the bot had nothing new to say",
+                    EscalationTicket.Reason.BOT_FAILED,
+                )
         else:
             message = queue_automated_message(
                 conversation=conversation,
@@ -715,8 +770,24 @@ def apply_turn(
                 reason=reply.reason,
                 send_after_commit=False,
             )
+    if ctx.inbound is not None and not hand_to_human:
+        # The lead wrote and the bot had nothing to say: once can be by design (a repeated
+        # thanks), twice in a row the bot is failing them.
+        silent = 0 if message is not None else conversation.bot_state.get(SILENT_STATE, 0) + 1
+        if silent or SILENT_STATE in conversation.bot_state:
+            conversation.bot_state = {**conversation.bot_state, SILENT_STATE: silent}
+        if silent >= 2:
+            hand_to_human = "the bot had nothing to say twice in a row"
+            why = EscalationTicket.Reason.BOT_FAILED
     if hand_to_human:
-        _hand_to_human(conversation=conversation, contact=contact, reason=hand_to_human)
+        _hand_to_human(
+            conversation=conversation,
+            reason=why,
+            summary=hand_to_human,
+            context={"goal": turn.goal, "bot": conversation.bot},
+            message=ctx.inbound,
+            lead_told=message,
+        )
     conversation.save(
         update_fields=[
             "bot",
@@ -789,7 +860,7 @@ def _why_silent(*, contact: Contact, conversation: Conversation, now) -> str:
     if selectors.is_bot_paused(conversation=conversation, at=now):
         return "a human has taken over"
     if not selectors.bot_settings().bots_enabled:
-        return "kill switch: all bots are stopped"
+        return KILL_SWITCH
     return ""
 
 
@@ -821,26 +892,33 @@ def _known_facts(contact: Contact) -> dict:
     }
 
 
-def _hand_to_human(*, conversation: Conversation, contact: Contact, reason: str) -> None:
-    """The bot steps back; Jorge gets a task in HighLevel and the dashboard hears of it.
-
-    The caller saves the conversation (stage and follow-ups are set here, not saved).
-    """
-    from leads.services.inbound import pause_bot_for_human
-    from leads.tasks import notify_agent_task
-
-    pause_bot_for_human(
-        conversation=conversation, reason=reason, actor=BOT, actor_label=conversation.bot
-    )
-    conversation.stage = Conversation.Stage.HANDED_OFF
-    conversation.next_followup_at = None
-    transaction.on_commit(partial(notify_agent_task.delay, contact.pk, reason))
-    broadcast_dashboard_event(
-        kind="conversation.needs_human", data={"conversation": conversation.pk, "reason": reason}
+def _hand_to_human(
+    *,
+    conversation: Conversation,
+    reason: str,
+    summary: str,
+    context: dict,
+    message: Message | None = None,
+    lead_told: Message | None = None,
+) -> None:
+    """The bot steps back: one escalation ticket (``leads.services.escalation``) does the rest."""
+    escalate_to_human(
+        conversation=conversation,
+        reason=reason,
+        summary=summary,
+        context=context,
+        message=message,
+        lead_told=lead_told,
+        actor=BOT,
+        actor_label=conversation.bot,
     )
 
 
 def _restart_followups(conversation: Conversation, *, now: datetime) -> None:
+    """The lead wrote: the nurture cadence starts again, unless a person has them."""
+    if selectors.followups_stop_reason(conversation=conversation):
+        conversation.next_followup_at = None
+        return
     days = selectors.bot_settings().followup_days
     conversation.followup_step = 0
     conversation.next_followup_at = now + timedelta(days=days[0]) if days else None
@@ -871,6 +949,27 @@ def retry_failed_turns(*, message_ids: Iterable[int], user: AbstractBaseUser | N
             )
             transaction.on_commit(partial(run_turn_task.delay, message.pk))
     return len(failed)
+
+
+def answer_held_messages(*, now: datetime | None = None) -> list[int]:
+    """The bots restarted: run the turn of each conversation's last message the kill switch
+    held, if nobody answered it since and it is recent (``BOT_TURN_SWEEP_WINDOW_HOURS``).
+
+    Returns the message ids. The lead who waited (and was escalated by the five-minute
+    rule) gets their reply as soon as the bots may send it.
+    """
+    from leads.tasks import run_turn_task
+
+    ids = list(selectors.messages_held_by_kill_switch(now=now).values_list("pk", flat=True))
+    with transaction.atomic():
+        for message_id in ids:
+            Message.objects.filter(pk=message_id, turn_outcome=Outcome.HELD).update(
+                turn_started_at=None, handled_at=None, turn_outcome="", updated_at=timezone.now()
+            )
+            transaction.on_commit(partial(run_turn_task.delay, message_id))
+    if ids:
+        logger.info("bots restarted: answering %d held messages", len(ids))
+    return ids
 
 
 # --- A turn that crashed ------------------------------------------------------------------------
@@ -911,7 +1010,11 @@ def _fail_turn(*, message_id: int, exc: Exception) -> PipelineOutcome:
             actor_label="pipeline",
             data={"messages": claimed_ids, "error": error[:500]},
         )
-        reason = "the bot failed to answer; please reply to the lead"
-        _hand_to_human(conversation=conversation, contact=contact, reason=reason)
-        conversation.save(update_fields=["stage", "next_followup_at", "updated_at"])
+        _hand_to_human(
+            conversation=conversation,
+            reason=EscalationTicket.Reason.BOT_FAILED,
+            summary="the bot failed to answer; please reply to the lead",
+            context={"turn_failed": True, "messages": claimed_ids},
+            message=message,
+        )
     return PipelineOutcome("failed", detail=error), contact.pk

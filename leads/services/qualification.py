@@ -78,7 +78,9 @@ def apply_lead_analysis(*, contact: Contact, analysis: LeadAnalysis) -> dict:
     )
 
 
-def record_lead_answers(*, contact: Contact, answers: dict, question: str) -> dict:
+def record_lead_answers(
+    *, contact: Contact, answers: dict, question: str, actor_label: str = "lead_bot"
+) -> dict:
     """Store what the lead answered to the bot's ``question`` that only makes sense as its
     answer ("both", "not yet"); returns the fields that changed."""
-    return _save(contact, answers, actor_label="lead_bot", extra={"question": question})
+    return _save(contact, answers, actor_label=actor_label, extra={"question": question})

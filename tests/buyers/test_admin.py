@@ -24,3 +24,30 @@ def test_a_contact_has_at_most_one_buyer_profile():
     profile = BuyerProfileFactory()
     with pytest.raises(IntegrityError):
         BuyerProfileFactory(contact=profile.contact)
+
+
+def test_staff_see_financial_assessments_by_source_and_cannot_change_them(client):
+    from decimal import Decimal
+
+    from buyers.models import FinancialAssessment
+
+    client.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
+    review = BuyerProfileFactory(contact__first_name="Review").contact
+    ready = BuyerProfileFactory(contact__first_name="Ready").contact
+    common = {"requires_review": False, "confidence": Decimal("0.80")}
+    FinancialAssessment.objects.create(
+        contact=review, source="conservative", pre_approved=False, **common
+    )
+    assessment = FinancialAssessment.objects.create(
+        contact=ready, source="heuristics", pre_approved=True, **common
+    )
+
+    body = client.get(
+        "/admin/buyers/financialassessment/", {"source__exact": "conservative"}
+    ).content.decode()
+
+    assert "Review" in body and "Ready" not in body
+    change = client.get(f"/admin/buyers/financialassessment/{assessment.pk}/change/")
+    assert change.status_code == 200
+    assert b'name="_save"' not in change.content  # read-only: nothing to save
+    assert client.get("/admin/buyers/financialassessment/add/").status_code == 403

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from compliance.models import AuditEvent
 from leads import selectors
-from leads.models import Conversation, Deal, Message, OutboxMessage
+from leads.models import Conversation, Deal, EscalationTicket, Message, OutboxMessage
 from leads.services.followups import escalate_unanswered_messages, send_due_followups
 from tests.leads.factories import ContactFactory, DealFactory, receive_sms
 
@@ -126,8 +126,9 @@ def test_a_lead_waiting_over_five_minutes_is_escalated_once(db):
         assert escalate_unanswered_messages() == [conversation.pk]
         assert escalate_unanswered_messages() == []
 
-    event = AuditEvent.objects.get(action="escalation.speed_to_lead")
-    assert event.data == {"waited_seconds": 360, "first_message": True}
+    ticket = EscalationTicket.objects.get()
+    assert (ticket.conversation, ticket.reason) == (conversation, "missed_first_reply")
+    assert ticket.context == {"waited_seconds": 360, "first_message": True}
 
 
 def test_a_later_message_left_unanswered_is_escalated_too(db):
@@ -144,8 +145,8 @@ def test_a_later_message_left_unanswered_is_escalated_too(db):
     with time_machine.travel(NOON + timedelta(minutes=6), tick=False):
         assert escalate_unanswered_messages() == [conversation.pk]
         assert escalate_unanswered_messages() == []  # once per message
-    event = AuditEvent.objects.get(action="escalation.speed_to_lead")
-    assert event.data == {"waited_seconds": 360, "first_message": False}
+    ticket = EscalationTicket.objects.get()
+    assert ticket.context == {"waited_seconds": 360, "first_message": False}
 
     # Jorge answers, the lead writes again later and waits again: a new escalation.
     Conversation.objects.filter(pk=conversation.pk).update(
@@ -155,6 +156,9 @@ def test_a_later_message_left_unanswered_is_escalated_too(db):
         assert escalate_unanswered_messages() == []  # within five minutes
     with time_machine.travel(NOON + timedelta(hours=1, minutes=6), tick=False):
         assert escalate_unanswered_messages() == [conversation.pk]
+    # Still open, the same ticket counts the second wait rather than paging twice.
+    ticket.refresh_from_db()
+    assert (EscalationTicket.objects.count(), ticket.occurrences) == (1, 2)
 
 
 def test_a_lead_answered_in_time_is_not_escalated(conversation):

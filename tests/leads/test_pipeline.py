@@ -76,8 +76,10 @@ def test_the_bot_never_asks_what_the_lead_already_said(inbound):
     contact = Contact.objects.get()
     assert (contact.intent, contact.budget_max, contact.area) == ("buyer", 500_000, "Fontana")
     [reply] = bot_replies()
-    assert "When are you hoping to make a move?" in reply.body
+    # The buyer bot's first question: financing; the budget, area and rooms were said.
+    assert "Have you been pre-approved" in reply.body
     assert "price range" not in reply.body
+    assert "Which cities" not in reply.body and "bedrooms" not in reply.body
 
 
 @time_machine.travel(MORNING, tick=False)
@@ -87,7 +89,8 @@ def test_a_second_message_continues_the_conversation(inbound):
 
     _, second = bot_replies()
     assert "automated assistant" not in second.body
-    assert "price range" in second.body
+    # The timeline is kept; the financing question it left open is asked in other words.
+    assert "Have you talked to a lender" in second.body
     assert Contact.objects.get().timeline == "3_6_months"
 
 

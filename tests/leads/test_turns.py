@@ -366,7 +366,7 @@ def test_staff_run_a_failed_turn_again_from_the_admin_once_the_cause_is_fixed(ad
     message.refresh_from_db()
     assert message.turn_outcome == "failed"
     BotSettings.objects.filter(pk=1).update(followup_days=[1, 3, 7])  # the cause, fixed
-    from leads.services.inbound import resume_bot
+    from leads.services.escalation import resume_bot
 
     resume_bot(conversation=message.conversation)
 

@@ -14,7 +14,7 @@ from compliance.models import AuditEvent
 from leads import tasks
 from leads.models import Channel, Contact, Conversation, Deal, Message, WebhookEvent
 from leads.selectors import BOT_PAUSED_INDEFINITELY, is_bot_paused
-from leads.services import inbound
+from leads.services import escalation
 from tests.leads.conftest import WEBHOOK_URL, load_sample
 from tests.leads.factories import ContactFactory, ConversationFactory, MessageFactory
 
@@ -92,7 +92,7 @@ def test_takeover_hours_zero_pauses_until_a_person_resumes(ghl, settings, staff_
     assert conversation.contact.bot_paused_until == BOT_PAUSED_INDEFINITELY
     assert is_bot_paused(conversation=conversation, at=timezone.now() + timedelta(days=3650))
 
-    inbound.resume_bot(conversation=conversation, user=staff_user)
+    escalation.resume_bot(conversation=conversation, user=staff_user)
 
     conversation.refresh_from_db()
     assert conversation.status == Conversation.Status.ACTIVE
