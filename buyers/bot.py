@@ -22,6 +22,9 @@ from django.db import transaction
 from buyers.extraction import BuyerAnswers, extract_buyer_answers
 from buyers.models import BuyerProfile
 from buyers.services import profile as services
+from buyers.services.matching import compose_matches
+from compliance.models import AuditEvent
+from compliance.services import audit
 from leads.bots.base import BotTurn, TurnContext, registered_kinds
 from leads.bots.lead import needs_jorge
 from leads.bots.repeats import without_repeat
@@ -29,6 +32,7 @@ from leads.intelligence.text import fold
 from leads.models import BotKind, Conversation, Intent, Temperature
 
 Stage = BuyerProfile.Stage
+BOT = AuditEvent.Actor.BOT
 
 # A question is asked at most this many times (once, then once in other words); a reply that
 # leaves it open that many times passes it.
@@ -212,7 +216,7 @@ class BuyerBot:
         if hot:
             return self._hot_turn(ctx, profile, memory, greeting)
         if target == Stage.QUALIFIED:
-            return self._qualified_turn(profile, memory, greeting)
+            return self._qualified_turn(ctx, profile, memory, greeting)
         return self._ask(profile, target, memory, greeting)
 
     # --- the moves -------------------------------------------------------------------------
@@ -252,12 +256,29 @@ class BuyerBot:
         )
 
     def _qualified_turn(
-        self, profile: BuyerProfile, memory: "_Memory", greeting: list[str]
+        self, ctx: TurnContext, profile: BuyerProfile, memory: "_Memory", greeting: list[str]
     ) -> BotTurn:
-        """Every question settled and the buyer is not hot: Jorge follows up with homes."""
+        """Every question settled and the buyer is not hot: the listings that fit best, as one
+        message with links (sent word for word: never reworded, never invented), or, when none
+        fits, word that Jorge follows up with homes."""
         services.move_to_stage(profile=profile, stage=Stage.QUALIFIED, reason="qualified")
         memory.pending = ""
         memory.qualified_sent = True
+        matches = compose_matches(ctx.contact)
+        if matches is not None:
+            audit(
+                action="buyer.matches_sent",
+                subject=ctx.conversation,
+                actor=BOT,
+                actor_label="buyer_bot",
+                data=matches.audit_data(),
+            )
+            return BotTurn(
+                goal="buyer_matches",
+                verbatim_text=matches.text,
+                stage=Conversation.Stage.QUALIFIED,
+                state={**memory.dump(), "matches_sent": [m["property"] for m in matches.listings]},
+            )
         return BotTurn(
             goal="buyer_qualified",
             template_key="+".join([*greeting, "buyer_qualified"]),

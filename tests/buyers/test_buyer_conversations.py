@@ -531,3 +531,60 @@ def test_a_pre_qualified_buyer_is_not_counted_as_pre_approved_on_later_messages(
     contact = buyer.contact
     assert contact.pre_approved is False
     assert "Financing: pre-approved or paying cash (+20)" not in contact.score_reasons
+
+
+# --- The listings that fit ------------------------------------------------------------------
+
+
+def test_a_qualified_buyer_gets_the_three_listings_that_fit_best_with_their_links(buyer):
+    from tests.sellers.factories import ListingFactory
+
+    fits = [
+        ListingFactory(city="Riverside", beds=3, baths=2, list_price=p, address=f"{n} Elm St")
+        for n, p in [(1, 430_000), (2, 445_000), (3, 420_000), (4, 380_000)]
+    ]
+    too_dear = ListingFactory(city="Riverside", beds=3, baths=2, list_price=900_000)
+    elsewhere = ListingFactory(city="Fontana", beds=3, baths=2, list_price=440_000)
+    script = [
+        "Hola, queremos comprar una casa",
+        "todavía no",
+        "unos 450 mil más o menos",
+        "el 10% de enganche",
+        "en riverside",
+        "tres recámaras y dos baños",
+        "nada en especial",
+    ]
+    for text in script:
+        buyer.says(text)
+    reply = buyer.says("como en unos 2 meses")
+
+    assert detect_language(reply) == "es"
+    links = [line for line in reply.splitlines() if "/p/" in line]
+    assert len(links) == 3  # the top three, one message
+    for home in (too_dear, elsewhere):
+        assert home.slug not in reply  # never a listing that does not fit
+    assert sum(home.slug in reply for home in fits) == 3
+    event = AuditEvent.objects.get(action="buyer.matches_sent")
+    assert {item["property"] for item in event.data["listings"]} <= {h.pk for h in fits}
+    assert buyer.conversation.stage == Conversation.Stage.QUALIFIED
+
+
+def test_a_qualified_buyer_with_no_listing_that_fits_is_told_jorge_follows_up(buyer):
+    from tests.sellers.factories import ListingFactory
+
+    ListingFactory(city="Fontana", beds=3, baths=2, list_price=440_000)
+    for text in [
+        "Hola, queremos comprar una casa",
+        "todavía no",
+        "unos 450 mil más o menos",
+        "el 10% de enganche",
+        "en riverside",
+        "tres recámaras y dos baños",
+        "nada en especial",
+    ]:
+        buyer.says(text)
+    reply = buyer.says("como en unos 2 meses")
+
+    assert ASKS["qualified"]["es"] in reply
+    assert "/p/" not in reply
+    assert not AuditEvent.objects.filter(action="buyer.matches_sent").exists()
