@@ -133,6 +133,15 @@ def sync_ghl_tags_task(self, contact_id: int, add: list[str], remove: list[str])
 
 
 @shared_task(**_GHL_TASK)
+def set_ghl_dnd_task(self, contact_id: int, dnd: bool) -> None:
+    """Mirror a do-not-disturb decision made here onto the HighLevel contact."""
+    try:
+        crm.set_ghl_dnd(contact_id=contact_id, dnd=dnd)
+    except GHLError as exc:
+        raise self.retry(exc=exc, countdown=60 * (self.request.retries + 1)) from exc
+
+
+@shared_task(**_GHL_TASK)
 def book_call_with_agent_task(self, contact_id: int, reason: str) -> None:
     """Create Jorge's call task for a hot lead in HighLevel and tag the contact."""
     try:

@@ -48,6 +48,13 @@ def sync_ghl_tags(*, contact_id: int, add: list[str], remove: list[str]) -> None
         Contact.objects.filter(pk=contact.pk).update(tags=tags)
 
 
+def set_ghl_dnd(*, contact_id: int, dnd: bool) -> None:
+    """Set the HighLevel contact's do-not-disturb flag (all channels) to ``dnd``."""
+    contact = Contact.objects.get(pk=contact_id)
+    with get_client() as client:
+        client.update_contact(contact_id=contact.ghl_contact_id, fields={"dnd": dnd})
+
+
 def book_call_with_agent(*, contact_id: int, reason: str) -> None:
     """A hot lead: create a HighLevel task for Jorge to call them today, and tag them."""
     contact = Contact.objects.get(pk=contact_id)

@@ -2,7 +2,7 @@
 
 ``escalate_to_human`` opens (or reuses) an ``EscalationTicket``, marks the conversation for
 review, pauses its bot until a person resumes it (except for the reasons in
-``EscalationTicket.KEEPS_BOT_RUNNING``), stops its follow-ups, audits, tells the dashboard and,
+``BOT_KEEPS_ANSWERING``), stops its follow-ups, audits, tells the dashboard and,
 after commit, tells the on-call person (email, SMS through HighLevel, a HighLevel task).
 Outside on-call hours, or with nobody on call, the email and SMS wait for the next on-call
 morning (``notify_due_escalations``, from beat) and a lead left waiting for a person gets one
@@ -376,6 +376,51 @@ def resume_bot(*, conversation: Conversation, user: AbstractBaseUser | None = No
         broadcast_dashboard_event(
             kind="conversation.resumed", data={"conversation": conversation.pk}
         )
+
+
+def pause_contact_bot(*, contact: Contact, user: AbstractBaseUser) -> bool:
+    """A person stops the bot on every open conversation of ``contact`` until resumed.
+
+    Returns False when it was already paused that way.
+    """
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if contact.bot_paused_until == selectors.BOT_PAUSED_INDEFINITELY:
+            return False
+        conversations = Conversation.objects.select_for_update().filter(
+            contact=contact, status__in=[Conversation.Status.ACTIVE, Conversation.Status.PAUSED]
+        )
+        for conversation in conversations:
+            conversation.contact = contact
+            pause_bot_for_human(
+                conversation=conversation,
+                reason=f"paused in the admin by {user.get_username()}",
+                actor=AuditEvent.Actor.HUMAN,
+                actor_label=user.get_username(),
+                until_resumed=True,
+            )
+        if contact.bot_paused_until != selectors.BOT_PAUSED_INDEFINITELY:
+            # No open conversation: the pause still holds for the next one.
+            contact.bot_paused_until = selectors.BOT_PAUSED_INDEFINITELY
+            contact.save(update_fields=["bot_paused_until", "updated_at"])
+            audit(action="bot.paused_for_human", subject=contact, user=user)
+    return True
+
+
+def resume_contact_bot(*, contact: Contact, user: AbstractBaseUser) -> bool:
+    """Hand every paused conversation of ``contact`` back to the bot; False if none was paused."""
+    paused = list(Conversation.objects.filter(contact=contact, status=Conversation.Status.PAUSED))
+    if not paused and contact.bot_paused_until is None:
+        return False
+    for conversation in paused:
+        resume_bot(conversation=conversation, user=user)
+    if not paused:
+        with transaction.atomic():
+            Contact.objects.filter(pk=contact.pk).update(
+                bot_paused_until=None, updated_at=timezone.now()
+            )
+            audit(action="bot.resumed", subject=contact, user=user)
+    return True
 
 
 # --- Working a ticket ---------------------------------------------------------------------------
