@@ -27,6 +27,7 @@ from compliance.models import AuditEvent
 from compliance.services import audit
 from leads import selectors
 from leads.exceptions import EscalationError
+from leads.ghl.exceptions import GHLClientError, GHLError
 from leads.models import Contact, Conversation, EscalationTicket, Message
 
 logger = logging.getLogger(__name__)
@@ -156,8 +157,6 @@ def _lock(conversation: Conversation) -> Contact:
     The bot turn passes rows it already holds and has changed in memory: they are locked
     again (a no-op for the holder) but not re-read, so its pending changes survive.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("escalate_to_human runs inside a transaction")
     list(Contact.objects.select_for_update().filter(pk=conversation.contact_id).values("pk"))
     list(Conversation.objects.select_for_update().filter(pk=conversation.pk).values("pk"))
     return conversation.contact
@@ -256,6 +255,8 @@ def _hold_the_lead(
     ).exclude(status=Status.RESOLVED)
     if ticket.holding_message_id or already.exists():
         return
+    if lead_told is not None and lead_told.status == Message.Status.BLOCKED:
+        lead_told = None  # a rule stopped that message: the lead was told nothing
     if lead_told is None:
         verdict = sending_verdict(
             contact=conversation.contact,
@@ -531,9 +532,10 @@ def _notice_text(ticket: EscalationTicket) -> str:
 def notify_on_call(*, ticket_id: int) -> list[str]:
     """Email and text the on-call person about a ticket; each channel at most once.
 
-    Returns the channels used this time. A channel with no destination configured is skipped
-    (and noted on the ticket); a failing channel raises so the task retries, the other's
-    success kept.
+    Returns the channels sent this time. A channel with no destination configured is skipped,
+    one HighLevel refused (4xx) is given up, and an SMS that may have reached HighLevel is
+    never resent: each is noted on the ticket. Any other failure raises after the other
+    channel was tried, so the task, then ``notify_due_escalations``, tries that one again.
     """
     ticket = (
         EscalationTicket.objects.select_related("contact", "conversation")
@@ -543,24 +545,28 @@ def notify_on_call(*, ticket_id: int) -> list[str]:
     if ticket is None or ticket.notified_at is not None:
         return []
     text = _notice_text(ticket)
-    sent = []
-    if "email" not in ticket.notifications:
-        if settings.ESCALATION_NOTIFY_EMAIL:
-            send_mail(
-                subject=f"[Escalation #{ticket.pk}] {ticket.get_reason_display()}",
-                message=text,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[settings.ESCALATION_NOTIFY_EMAIL],
-            )
-            sent.append("email")
-        _mark(ticket, "email", "sent" if "email" in sent else "no ESCALATION_NOTIFY_EMAIL")
-    if "sms" not in ticket.notifications:
-        if settings.ESCALATION_NOTIFY_PHONE:
-            from leads.services.crm import text_on_call
-
-            text_on_call(phone=settings.ESCALATION_NOTIFY_PHONE, body=text[:600])
-            sent.append("sms")
-        _mark(ticket, "sms", "sent" if "sms" in sent else "no ESCALATION_NOTIFY_PHONE")
+    sent, errors = [], []
+    for channel, send in (("email", _email_on_call), ("sms", _text_on_call)):
+        if channel in ticket.notifications:
+            continue
+        try:
+            outcome = send(ticket, text)
+        except GHLClientError as exc:
+            outcome = f"refused by HighLevel, not retried: {exc}"
+        except GHLError as exc:
+            if not exc.may_have_reached_highlevel:
+                errors.append(exc)
+                continue
+            outcome = f"outcome unknown, not resent: {exc}"
+        except Exception as exc:  # the mail server: tried again by the task and the sweep
+            logger.warning("escalation %s: %s to on call failed: %s", ticket.pk, channel, exc)
+            errors.append(exc)
+            continue
+        if outcome == "sent":
+            sent.append(channel)
+        _mark(ticket, channel, outcome)
+    if errors:
+        raise errors[0]
     with transaction.atomic():
         EscalationTicket.objects.filter(pk=ticket.pk, notified_at__isnull=True).update(
             notified_at=timezone.now(), updated_at=timezone.now()
@@ -573,6 +579,27 @@ def notify_on_call(*, ticket_id: int) -> list[str]:
             data={"channels": sent, "notifications": ticket.notifications},
         )
     return sent
+
+
+def _email_on_call(ticket: EscalationTicket, text: str) -> str:
+    if not settings.ESCALATION_NOTIFY_EMAIL:
+        return "skipped: no ESCALATION_NOTIFY_EMAIL"
+    send_mail(
+        subject=f"[Escalation #{ticket.pk}] {ticket.get_reason_display()}",
+        message=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[settings.ESCALATION_NOTIFY_EMAIL],
+    )
+    return "sent"
+
+
+def _text_on_call(ticket: EscalationTicket, text: str) -> str:
+    from leads.services.crm import text_on_call
+
+    if not settings.ESCALATION_NOTIFY_PHONE:
+        return "skipped: no ESCALATION_NOTIFY_PHONE"
+    text_on_call(phone=settings.ESCALATION_NOTIFY_PHONE, body=text[:600])
+    return "sent"
 
 
 def _mark(ticket: EscalationTicket, channel: str, outcome: str) -> None:

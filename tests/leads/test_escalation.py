@@ -19,6 +19,7 @@ from leads import selectors
 from leads.bots import base as bots
 from leads.bots.base import BotTurn
 from leads.exceptions import EscalationError
+from leads.ghl.client import HighLevelClient
 from leads.models import Conversation, EscalationTicket, Message, OutboxMessage
 from leads.services import escalation, pipeline
 from leads.services.bot_config import update_bot_settings
@@ -621,6 +622,7 @@ def test_the_on_call_sms_is_retried_without_emailing_twice(new_lead, settings, m
         return real(operation, request, body)
 
     monkeypatch.setattr(ghl_outbox, "fake_response", flaky)
+    monkeypatch.setattr(HighLevelClient, "_wait", lambda self, state: 0.0)  # no real backoff
     lead = new_lead()
     lead.says("Can I talk to Jorge?")
     [ticket] = lead.tickets
@@ -636,6 +638,30 @@ def test_the_on_call_sms_is_retried_without_emailing_twice(new_lead, settings, m
     assert ticket.notified_at is not None
     assert ticket.notifications["sms"]["outcome"] == "sent"
     assert len(mail.outbox) == 1
+
+
+def test_an_on_call_sms_that_may_have_reached_highlevel_is_never_sent_again(new_lead, monkeypatch):
+    from leads.ghl import outbox as ghl_outbox
+
+    real = ghl_outbox.fake_response
+
+    def sms_times_out(operation, request, body):
+        if operation == "send_message" and body.get("toNumber") == ON_CALL_PHONE:
+            return 502, {"message": "bad gateway"}  # it may have been sent
+        return real(operation, request, body)
+
+    monkeypatch.setattr(ghl_outbox, "fake_response", sms_times_out)
+    lead = new_lead()
+    lead.says("Can I talk to Jorge?")
+    new_lead.clock.shift(timedelta(minutes=5))
+    with lead.capture(execute=True):
+        escalation.notify_due_escalations()
+
+    [ticket] = lead.tickets
+    assert ticket.notified_at is not None
+    assert ticket.notifications["sms"]["outcome"].startswith("outcome unknown, not resent")
+    tries = [m for m in outbox("send_message") if m.request_body.get("toNumber") == ON_CALL_PHONE]
+    assert len(tries) == 1  # the client does not retry a non-idempotent send, nor does the sweep
 
 
 def test_the_ticket_does_not_keep_the_leads_words(new_lead):
