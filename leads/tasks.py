@@ -152,7 +152,11 @@ def book_call_with_agent_task(self, contact_id: int, reason: str) -> None:
 
 @shared_task(**_GHL_TASK)
 def notify_agent_task(self, contact_id: int, reason: str) -> None:
-    """Leave Jorge a HighLevel task when the bot hands a conversation over."""
+    """Leave Jorge a HighLevel task when the bot hands a conversation over.
+
+    Hand-offs now go through escalation tickets (``create_escalation_task_task``); this task
+    stays so the ones queued before that change still run.
+    """
     try:
         crm.notify_agent(contact_id=contact_id, reason=reason)
     except GHLError as exc:
