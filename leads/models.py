@@ -413,7 +413,7 @@ class EscalationTicket(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "due_at"], name="escalation_queue"),
             models.Index(
-                fields=["notify_at"],
+                fields=["created_at"],
                 condition=Q(notified_at__isnull=True),
                 name="escalation_to_notify",
             ),

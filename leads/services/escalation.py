@@ -627,7 +627,9 @@ def create_escalation_task(*, ticket_id: int) -> None:
 
 
 def notify_due_escalations(*, now: datetime | None = None, limit: int = 200) -> list[int]:
-    """Tell the on-call person about the tickets queued for the morning, once someone is on call."""
+    """While someone is on call, tell them about every ticket not yet notified: those queued
+    for the morning, those opened while *someone on call* was unticked, and those whose
+    notification task failed."""
     from leads.tasks import notify_on_call_task
 
     now = now or timezone.now()
@@ -636,7 +638,7 @@ def notify_due_escalations(*, now: datetime | None = None, limit: int = 200) -> 
     ids = list(
         # A minute's grace: a ticket opened on call is being notified by its own task.
         EscalationTicket.objects.filter(
-            notified_at__isnull=True, notify_at__lte=now - timedelta(seconds=60)
+            notified_at__isnull=True, created_at__lte=now - timedelta(seconds=60)
         )
         .exclude(status=Status.RESOLVED)
         .order_by("notify_at")

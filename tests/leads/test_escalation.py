@@ -521,6 +521,14 @@ def test_with_nobody_on_call_the_ticket_waits_for_the_switch_and_the_lead_is_tol
     assert mail.outbox == []
     assert escalation.notify_due_escalations() == []
 
+    # Someone is back at noon: the next sweep tells them, not tomorrow morning.
+    bot_settings.someone_on_call = True
+    bot_settings.save()
+    new_lead.clock.shift(timedelta(hours=2))
+    with lead.capture(execute=True):
+        assert escalation.notify_due_escalations() == [lead.tickets[0].pk]
+    assert len(mail.outbox) == 1
+
 
 # --- Follow-ups stop at a hand-off; resuming hands back to the bot ----------------------------
 
