@@ -1,6 +1,9 @@
 from django import forms
 from django.contrib import admin
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.html import format_html
 
 from compliance.models import ConsentRecord
 from compliance.selectors import audit_trail
@@ -18,6 +21,7 @@ from .models import (
     SendLedgerEntry,
     WebhookEvent,
 )
+from .services import consent, escalation
 from .services.bot_config import ensure_reply_templates, update_bot_settings
 
 
@@ -69,8 +73,21 @@ class ContactAdmin(AuditHistoryMixin, admin.ModelAdmin):
     list_filter = ["temperature", "intent", "language", "opted_out", "dnd", "timeline", "source"]
     search_fields = ["first_name", "last_name", "phone", "email", "ghl_contact_id"]
     date_hierarchy = "created_at"
-    readonly_fields = ["created_at", "updated_at", "audit_history"]
+    # Consent and pauses change only through the actions (services: audit, HighLevel tag).
+    readonly_fields = [
+        "opted_out",
+        "opted_out_at",
+        "opted_out_reason",
+        "dnd",
+        "dnd_at",
+        "dnd_reason",
+        "bot_paused_until",
+        "created_at",
+        "updated_at",
+        "audit_history",
+    ]
     inlines = [ConversationInline, ConsentRecordInline]
+    actions = ["opt_out", "opt_in", "dnd_on", "dnd_off", "pause_bot", "resume_bot"]
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "phone", "email", "language", "timezone"]}),
         ("HighLevel", {"fields": ["ghl_contact_id", "ghl_location_id", "source", "tags"]}),
@@ -107,6 +124,76 @@ class ContactAdmin(AuditHistoryMixin, admin.ModelAdmin):
         ("History", {"fields": ["created_at", "updated_at", "audit_history"]}),
     ]
 
+    def _each(self, request, queryset, change, done: str) -> None:
+        changed = sum(bool(change(contact)) for contact in queryset)
+        self.message_user(request, f"{changed} of {len(queryset)} contacts {done}.")
+
+    @admin.action(description="Opt out: stop every automated message", permissions=["change"])
+    def opt_out(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda c: consent.opt_out_contact(
+                contact=c, source="admin", wording=_by(request), user=request.user
+            ),
+            "opted out",
+        )
+
+    @admin.action(description="Opt back in (the contact asked to)", permissions=["change"])
+    def opt_in(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda c: consent.opt_in_contact(
+                contact=c, source="admin", wording=_by(request), user=request.user
+            ),
+            "opted back in",
+        )
+
+    @admin.action(description="Do not disturb: on", permissions=["change"])
+    def dnd_on(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda c: consent.set_do_not_disturb(
+                contact=c, dnd=True, reason=_by(request), user=request.user
+            ),
+            "put on do-not-disturb",
+        )
+
+    @admin.action(description="Do not disturb: off", permissions=["change"])
+    def dnd_off(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda c: consent.set_do_not_disturb(
+                contact=c, dnd=False, reason=_by(request), user=request.user
+            ),
+            "taken off do-not-disturb",
+        )
+
+    @admin.action(description="Pause the bot until resumed", permissions=["change"])
+    def pause_bot(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda c: escalation.pause_contact_bot(contact=c, user=request.user),
+            "paused",
+        )
+
+    @admin.action(description="Resume the bot", permissions=["change"])
+    def resume_bot(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda c: escalation.resume_contact_bot(contact=c, user=request.user),
+            "handed back to the bot",
+        )
+
+
+def _by(request) -> str:
+    return f"changed in the admin by {request.user.get_username()}"
+
 
 class MessageInline(admin.TabularInline):
     model = Message
@@ -129,7 +216,7 @@ class ConversationAdmin(AuditHistoryMixin, admin.ModelAdmin):
         "last_inbound_at",
         "last_outbound_at",
     ]
-    list_filter = ["status", "bot", "stage", "channel"]
+    list_filter = ["status", "needs_human_review", "bot", "stage", "channel"]
     list_select_related = ["contact"]
     search_fields = [
         "contact__first_name",
@@ -139,8 +226,23 @@ class ConversationAdmin(AuditHistoryMixin, admin.ModelAdmin):
     ]
     autocomplete_fields = ["contact"]
     date_hierarchy = "last_inbound_at"
-    readonly_fields = ["first_response_seconds", "created_at", "updated_at", "audit_history"]
+    # A pause or a review changes through the services (resume below; tickets), not a field.
+    readonly_fields = [
+        "status",
+        "needs_human_review",
+        "first_response_seconds",
+        "created_at",
+        "updated_at",
+        "audit_history",
+    ]
     inlines = [MessageInline]
+    actions = ["resume_bot"]
+
+    @admin.action(description="Resume the bot", permissions=["change"])
+    def resume_bot(self, request, queryset):
+        for conversation in queryset:
+            escalation.resume_bot(conversation=conversation, user=request.user)
+        self.message_user(request, f"The bot is back on {len(queryset)} conversations.")
 
 
 @admin.register(Message)
@@ -321,17 +423,193 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
         return False
 
 
+# --- The reviewers' work queue ------------------------------------------------------------
+
+
+class SLAStateFilter(admin.SimpleListFilter):
+    title = "SLA"
+    parameter_name = "sla"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue"), ("due_soon", "Due within the hour"), ("ok", "On time")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        open_ = queryset.exclude(status=EscalationTicket.Status.RESOLVED)
+        if self.value() == "overdue":
+            return open_.filter(due_at__lte=now)
+        if self.value() == "due_soon":
+            return open_.filter(due_at__gt=now, due_at__lte=now + EscalationTicket.DUE_SOON)
+        if self.value() == "ok":
+            return open_.filter(due_at__gt=now + EscalationTicket.DUE_SOON)
+        return queryset
+
+
+class ResolveForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text="What was done (shown on the ticket and in the audit trail).",
+    )
+    resume = forms.BooleanField(
+        required=False, label="Hand the conversation back to the bot as well"
+    )
+
+
+_SLA_STYLE = {
+    "overdue": ("#ba2121", "#fff", "OVERDUE"),
+    "due_soon": ("#f5dd5d", "#000", "due soon"),
+    "ok": ("#e1f0e1", "#000", "on time"),
+}
+
+
 @admin.register(EscalationTicket)
 class EscalationTicketAdmin(AuditHistoryMixin, admin.ModelAdmin):
-    """The reviewers' work queue: tickets change only through the escalation services."""
+    """The reviewers' work queue. Tickets change only through the escalation services: the
+    actions below (assign to me, resolve with a note, resume bot), every one audited."""
 
-    list_display = ["__str__", "priority", "status", "due_at", "assignee", "conversation"]
-    list_filter = ["status", "priority", "reason"]
-    list_select_related = ["conversation__contact", "assignee"]
-    readonly_fields = [f.name for f in EscalationTicket._meta.fields] + ["audit_history"]
+    list_display = [
+        "__str__",
+        "sla",
+        "priority",
+        "status",
+        "due_at",
+        "assignee",
+        "contact",
+        "summary",
+        "created_at",
+    ]
+    list_filter = [
+        "status",
+        "priority",
+        "reason",
+        ("assignee", admin.RelatedOnlyFieldListFilter),
+        SLAStateFilter,
+    ]
+    list_select_related = ["contact", "assignee"]
+    search_fields = ["contact__first_name", "contact__last_name", "contact__phone", "summary"]
+    date_hierarchy = "created_at"
+    ordering = ["status", "due_at"]
+    actions = ["assign_to_me", "resolve_with_note", "resume_bot"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "sla",
+                    "reason",
+                    "summary",
+                    "priority",
+                    "status",
+                    "due_at",
+                    "assignee",
+                    "assigned_at",
+                    "resolved_at",
+                    "resolution_note",
+                ]
+            },
+        ),
+        ("Lead", {"fields": ["contact", "conversation", "message", "transcript"]}),
+        (
+            "Notification",
+            {
+                "fields": [
+                    "notify_at",
+                    "notified_at",
+                    "notifications",
+                    "holding_message",
+                    "occurrences",
+                ]
+            },
+        ),
+        ("Machine context (no personal data)", {"fields": ["context"]}),
+        ("History", {"fields": ["created_at", "updated_at", "audit_history"]}),
+    ]
+    readonly_fields = [f.name for f in EscalationTicket._meta.fields] + [
+        "sla",
+        "transcript",
+        "audit_history",
+    ]
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Every field is read-only: changes go through the actions, never a Save.
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="SLA", ordering="due_at")
+    def sla(self, obj):
+        state = obj.sla_state()
+        if not state:
+            return "resolved"
+        background, colour, label = _SLA_STYLE[state]
+        return format_html(
+            '<span style="background:{};color:{};padding:2px 6px;border-radius:3px;'
+            'font-weight:bold">{}</span>',
+            background,
+            colour,
+            label,
+        )
+
+    @admin.display(description="Transcript")
+    def transcript(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        messages = selectors.ticket_transcript(ticket=obj)
+        return render_to_string(
+            "admin/leads/transcript.html", {"messages": messages, "ticket": obj}
+        )
+
+    @admin.action(description="Assign to me", permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        done = 0
+        for ticket in queryset.exclude(status=EscalationTicket.Status.RESOLVED):
+            escalation.assign_ticket(ticket=ticket, user=request.user)
+            done += 1
+        self.message_user(request, f"{done} tickets assigned to you.")
+
+    @admin.action(description="Resolve with a note…", permissions=["change"])
+    def resolve_with_note(self, request, queryset):
+        tickets = queryset.exclude(status=EscalationTicket.Status.RESOLVED)
+        form = ResolveForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for ticket in tickets:
+                escalation.resolve_ticket(
+                    ticket=ticket,
+                    user=request.user,
+                    note=form.cleaned_data["note"],
+                    resume=form.cleaned_data["resume"],
+                )
+            self.message_user(request, f"{len(tickets)} tickets resolved.")
+            return None
+        return TemplateResponse(
+            request,
+            "admin/leads/escalationticket/resolve.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Resolve tickets",
+                "opts": self.model._meta,
+                "tickets": tickets,
+                "form": form,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description="Resume the bot on these conversations", permissions=["change"])
+    def resume_bot(self, request, queryset):
+        conversations = {
+            t.conversation_id: t.conversation for t in queryset.select_related("conversation")
+        }
+        for conversation in conversations.values():
+            escalation.resume_bot(conversation=conversation, user=request.user)
+        self.message_user(request, f"The bot is back on {len(conversations)} conversations.")

@@ -13,6 +13,7 @@ from leads.intelligence.escalation_signals import (
     is_question,
 )
 from leads.intelligence.replies import detect_language
+from leads.models import Message
 from leads.services.escalation import is_on_call
 from leads.services.pipeline import GuardFinding
 
@@ -33,6 +34,11 @@ def escalation_inbound_guard(message, contact) -> GuardFinding | None:
     if signal is None:
         return None
     key = _ACKNOWLEDGEMENT[signal.reason]
+    answered = Message.objects.filter(
+        conversation_id=message.conversation_id, direction=Message.Direction.OUTBOUND
+    )
+    if not answered.exists():
+        key = "greeting+" + key  # our first words to them still say who is writing
     if not is_on_call(at=timezone.now()):
         key += "+escalation_holding"  # the same message says when a person will answer
     language = detect_language(message.body) or contact.language

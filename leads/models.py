@@ -335,8 +335,8 @@ class EscalationTicket(TimeStampedModel):
         Reason.COMPLIANCE: Priority.HIGH,
         Reason.OTHER: Priority.NORMAL,
     }
-    # The conversation carries on with the bot: a reviewer checks something beside it.
-    KEEPS_BOT_RUNNING = frozenset({Reason.FINANCIAL_REVIEW})
+    # An open ticket this close to its due time is "due soon" (the admin's SLA filter).
+    DUE_SOON = timedelta(hours=1)
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="escalation_tickets"
@@ -413,7 +413,7 @@ class EscalationTicket(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "due_at"], name="escalation_queue"),
             models.Index(
-                fields=["notify_at"],
+                fields=["created_at"],
                 condition=Q(notified_at__isnull=True),
                 name="escalation_to_notify",
             ),
@@ -427,13 +427,13 @@ class EscalationTicket(TimeStampedModel):
         return self.status != self.Status.RESOLVED
 
     def sla_state(self, at=None) -> str:
-        """``overdue``, ``due_soon`` (within a quarter of its SLA) or ``ok``; "" once resolved."""
+        """``overdue``, ``due_soon`` (within ``DUE_SOON``) or ``ok``; "" once resolved."""
         if not self.is_open:
             return ""
         at = at or timezone.now()
         if self.due_at <= at:
             return "overdue"
-        if self.due_at - at <= self.SLA[self.priority] / 4:
+        if self.due_at - at <= self.DUE_SOON:
             return "due_soon"
         return "ok"
 

@@ -286,6 +286,14 @@ def previous_lead_message_answered(*, message: Message) -> str | None:
     return rows[1][1] if answered and rows[1][0] == Message.Direction.INBOUND else None
 
 
+def ticket_transcript(*, ticket, limit: int = 60) -> list[Message]:
+    """The last ``limit`` messages of a ticket's conversation, oldest first (its admin page)."""
+    rows = Message.objects.filter(conversation_id=ticket.conversation_id).order_by(
+        "-sent_at", "-id"
+    )
+    return list(reversed(rows[:limit]))
+
+
 # Conversation.bot_state key set when the bot books Jorge's call (any bot's ``book_call``).
 CALL_BOOKED_STATE = "call_booked"
 

@@ -133,6 +133,15 @@ def sync_ghl_tags_task(self, contact_id: int, add: list[str], remove: list[str])
 
 
 @shared_task(**_GHL_TASK)
+def set_ghl_dnd_task(self, contact_id: int, dnd: bool) -> None:
+    """Mirror a do-not-disturb decision made here onto the HighLevel contact."""
+    try:
+        crm.set_ghl_dnd(contact_id=contact_id, dnd=dnd)
+    except GHLError as exc:
+        raise self.retry(exc=exc, countdown=60 * (self.request.retries + 1)) from exc
+
+
+@shared_task(**_GHL_TASK)
 def book_call_with_agent_task(self, contact_id: int, reason: str) -> None:
     """Create Jorge's call task for a hot lead in HighLevel and tag the contact."""
     try:
@@ -143,7 +152,11 @@ def book_call_with_agent_task(self, contact_id: int, reason: str) -> None:
 
 @shared_task(**_GHL_TASK)
 def notify_agent_task(self, contact_id: int, reason: str) -> None:
-    """Leave Jorge a HighLevel task when the bot hands a conversation over."""
+    """Leave Jorge a HighLevel task when the bot hands a conversation over.
+
+    Hand-offs now go through escalation tickets (``create_escalation_task_task``); this task
+    stays so the ones queued before that change still run.
+    """
     try:
         crm.notify_agent(contact_id=contact_id, reason=reason)
     except GHLError as exc:

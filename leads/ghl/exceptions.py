@@ -87,3 +87,9 @@ class GHLUploadError(GHLError):
     """An attachment could not be uploaded, so the message that carries it was not sent."""
 
     may_have_reached_highlevel = False
+
+
+class GHLRecipientError(GHLError):
+    """The contact to text could not be found or created, so no message was sent."""
+
+    may_have_reached_highlevel = False

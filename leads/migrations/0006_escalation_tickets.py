@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['due_at', 'id'],
-                'indexes': [models.Index(fields=['status', 'due_at'], name='escalation_queue'), models.Index(condition=models.Q(('notified_at__isnull', True)), fields=['notify_at'], name='escalation_to_notify')],
+                'indexes': [models.Index(fields=['status', 'due_at'], name='escalation_queue'), models.Index(condition=models.Q(('notified_at__isnull', True)), fields=['created_at'], name='escalation_to_notify')],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'resolved'), _negated=True), fields=('conversation', 'reason'), name='escalation_one_open_per_reason'), models.CheckConstraint(condition=models.Q(models.Q(('resolved_at__isnull', False), ('status', 'resolved')), models.Q(models.Q(('status', 'resolved'), _negated=True), ('resolved_at__isnull', True)), _connector='OR'), name='escalation_resolved_has_time'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'assigned'), _negated=True), ('assignee__isnull', False), _connector='OR'), name='escalation_assigned_has_assignee')],
             },
         ),

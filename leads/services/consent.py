@@ -3,6 +3,7 @@
 from datetime import datetime
 from functools import partial
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,6 +12,7 @@ from compliance.services import audit
 from leads.models import Contact, Conversation
 
 OPTED_OUT_TAG = "opted-out"
+DND_TAG = "do-not-disturb"
 
 
 def _tag_later(contact: Contact, *, add: list[str], remove: list[str]) -> None:
@@ -20,7 +22,13 @@ def _tag_later(contact: Contact, *, add: list[str], remove: list[str]) -> None:
 
 
 def opt_out_contact(
-    *, contact: Contact, source: str, wording: str, channel: str = "", at: datetime | None = None
+    *,
+    contact: Contact,
+    source: str,
+    wording: str,
+    channel: str = "",
+    at: datetime | None = None,
+    user: AbstractBaseUser | None = None,
 ) -> bool:
     """Stop every automated message to ``contact`` for good; False if already opted out.
 
@@ -51,13 +59,21 @@ def opt_out_contact(
             subject=contact,
             actor=AuditEvent.Actor.BOT,
             actor_label=source,
-            data={"wording": wording[:200], "channel": channel},
+            user=user,
+            data={"wording": wording[:200], "channel": channel, "source": source},
         )
         _tag_later(contact, add=[OPTED_OUT_TAG], remove=[])
     return True
 
 
-def opt_in_contact(*, contact: Contact, source: str, wording: str, channel: str = "") -> bool:
+def opt_in_contact(
+    *,
+    contact: Contact,
+    source: str,
+    wording: str,
+    channel: str = "",
+    user: AbstractBaseUser | None = None,
+) -> bool:
     """Re-subscribe a contact who opted out (START/UNSTOP); False if they were subscribed."""
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
@@ -80,7 +96,8 @@ def opt_in_contact(*, contact: Contact, source: str, wording: str, channel: str 
             subject=contact,
             actor=AuditEvent.Actor.BOT,
             actor_label=source,
-            data={"wording": wording[:200]},
+            user=user,
+            data={"wording": wording[:200], "source": source},
         )
         _tag_later(contact, add=[], remove=[OPTED_OUT_TAG])
     return True
@@ -100,3 +117,32 @@ def record_consent(
         )
         audit(action="consent.recorded", subject=contact, data={"source": source})
     return record
+
+
+def set_do_not_disturb(
+    *, contact: Contact, dnd: bool, reason: str, user: AbstractBaseUser | None = None
+) -> bool:
+    """Turn do-not-disturb on or off by a person's decision; False if nothing changed.
+
+    Audited with the user's name; after commit HighLevel gets the contact's DND flag and the
+    ``do-not-disturb`` tag, so its own automations stop too.
+    """
+    from leads.tasks import set_ghl_dnd_task
+
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if contact.dnd == dnd:
+            return False
+        contact.dnd = dnd
+        contact.dnd_at = timezone.now() if dnd else None
+        contact.dnd_reason = reason[:255] if dnd else ""
+        contact.save(update_fields=["dnd", "dnd_at", "dnd_reason", "updated_at"])
+        audit(
+            action="contact.dnd_on" if dnd else "contact.dnd_off",
+            subject=contact,
+            user=user,
+            data={"reason": reason[:200]},
+        )
+        transaction.on_commit(partial(set_ghl_dnd_task.delay, contact.pk, dnd))
+        _tag_later(contact, add=[DND_TAG] if dnd else [], remove=[] if dnd else [DND_TAG])
+    return True

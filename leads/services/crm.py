@@ -10,7 +10,7 @@ from django.utils import timezone
 from compliance.models import AuditEvent
 from compliance.services import audit
 from leads.ghl.client import get_client
-from leads.ghl.exceptions import GHLError
+from leads.ghl.exceptions import GHLClientError, GHLError, GHLRecipientError
 from leads.models import Contact
 
 HOT_LEAD_TAG = "hot-lead"
@@ -46,6 +46,13 @@ def sync_ghl_tags(*, contact_id: int, add: list[str], remove: list[str]) -> None
     tags += [t for t in add if t not in tags]
     if tags != contact.tags:
         Contact.objects.filter(pk=contact.pk).update(tags=tags)
+
+
+def set_ghl_dnd(*, contact_id: int, dnd: bool) -> None:
+    """Set the HighLevel contact's do-not-disturb flag (all channels) to ``dnd``."""
+    contact = Contact.objects.get(pk=contact_id)
+    with get_client() as client:
+        client.update_contact(contact_id=contact.ghl_contact_id, fields={"dnd": dnd})
 
 
 def book_call_with_agent(*, contact_id: int, reason: str) -> None:
@@ -93,11 +100,19 @@ def text_on_call(*, phone: str, body: str) -> str:
     contact (matched by phone, so never duplicated) and texted at that number.
     """
     with get_client() as client:
-        contact = client.upsert_contact(
-            fields={"phone": phone, "firstName": ON_CALL_CONTACT_NAME, "source": "escalations"}
-        )
+        try:
+            contact = client.upsert_contact(
+                fields={"phone": phone, "firstName": ON_CALL_CONTACT_NAME, "source": "escalations"}
+            )
+        except GHLClientError:
+            raise  # refused (a bad number): trying again will not help
+        except GHLError as exc:
+            # Nothing was texted yet, whatever became of the upsert: safe to try again.
+            raise GHLRecipientError(
+                f"On-call contact not upserted: {exc}", status_code=exc.status_code
+            ) from exc
         if not contact.id:
-            raise GHLError("HighLevel returned no contact id for the on-call phone.")
+            raise GHLRecipientError("HighLevel returned no contact id for the on-call phone.")
         sent = client.send_message(
             contact_id=contact.id, message_type="SMS", message=body, to_number=phone
         )

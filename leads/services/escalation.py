@@ -2,7 +2,7 @@
 
 ``escalate_to_human`` opens (or reuses) an ``EscalationTicket``, marks the conversation for
 review, pauses its bot until a person resumes it (except for the reasons in
-``EscalationTicket.KEEPS_BOT_RUNNING``), stops its follow-ups, audits, tells the dashboard and,
+``BOT_KEEPS_ANSWERING``), stops its follow-ups, audits, tells the dashboard and,
 after commit, tells the on-call person (email, SMS through HighLevel, a HighLevel task).
 Outside on-call hours, or with nobody on call, the email and SMS wait for the next on-call
 morning (``notify_due_escalations``, from beat) and a lead left waiting for a person gets one
@@ -27,6 +27,7 @@ from compliance.models import AuditEvent
 from compliance.services import audit
 from leads import selectors
 from leads.exceptions import EscalationError
+from leads.ghl.exceptions import GHLClientError, GHLError
 from leads.models import Contact, Conversation, EscalationTicket, Message
 
 logger = logging.getLogger(__name__)
@@ -156,8 +157,6 @@ def _lock(conversation: Conversation) -> Contact:
     The bot turn passes rows it already holds and has changed in memory: they are locked
     again (a no-op for the holder) but not re-read, so its pending changes survive.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("escalate_to_human runs inside a transaction")
     list(Contact.objects.select_for_update().filter(pk=conversation.contact_id).values("pk"))
     list(Conversation.objects.select_for_update().filter(pk=conversation.pk).values("pk"))
     return conversation.contact
@@ -256,6 +255,8 @@ def _hold_the_lead(
     ).exclude(status=Status.RESOLVED)
     if ticket.holding_message_id or already.exists():
         return
+    if lead_told is not None and lead_told.status == Message.Status.BLOCKED:
+        lead_told = None  # a rule stopped that message: the lead was told nothing
     if lead_told is None:
         verdict = sending_verdict(
             contact=conversation.contact,
@@ -378,6 +379,51 @@ def resume_bot(*, conversation: Conversation, user: AbstractBaseUser | None = No
         )
 
 
+def pause_contact_bot(*, contact: Contact, user: AbstractBaseUser) -> bool:
+    """A person stops the bot on every open conversation of ``contact`` until resumed.
+
+    Returns False when it was already paused that way.
+    """
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if contact.bot_paused_until == selectors.BOT_PAUSED_INDEFINITELY:
+            return False
+        conversations = Conversation.objects.select_for_update().filter(
+            contact=contact, status__in=[Conversation.Status.ACTIVE, Conversation.Status.PAUSED]
+        )
+        for conversation in conversations:
+            conversation.contact = contact
+            pause_bot_for_human(
+                conversation=conversation,
+                reason=f"paused in the admin by {user.get_username()}",
+                actor=AuditEvent.Actor.HUMAN,
+                actor_label=user.get_username(),
+                until_resumed=True,
+            )
+        if contact.bot_paused_until != selectors.BOT_PAUSED_INDEFINITELY:
+            # No open conversation: the pause still holds for the next one.
+            contact.bot_paused_until = selectors.BOT_PAUSED_INDEFINITELY
+            contact.save(update_fields=["bot_paused_until", "updated_at"])
+            audit(action="bot.paused_for_human", subject=contact, user=user)
+    return True
+
+
+def resume_contact_bot(*, contact: Contact, user: AbstractBaseUser) -> bool:
+    """Hand every paused conversation of ``contact`` back to the bot; False if none was paused."""
+    paused = list(Conversation.objects.filter(contact=contact, status=Conversation.Status.PAUSED))
+    if not paused and contact.bot_paused_until is None:
+        return False
+    for conversation in paused:
+        resume_bot(conversation=conversation, user=user)
+    if not paused:
+        with transaction.atomic():
+            Contact.objects.filter(pk=contact.pk).update(
+                bot_paused_until=None, updated_at=timezone.now()
+            )
+            audit(action="bot.resumed", subject=contact, user=user)
+    return True
+
+
 # --- Working a ticket ---------------------------------------------------------------------------
 
 
@@ -486,9 +532,10 @@ def _notice_text(ticket: EscalationTicket) -> str:
 def notify_on_call(*, ticket_id: int) -> list[str]:
     """Email and text the on-call person about a ticket; each channel at most once.
 
-    Returns the channels used this time. A channel with no destination configured is skipped
-    (and noted on the ticket); a failing channel raises so the task retries, the other's
-    success kept.
+    Returns the channels sent this time. A channel with no destination configured is skipped,
+    one HighLevel refused (4xx) is given up, and an SMS that may have reached HighLevel is
+    never resent: each is noted on the ticket. Any other failure raises after the other
+    channel was tried, so the task, then ``notify_due_escalations``, tries that one again.
     """
     ticket = (
         EscalationTicket.objects.select_related("contact", "conversation")
@@ -498,24 +545,28 @@ def notify_on_call(*, ticket_id: int) -> list[str]:
     if ticket is None or ticket.notified_at is not None:
         return []
     text = _notice_text(ticket)
-    sent = []
-    if "email" not in ticket.notifications:
-        if settings.ESCALATION_NOTIFY_EMAIL:
-            send_mail(
-                subject=f"[Escalation #{ticket.pk}] {ticket.get_reason_display()}",
-                message=text,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[settings.ESCALATION_NOTIFY_EMAIL],
-            )
-            sent.append("email")
-        _mark(ticket, "email", "sent" if "email" in sent else "no ESCALATION_NOTIFY_EMAIL")
-    if "sms" not in ticket.notifications:
-        if settings.ESCALATION_NOTIFY_PHONE:
-            from leads.services.crm import text_on_call
-
-            text_on_call(phone=settings.ESCALATION_NOTIFY_PHONE, body=text[:600])
-            sent.append("sms")
-        _mark(ticket, "sms", "sent" if "sms" in sent else "no ESCALATION_NOTIFY_PHONE")
+    sent, errors = [], []
+    for channel, send in (("email", _email_on_call), ("sms", _text_on_call)):
+        if channel in ticket.notifications:
+            continue
+        try:
+            outcome = send(ticket, text)
+        except GHLClientError as exc:
+            outcome = f"refused by HighLevel, not retried: {exc}"
+        except GHLError as exc:
+            if not exc.may_have_reached_highlevel:
+                errors.append(exc)
+                continue
+            outcome = f"outcome unknown, not resent: {exc}"
+        except Exception as exc:  # the mail server: tried again by the task and the sweep
+            logger.warning("escalation %s: %s to on call failed: %s", ticket.pk, channel, exc)
+            errors.append(exc)
+            continue
+        if outcome == "sent":
+            sent.append(channel)
+        _mark(ticket, channel, outcome)
+    if errors:
+        raise errors[0]
     with transaction.atomic():
         EscalationTicket.objects.filter(pk=ticket.pk, notified_at__isnull=True).update(
             notified_at=timezone.now(), updated_at=timezone.now()
@@ -528,6 +579,27 @@ def notify_on_call(*, ticket_id: int) -> list[str]:
             data={"channels": sent, "notifications": ticket.notifications},
         )
     return sent
+
+
+def _email_on_call(ticket: EscalationTicket, text: str) -> str:
+    if not settings.ESCALATION_NOTIFY_EMAIL:
+        return "skipped: no ESCALATION_NOTIFY_EMAIL"
+    send_mail(
+        subject=f"[Escalation #{ticket.pk}] {ticket.get_reason_display()}",
+        message=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[settings.ESCALATION_NOTIFY_EMAIL],
+    )
+    return "sent"
+
+
+def _text_on_call(ticket: EscalationTicket, text: str) -> str:
+    from leads.services.crm import text_on_call
+
+    if not settings.ESCALATION_NOTIFY_PHONE:
+        return "skipped: no ESCALATION_NOTIFY_PHONE"
+    text_on_call(phone=settings.ESCALATION_NOTIFY_PHONE, body=text[:600])
+    return "sent"
 
 
 def _mark(ticket: EscalationTicket, channel: str, outcome: str) -> None:
@@ -555,7 +627,9 @@ def create_escalation_task(*, ticket_id: int) -> None:
 
 
 def notify_due_escalations(*, now: datetime | None = None, limit: int = 200) -> list[int]:
-    """Tell the on-call person about the tickets queued for the morning, once someone is on call."""
+    """While someone is on call, tell them about every ticket not yet notified: those queued
+    for the morning, those opened while *someone on call* was unticked, and those whose
+    notification task failed."""
     from leads.tasks import notify_on_call_task
 
     now = now or timezone.now()
@@ -564,7 +638,7 @@ def notify_due_escalations(*, now: datetime | None = None, limit: int = 200) -> 
     ids = list(
         # A minute's grace: a ticket opened on call is being notified by its own task.
         EscalationTicket.objects.filter(
-            notified_at__isnull=True, notify_at__lte=now - timedelta(seconds=60)
+            notified_at__isnull=True, created_at__lte=now - timedelta(seconds=60)
         )
         .exclude(status=Status.RESOLVED)
         .order_by("notify_at")

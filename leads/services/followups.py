@@ -5,7 +5,8 @@ Both run from Celery beat. A follow-up goes out on each day of
 ``email_followup_day`` by email), each one different and in the lead's language. It is a
 bot turn without an inbound message: the bot decides it, and the turn's apply step writes
 it (``pipeline.apply_turn``), hand-offs and state included. A reply restarts the cadence
-(see the pipeline); an opt-out, a human taking over or a closed conversation stops it.
+(see the pipeline); an opt-out, a human taking over, a hand-off (a lead waiting for a person
+or for Jorge's call) or a closed conversation stops it.
 """
 
 import logging

@@ -540,7 +540,7 @@ def _escalate_finding(finding: GuardFinding, *, conversation: Conversation, mess
         conversation=conversation,
         reason=_finding_reason(finding),
         summary=_finding_summary(finding),
-        context={"rule": finding.rule, "bot": conversation.bot},
+        context={"goal": finding.rule, "bot": conversation.bot},
         message=message,
     )
 

@@ -1,0 +1,40 @@
+"""Who may do what in the back office: the ``reviewers`` group.
+
+Reviewers work the escalation tickets and read contacts, conversations and messages; they
+never see users, settings, webhook events or the outbox. ``REVIEWER_PERMISSIONS`` is the one
+list: another app adds its rows (e.g. ``("compliance", "complianceticket", ("view",
+"change"))``) and a migration of its own calls ``grant_reviewer_permissions`` again.
+"""
+
+REVIEWERS_GROUP = "reviewers"
+
+# (app label, model name, actions)
+REVIEWER_PERMISSIONS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("leads", "escalationticket", ("view", "change")),
+    ("leads", "contact", ("view",)),
+    ("leads", "conversation", ("view",)),
+    ("leads", "message", ("view",)),
+]
+
+
+def grant_reviewer_permissions(apps, permissions=None) -> None:
+    """Create the reviewers group if needed and give it ``permissions`` (migrations call this).
+
+    Permissions are created first: in a fresh database they only appear after migrate ends.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name=REVIEWERS_GROUP)
+    for app_label, model, actions in permissions or REVIEWER_PERMISSIONS:
+        for action in actions:
+            group.permissions.add(
+                Permission.objects.get(
+                    content_type__app_label=app_label, codename=f"{action}_{model}"
+                )
+            )
