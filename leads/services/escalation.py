@@ -529,6 +529,10 @@ def _notice_text(ticket: EscalationTicket) -> str:
     )
 
 
+# Tickets that also text the on-call phone; every ticket is emailed and gets a HighLevel task.
+PAGED_PRIORITIES = frozenset({EscalationTicket.Priority.URGENT, EscalationTicket.Priority.HIGH})
+
+
 def notify_on_call(*, ticket_id: int) -> list[str]:
     """Email and text the on-call person about a ticket; each channel at most once.
 
@@ -598,6 +602,10 @@ def _text_on_call(ticket: EscalationTicket, text: str) -> str:
 
     if not settings.ESCALATION_NOTIFY_PHONE:
         return "skipped: no ESCALATION_NOTIFY_PHONE"
+    if ticket.priority not in PAGED_PRIORITIES:
+        # A routine hand-off (a qualified lead waiting for Jorge) must not page anyone's
+        # phone: the email and the HighLevel task carry it.
+        return f"skipped: {ticket.get_priority_display().lower()} priority is not paged by text"
     text_on_call(phone=settings.ESCALATION_NOTIFY_PHONE, body=text[:600])
     return "sent"
 

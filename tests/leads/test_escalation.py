@@ -362,6 +362,12 @@ def test_a_financial_review_leaves_the_bot_talking_and_the_nurture_cadence_runni
     assert not selectors.is_bot_paused(conversation=conversation)
     assert conversation.next_followup_at == cadence
     assert len(mail.outbox) == 1
+    # A normal-priority ticket is emailed and tasked, never texted to the on-call phone.
+    ticket.refresh_from_db()
+    assert ticket.notifications["sms"]["outcome"].startswith("skipped: normal priority")
+    assert not [
+        m for m in outbox("send_message") if m.request_body.get("toNumber") == ON_CALL_PHONE
+    ]
     assert lead.says("next spring") != ""  # the conversation carries on
 
 
