@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import Error as DatabaseDriverError
 
 from leads.ghl.exceptions import GHLError
-from leads.services import crm, followups, inbound, messaging, pipeline
+from leads.services import booking, crm, followups, inbound, messaging, pipeline
 from leads.webhooks.ghl import handlers as ghl_handlers
 
 logger = logging.getLogger(__name__)
@@ -142,3 +142,13 @@ def notify_agent_task(self, contact_id: int, reason: str) -> None:
         crm.notify_agent(contact_id=contact_id, reason=reason)
     except GHLError as exc:
         _retry_unless_it_may_have_landed(self, exc)
+
+
+@shared_task(**_GHL_TASK)
+def record_appointment_in_ghl_task(self, appointment_id: int) -> str:
+    """Record a call the bot booked on the local calendar in HighLevel (the outbox by default)."""
+    try:
+        return booking.record_appointment_in_ghl(appointment_id=appointment_id)
+    except GHLError as exc:
+        _retry_unless_it_may_have_landed(self, exc)
+        raise

@@ -9,6 +9,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests never reach the network: outside services are faked at their HTTP transport.
 ANTHROPIC_API_KEY = ""
 GHL_API_TOKEN = ""
+GHL_CALENDAR_ID = ""
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
