@@ -182,14 +182,20 @@ def lead_timezone(contact: Contact) -> ZoneInfo:
 
 
 def free_slots_for(
-    *, contact: Contact, now: datetime, exclude: Iterable[datetime] = (), count: int = OFFER_COUNT
+    *,
+    contact: Contact,
+    now: datetime,
+    exclude: Iterable[datetime] = (),
+    declined: Iterable[datetime] = (),
+    count: int = OFFER_COUNT,
 ) -> list[Slot]:
     """Up to ``count`` free slots to offer ``contact``, spread out (``spread``).
 
     ``now`` is when the lead will read the offer (the sending window may defer it): no slot
     starts sooner than ``BOOKING_MIN_LEAD_MINUTES`` after it, nor later than
     ``BOOKING_HORIZON_DAYS``, nor outside the lead's own waking hours. ``exclude``: start times
-    already offered. From HighLevel when its calendar is configured (may raise ``GHLError``;
+    not to offer; ``declined``: times the lead said do not work, so nothing within three hours
+    of them is offered either ("none of those" is rarely "half an hour later"). From HighLevel when its calendar is configured (may raise ``GHLError``;
     never inside a transaction), else from the local calendar.
     """
     start, end = now + _lead_time(), now + _horizon()
@@ -199,7 +205,9 @@ def free_slots_for(
             free = _highlevel_free(client, start=start, end=end)
     else:
         free = local_free_slots(start=start, end=end)
-    return _choose(free, contact=contact, earliest=start, exclude=exclude, count=count)
+    return _choose(
+        free, contact=contact, earliest=start, exclude=exclude, declined=declined, count=count
+    )
 
 
 def _choose(
@@ -208,9 +216,10 @@ def _choose(
     contact: Contact,
     earliest: datetime,
     exclude: Iterable[datetime] = (),
+    declined: Iterable[datetime] = (),
     count: int = OFFER_COUNT,
 ) -> list[Slot]:
-    excluded = set(exclude)
+    excluded, declined = set(exclude), list(declined)
     zone = lead_timezone(contact)
     window = sending_window(state=contact.state or contact_state(phone=contact.phone))
 
@@ -224,7 +233,10 @@ def _choose(
     candidates = [
         slot
         for slot in free
-        if slot.start >= earliest and slot.start not in excluded and waking(slot)
+        if slot.start >= earliest
+        and slot.start not in excluded
+        and not any(abs(slot.start - no) < MIN_GAP for no in declined)
+        and waking(slot)
     ]
     return spread(candidates, count=count)
 

@@ -25,6 +25,7 @@ class FakeCalendar:
         self.refuse_with: int | None = None  # a status code to refuse the next booking with
         self.fail_with: Exception | None = None  # a network failure on the next booking
         self.take_before_booking: datetime | None = None  # someone else books it meanwhile
+        self.free_slots_status: int | None = None  # free-slot reads fail with this status
         respx_mock.get(url__regex=rf"^{API}/calendars/[^/]+/free-slots").mock(
             side_effect=self._free_slots
         )
@@ -51,6 +52,9 @@ class FakeCalendar:
 
     def _free_slots(self, request: httpx.Request) -> httpx.Response:
         self._note("free_slots")
+        if self.free_slots_status is not None:
+            status = self.free_slots_status
+            return httpx.Response(status, json={"statusCode": status, "message": "Unauthorized"})
         params = request.url.params
         start, end = int(params["startDate"]), int(params["endDate"])
         zone = ZoneInfo(params.get("timezone", "UTC"))
