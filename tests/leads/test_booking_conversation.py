@@ -282,6 +282,34 @@ def test_any_bot_that_books_a_call_gets_the_offer_and_the_booking(says, lead, mo
     assert Appointment.objects.get().conversation.bot == "buyer"
 
 
+class _HotAndDoneBot(_BuyerBot):
+    """Books a call and hands the lead to Jorge in the same turn (as a qualified hot seller)."""
+
+    def next_turn(self, ctx):
+        return BotTurn(
+            goal="book_call", book_call=True, hand_to_human="qualified; Jorge takes over"
+        )
+
+
+def test_a_hand_off_on_the_offer_turn_waits_until_the_call_is_booked(
+    says, lead, morning, monkeypatch
+):
+    monkeypatch.setitem(bots._REGISTRY, "buyer", _HotAndDoneBot())
+    conversation = Conversation.objects.create(
+        contact=lead, bot="buyer", ghl_conversation_id="conv-1"
+    )
+
+    says(HOT)
+    paused_at_offer = selectors.is_bot_paused(conversation=Conversation.objects.get())
+    confirmation = says("1")
+
+    assert not paused_at_offer  # the bot must read the pick
+    assert "Jorge will call you on Wednesday, June 10 at 12 PM" in confirmation
+    conversation.refresh_from_db()
+    assert selectors.is_bot_paused(conversation=conversation)
+    assert conversation.stage == Conversation.Stage.HANDED_OFF
+
+
 # --- HighLevel's calendar, faked at its HTTP transport -------------------------------------------
 
 
