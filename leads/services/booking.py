@@ -33,7 +33,7 @@ from compliance.rules.quiet_hours import contact_state, contact_timezone, sendin
 from compliance.services import audit
 from leads import selectors
 from leads.ghl.calendar import GHLAppointment
-from leads.ghl.client import get_client
+from leads.ghl.client import MAX_FREE_SLOT_RANGE, get_client
 from leads.ghl.exceptions import GHLClientError, GHLError
 from leads.models import Appointment, Contact
 
@@ -404,7 +404,6 @@ def _book_locally(
 def _book_in_highlevel(
     contact_id: int, conversation_id: int | None, slot: Slot, now: datetime, offer_from: datetime
 ) -> BookingResult:
-    calendar_id, zone = settings.GHL_CALENDAR_ID, calendar_zone()
     # 1. Lock and decide: hold the time, so two of our leads never race for it.
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact_id)
@@ -418,7 +417,7 @@ def _book_in_highlevel(
                 contact,
                 conversation_id,
                 slot,
-                calendar=calendar_id,
+                calendar=settings.GHL_CALENDAR_ID,
                 status=Appointment.Status.PENDING,
             )
             problem = "" if reservation else "another lead booked it a moment ago"
@@ -426,49 +425,52 @@ def _book_in_highlevel(
         return _taken(contact, slot, problem, _fresh_from_highlevel(contact, offer_from, slot))
 
     # 2. Unlocked: is it still free in HighLevel? Then book it (HighLevel validates it again).
+    try:
+        status, booked, error, fresh = _call_highlevel(contact, slot, now, offer_from, reservation)
+    except Exception as exc:
+        # A crash must not hold the time forever; the turn's own failure handling goes on.
+        _finish(reservation, FAILED, slot, error=f"{type(exc).__name__}: {exc}")
+        raise
+    # 3. Lock again: record what happened.
+    return _finish(reservation, status, slot, booked=booked, error=error, fresh=fresh)
+
+
+def _call_highlevel(
+    contact: Contact, slot: Slot, now: datetime, offer_from: datetime, reservation: Appointment
+) -> tuple[str, GHLAppointment | None, str, list[Slot]]:
+    """The network part of a HighLevel booking: (status, appointment, error, fresh slots)."""
     free: list[Slot] = []
+
+    def fresh() -> list[Slot]:
+        earliest = offer_from + _lead_time()
+        return _choose(free, contact=contact, earliest=earliest, exclude=[slot.start])
+
+    # The offer's whole window, and at least the day of the slot (the offer may be days old).
+    end = min(max(now + _horizon(), slot.end + timedelta(days=1)), now + MAX_FREE_SLOT_RANGE)
     try:
         with get_client() as client:
-            free = _highlevel_free(
-                client,
-                start=now,
-                end=min(
-                    max(now + _horizon(), slot.end + timedelta(days=1)), now + timedelta(days=31)
-                ),
-                keep=reservation,
-            )
+            free = _highlevel_free(client, start=now, end=end, keep=reservation)
             if slot.start not in {s.start for s in free}:
-                fresh = _choose(
-                    free, contact=contact, earliest=offer_from + _lead_time(), exclude=[slot.start]
-                )
-                return _finish(
-                    reservation, TAKEN, slot, error="no longer free in HighLevel", fresh=fresh
-                )
+                return TAKEN, None, "no longer free in HighLevel", fresh()
             booked = client.create_appointment(
-                calendar_id=calendar_id,
+                calendar_id=settings.GHL_CALENDAR_ID,
                 contact_id=contact.ghl_contact_id,
                 start=slot.start,
-                timezone=zone,
+                timezone=calendar_zone(),
                 title=_title(contact),
                 description=_description(contact),
                 notify=settings.GHL_APPOINTMENT_NOTIFY,
             )
+        return BOOKED, booked, "", []
     except GHLClientError as exc:
         if exc.operation == "create_appointment" and exc.status_code in _REFUSED_SLOT:
-            fresh = _choose(
-                free, contact=contact, earliest=offer_from + _lead_time(), exclude=[slot.start]
-            )
-            return _finish(
-                reservation, TAKEN, slot, error=f"HighLevel refused it: {exc}", fresh=fresh
-            )
-        return _finish(reservation, FAILED, slot, error=str(exc))
+            return TAKEN, None, f"HighLevel refused it: {exc}", fresh()
+        return FAILED, None, str(exc), []  # misconfigured (401, 404): certainly not booked
     except GHLError as exc:
         if exc.operation == "create_appointment" and exc.may_have_reached_highlevel:
             # A retry could book the call twice: a person checks HighLevel's calendar.
-            return _finish(reservation, UNKNOWN, slot, error=str(exc))
-        return _finish(reservation, FAILED, slot, error=str(exc))
-    # 3. Lock again: record it.
-    return _finish(reservation, BOOKED, slot, booked=booked)
+            return UNKNOWN, None, str(exc), []
+        return FAILED, None, str(exc), []
 
 
 def _fresh_from_highlevel(contact: Contact, offer_from: datetime, slot: Slot) -> tuple[Slot, ...]:

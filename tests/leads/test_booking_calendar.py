@@ -288,3 +288,16 @@ def test_highlevel_calls_refuse_to_run_inside_a_transaction(lead, highlevel):
         booking.free_slots_for(contact=lead, now=WEDNESDAY_10AM)
 
     assert calendar.calls == []
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(WEDNESDAY_10AM, tick=False)
+def test_a_crash_during_a_highlevel_booking_never_holds_the_time(lead, highlevel):
+    calendar = FakeCalendar(highlevel, slots=[pt(10, 13)])
+    calendar.fail_with = RuntimeError("a bug on our side")
+
+    with pytest.raises(RuntimeError, match="a bug on our side"):
+        booking.book_slot(contact_id=lead.pk, conversation_id=None, start=pt(10, 13))
+
+    appointment = Appointment.objects.get()
+    assert appointment.status == Appointment.Status.FAILED and "a bug" in appointment.error
