@@ -122,8 +122,8 @@ BUYER_TEXTS: dict[str, dict[str, str]] = {
         "es": "¡Gracias{greeting_name}, con eso es suficiente! Ya le pasé sus respuestas a {agent}, quien le dará seguimiento con casas que le queden. ¿Hay algo más que deba comentarle a {agent}?",
     },
     "buyer_hot": {
-        "en": "You're in a great spot to buy{greeting_name}! {agent} will call you personally to go over homes that fit and the next steps. What time of day works best for you?",
-        "es": "¡Está en muy buena posición para comprar{greeting_name}! {agent} le llamará personalmente para ver casas que le queden y los siguientes pasos. ¿A qué hora del día le queda mejor?",
+        "en": "You're in a great spot to buy{greeting_name}! {agent} will call you personally to go over homes that fit and the next steps.",
+        "es": "¡Está en muy buena posición para comprar{greeting_name}! {agent} le llamará personalmente para ver casas que le queden y los siguientes pasos.",
     },
     "buyer_noted": {
         "en": "Thanks, noted! I've passed that on to {agent}, who will be in touch soon.",

@@ -10,6 +10,7 @@ from compliance.selectors import audit_trail
 
 from . import selectors
 from .models import (
+    Appointment,
     BotSettings,
     Contact,
     Conversation,
@@ -307,6 +308,30 @@ class DealAdmin(admin.ModelAdmin):
     search_fields = ["name", "property_address", "contact__last_name", "ghl_opportunity_id"]
     autocomplete_fields = ["contact"]
     date_hierarchy = "closed_at"
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    """Calls with Jorge: booked by the bot, or made in HighLevel. Read-only here: a booking is
+    moved or cancelled in HighLevel, whose webhooks update it."""
+
+    list_display = ["start", "contact", "status", "source", "calendar", "ghl_appointment_id"]
+    list_filter = ["status", "source"]
+    list_select_related = ["contact"]
+    search_fields = [
+        "contact__first_name",
+        "contact__last_name",
+        "contact__phone",
+        "ghl_appointment_id",
+    ]
+    date_hierarchy = "start"
+    readonly_fields = [f.name for f in Appointment._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(WebhookEvent)

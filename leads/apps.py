@@ -6,6 +6,7 @@ class LeadsConfig(AppConfig):
     verbose_name = "Leads and conversations"
 
     def ready(self):
+        from leads import checks  # noqa: F401 (registers the system checks)
         from leads.bots.base import register_bot
         from leads.bots.lead import lead_bot
         from leads.guards import escalation_inbound_guard

@@ -653,3 +653,71 @@ class ReplyTemplate(TimeStampedModel):
 
     def __str__(self):
         return f"{self.key} ({self.language})"
+
+
+class Appointment(TimeStampedModel):
+    """A call with Jorge on his calendar: booked by the bot, or made in HighLevel.
+
+    The local calendar's busy time (free = working hours minus these), and the record of every
+    HighLevel booking the bot made, with its HighLevel id (the AppointmentCreate webhook that
+    echoes it is matched here, not recorded twice).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being booked in HighLevel"
+        BOOKED = "booked", "Booked"
+        UNKNOWN = "unknown", "Outcome unknown (check HighLevel)"
+        FAILED = "failed", "Not booked"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Source(models.TextChoices):
+        BOT = "bot", "Booked by the bot"
+        HIGHLEVEL = "highlevel", "Made in HighLevel"
+
+    # These hold their time on the calendar (an unknown outcome may be a real booking).
+    ACTIVE_STATUSES = (Status.PENDING, Status.BOOKED, Status.UNKNOWN)
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="appointments")
+    conversation = models.ForeignKey(
+        Conversation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointments",
+        help_text="The conversation in which the lead picked the time.",
+    )
+    calendar = models.CharField(
+        max_length=64, help_text="The HighLevel calendar id, or 'local' for the local calendar."
+    )
+    ghl_appointment_id = models.CharField(
+        "HighLevel appointment id", max_length=64, blank=True, default=""
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.BOT)
+    title = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True, help_text="Why it was not booked, or why it is unknown.")
+
+    class Meta:
+        ordering = ["start", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ghl_appointment_id"],
+                condition=~Q(ghl_appointment_id=""),
+                name="appointment_unique_ghl_id",
+            ),
+            # Jorge is one person: the bot never books two calls at the same time.
+            models.UniqueConstraint(
+                fields=["start"],
+                condition=Q(source="bot", status__in=["pending", "booked", "unknown"]),
+                name="appointment_one_bot_call_per_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="appointment_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "start"], name="appointment_status_start")]
+
+    def __str__(self):
+        return f"{self.contact} · {self.start:%Y-%m-%d %H:%M} UTC · {self.get_status_display()}"

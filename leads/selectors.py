@@ -11,7 +11,15 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .bots.texts import AGENT, DEFAULT_TEXTS, TEAM
-from .models import BotSettings, Contact, Conversation, Message, ReplyTemplate, WebhookEvent
+from .models import (
+    Appointment,
+    BotSettings,
+    Contact,
+    Conversation,
+    Message,
+    ReplyTemplate,
+    WebhookEvent,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -427,3 +435,57 @@ def messages_since(
         Q(created_at__gte=since) | Q(pk__in=list(including)),
         conversation__in=_conversations_of(contact_id),
     ).order_by("created_at", "id")
+
+
+# --- Jorge's calendar --------------------------------------------------------------------------
+
+
+def busy_appointments(*, start: datetime, end: datetime) -> QuerySet[Appointment]:
+    """Appointments that hold time on Jorge's calendar between ``start`` and ``end``."""
+    return Appointment.objects.filter(
+        status__in=Appointment.ACTIVE_STATUSES, start__lt=end, end__gt=start
+    ).order_by("start")
+
+
+def active_booking_of(*, contact_id: int, start: datetime) -> Appointment | None:
+    """The bot's booking of ``contact_id`` at ``start`` that still holds its time, if any."""
+    return (
+        Appointment.objects.filter(
+            contact_id=contact_id,
+            start=start,
+            source=Appointment.Source.BOT,
+            status__in=Appointment.ACTIVE_STATUSES,
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+def appointment_by_ghl_id(*, ghl_appointment_id: str) -> Appointment | None:
+    """The appointment HighLevel knows as ``ghl_appointment_id``."""
+    if not ghl_appointment_id:
+        return None
+    return (
+        Appointment.objects.select_related("contact")
+        .filter(ghl_appointment_id=ghl_appointment_id)
+        .first()
+    )
+
+
+def booking_awaiting_ghl_id(*, contact: Contact, start: datetime) -> Appointment | None:
+    """Our booking of ``contact`` at ``start`` whose HighLevel id we do not know yet.
+
+    HighLevel can fire the AppointmentCreate echo before our booking call has returned its
+    id; this finds our own booking in that window.
+    """
+    return (
+        Appointment.objects.filter(
+            contact=contact,
+            start=start,
+            source=Appointment.Source.BOT,
+            ghl_appointment_id="",
+            status__in=Appointment.ACTIVE_STATUSES,
+        )
+        .order_by("-id")
+        .first()
+    )

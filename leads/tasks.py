@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import Error as DatabaseDriverError
 
 from leads.ghl.exceptions import GHLError
-from leads.services import crm, escalation, followups, inbound, messaging, pipeline
+from leads.services import booking, crm, escalation, followups, inbound, messaging, pipeline
 from leads.webhooks.ghl import handlers as ghl_handlers
 
 logger = logging.getLogger(__name__)
@@ -189,3 +189,13 @@ def create_escalation_task_task(self, ticket_id: int) -> None:
 def notify_due_escalations_task() -> int:
     """Tell the on-call person about tickets that waited for on-call hours (from beat)."""
     return len(escalation.notify_due_escalations())
+
+
+@shared_task(**_GHL_TASK)
+def record_appointment_in_ghl_task(self, appointment_id: int) -> str:
+    """Record a call the bot booked on the local calendar in HighLevel (the outbox by default)."""
+    try:
+        return booking.record_appointment_in_ghl(appointment_id=appointment_id)
+    except GHLError as exc:
+        _retry_unless_it_may_have_landed(self, exc)
+        raise

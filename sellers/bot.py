@@ -105,9 +105,10 @@ SELLER_TEXTS: dict[str, dict[str, str]] = {
         "en": "Thank you{greeting_name}, that's everything I need! {agent} is preparing a free market analysis (CMA) of your home and would love to walk you through it on a quick call. What time of day works best for you?",
         "es": "¡Gracias{greeting_name}, con eso es suficiente! {agent} está preparando un análisis de mercado (CMA) gratuito de su casa y con gusto se lo explica en una llamada corta. ¿A qué hora del día le queda mejor?",
     },
+    # Followed by the free times on Jorge's calendar (leads.bots.booking).
     "seller_qualified_hot": {
-        "en": "Thank you{greeting_name}, that's everything I need! {agent} will call you personally to go over a free market analysis (CMA) of your home and the next steps. What time of day works best for you?",
-        "es": "¡Gracias{greeting_name}, con eso es suficiente! {agent} le llamará personalmente para revisar un análisis de mercado (CMA) gratuito de su casa y los siguientes pasos. ¿A qué hora del día le queda mejor?",
+        "en": "Thank you{greeting_name}, that's everything I need! {agent} will call you personally to go over a free market analysis (CMA) of your home and the next steps.",
+        "es": "¡Gracias{greeting_name}, con eso es suficiente! {agent} le llamará personalmente para revisar un análisis de mercado (CMA) gratuito de su casa y los siguientes pasos.",
     },
     "seller_call_time_noted": {
         "en": "Got it, thanks! I've passed that on to {agent}, who will be in touch shortly.",

@@ -242,6 +242,24 @@ GHL_RATE_LIMIT_MAX_WAIT = env.float("GHL_RATE_LIMIT_MAX_WAIT", default=30.0)
 # Hot sellers get an opportunity in this HighLevel pipeline (and stage); "" = skipped, audited.
 GHL_SELLER_PIPELINE_ID = env("GHL_SELLER_PIPELINE_ID", default="")
 GHL_SELLER_PIPELINE_STAGE_ID = env("GHL_SELLER_PIPELINE_STAGE_ID", default="")
+# Jorge's HighLevel calendar: with a token, free slots come from it and the bot books calls in
+# it. "" (or no token) = the local calendar below (docs/bots.md, "Booking").
+GHL_CALENDAR_ID = env("GHL_CALENDAR_ID", default="")
+# False: HighLevel's own appointment automations (its confirmations) do not run for the bot's
+# bookings, since the bot confirms in the lead's language itself.
+GHL_APPOINTMENT_NOTIFY = env.bool("GHL_APPOINTMENT_NOTIFY", default=False)
+
+# --- Booking calls with Jorge (leads/services/booking.py) ----------------------
+# The local calendar (no HighLevel calendar): free = these working hours, in Jorge's zone, on
+# these days, cut into slots, minus the appointments already booked.
+BOOKING_TIMEZONE = env("BOOKING_TIMEZONE", default=DEFAULT_TIMEZONE)
+BOOKING_WORKING_DAYS = env.list("BOOKING_WORKING_DAYS", default=["mon", "tue", "wed", "thu", "fri"])
+BOOKING_WORKING_HOURS = env("BOOKING_WORKING_HOURS", default="09:00-17:00")
+BOOKING_SLOT_MINUTES = env.int("BOOKING_SLOT_MINUTES", default=30)
+# Both calendars: no slot sooner than this after the lead reads the offer, none further out
+# than this many days (HighLevel answers at most 31 days of free slots).
+BOOKING_MIN_LEAD_MINUTES = env.int("BOOKING_MIN_LEAD_MINUTES", default=120)
+BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=7)
 
 # --- Financial readiness (buyers) ---------------------------------------------
 # An HTTP service that assesses a buyer's financial readiness; "" = none: the assessment

@@ -10,6 +10,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ANTHROPIC_API_KEY = ""
 GHL_API_TOKEN = ""
 FINANCIAL_ASSESSMENT_URL = ""
+GHL_CALENDAR_ID = ""
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

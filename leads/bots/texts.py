@@ -85,9 +85,10 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "en": "Which city is the home you'd like to sell in?",
         "es": "¿En qué ciudad está la casa que quiere vender?",
     },
+    # Followed by the free times on Jorge's calendar ("booking_offer" below).
     "book_call": {
-        "en": "Thanks{greeting_name}, that's everything I need. {agent} will call you personally to go over next steps. What time of day is best for you?",
-        "es": "Gracias{greeting_name}, con eso es suficiente. {agent} le llamará personalmente para ver los siguientes pasos. ¿A qué hora del día le queda mejor?",
+        "en": "Thanks{greeting_name}, that's everything I need. {agent} will call you personally to go over next steps.",
+        "es": "Gracias{greeting_name}, con eso es suficiente. {agent} le llamará personalmente para ver los siguientes pasos.",
     },
     "qualified": {
         "en": "Thanks{greeting_name}! I've shared this with {agent}, who will follow up with options that fit. Anything else I should pass along?",
@@ -117,6 +118,52 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
     "escalation_holding": {
         "en": "Thanks for your patience. {agent}'s team is out of the office right now; someone will get back to you first thing during business hours.",
         "es": "Gracias por su paciencia. El equipo de {agent} está fuera de la oficina en este momento; alguien le responderá a primera hora en horario de oficina.",
+    },
+    # --- Booking a call with Jorge (leads/bots/booking.py) -----------------------------------
+    # {slots}: the numbered times, one a line; {slot}: one time; {zone}: the lead's time zone.
+    "booking_offer": {
+        "en": "Open times for the call ({zone}):\n{slots}\nReply {choices} to book one.",
+        "es": "Horarios libres para la llamada ({zone}):\n{slots}\nResponda {choices} para reservar.",
+    },
+    "booking_offer_one": {
+        "en": "{agent} is free for a quick call on {slot} ({zone}). Does that work for you?",
+        "es": "{agent} puede llamarle el {slot} ({zone}). ¿Le queda bien?",
+    },
+    "booking_no_slots": {
+        "en": "We'll be in touch soon to find a time that works for you.",
+        "es": "Nos comunicaremos pronto para encontrar un horario que le convenga.",
+    },
+    "booking_more": {
+        "en": "No problem! {agent} is also free at these times ({zone}):\n{slots}\nReply {choices} to book one, or tell me if none work.",
+        "es": "¡No hay problema! {agent} también puede llamarle en estos horarios ({zone}):\n{slots}\nResponda {choices} para reservar, o dígame si ninguno le queda.",
+    },
+    "booking_taken": {
+        "en": "Sorry, that time is no longer available. Other open times ({zone}):\n{slots}\nReply {choices} to book one.",
+        "es": "Lo siento, ese horario ya no está disponible. Otros horarios libres ({zone}):\n{slots}\nResponda {choices} para reservar.",
+    },
+    "booking_taken_none": {
+        "en": "Sorry, that time is no longer available. {agent} will reach out personally to find another time that works for you.",
+        "es": "Lo siento, ese horario ya no está disponible. {agent} se comunicará personalmente para buscar otro horario que le convenga.",
+    },
+    "booking_confirmed": {
+        "en": "You're all set{greeting_name}! {agent} will call you on {slot} ({zone}). If anything changes, just text me here.",
+        "es": "¡Listo{greeting_name}! {agent} le llamará el {slot} ({zone}). Si algo cambia, solo escríbame aquí.",
+    },
+    "booking_clarify": {
+        "en": "Sorry, I didn't catch which time works for you. Please reply {choices}, or tell me if none of these times work.",
+        "es": "Disculpe, no entendí qué horario le queda mejor. Responda {choices}, o dígame si ninguno le funciona.",
+    },
+    "booking_clarify_one": {
+        "en": "Sorry, I didn't catch that. Does {slot} ({zone}) work for you? Reply yes or no.",
+        "es": "Disculpe, no le entendí. ¿Le queda bien el {slot} ({zone})? Responda sí o no.",
+    },
+    "booking_hand_over": {
+        "en": "No problem{greeting_name}. {agent} will reach out personally to find a time that works for you.",
+        "es": "No hay problema{greeting_name}. {agent} se comunicará personalmente para encontrar un horario que le convenga.",
+    },
+    "booking_unconfirmed": {
+        "en": "Thanks{greeting_name}! {agent} will confirm that time with you personally shortly.",
+        "es": "¡Gracias{greeting_name}! {agent} le confirmará ese horario personalmente en breve.",
     },
     # --- Keywords and consent ----------------------------------------------------------
     "opt_out_confirmation": {

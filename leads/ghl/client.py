@@ -6,9 +6,9 @@ tenacity retrying what is safe to retry:
 - 429 and failures before the request left (connect errors, connect/pool timeouts)
   are retried for every operation: HighLevel certainly did not act on them;
 - timeouts after sending and 5xx are retried only for idempotent operations (reads,
-  PUTs, tag add/remove, uploads). Sends, notes, tasks and new opportunities have no
-  idempotency key at HighLevel, so a retry could text a lead twice: those raise at
-  once and the send ledger records the outcome as unknown;
+  PUTs, tag add/remove, uploads). Sends, notes, tasks, new opportunities and appointments
+  have no idempotency key at HighLevel, so a retry could text a lead twice or book a call
+  twice: those raise at once and the caller records the outcome as unknown;
 - other 4xx are never retried and raise ``GHLClientError`` with HighLevel's message.
 
 Backoff starts at 0.5 s and doubles up to 10 s with ±10 % jitter, at most 3 retries;
@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
@@ -34,6 +34,8 @@ import httpx
 from django.conf import settings
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
+from . import calendar
+from .calendar import GHLAppointment
 from .exceptions import (
     GHLClientError,
     GHLError,
@@ -49,6 +51,9 @@ logger = logging.getLogger(__name__)
 
 VERSION_CONVERSATIONS = "2021-04-15"
 VERSION_CONTACTS = "2021-07-28"  # contacts and opportunities
+VERSION_CALENDARS = "2021-04-15"
+# HighLevel answers at most 31 days of free slots per request.
+MAX_FREE_SLOT_RANGE = timedelta(days=31)
 
 INITIAL_BACKOFF = 0.5
 MAX_BACKOFF = 10.0
@@ -595,6 +600,76 @@ class HighLevelClient:
             json=payload,
         )
         return Opportunity.from_api(data.get("opportunity") or {"id": opportunity_id})
+
+    # --- calendars ---------------------------------------------------------------------
+
+    def free_slots(
+        self, *, calendar_id: str, start: datetime, end: datetime, timezone: tzinfo
+    ) -> list[datetime]:
+        """Start times of the calendar's free slots from ``start`` to ``end`` (at most 31 days).
+
+        ``timezone`` (a ``ZoneInfo``) is the zone HighLevel answers in; the answer is read
+        defensively (``leads.ghl.calendar.parse_free_slots``).
+        """
+        if end <= start:
+            raise ValueError("The free-slot range must end after it starts.")
+        if end - start > MAX_FREE_SLOT_RANGE:
+            raise ValueError("HighLevel answers at most 31 days of free slots per request.")
+        params = {"startDate": calendar.epoch_ms(start), "endDate": calendar.epoch_ms(end)}
+        zone_name = str(getattr(timezone, "key", "") or "")
+        if zone_name:
+            params["timezone"] = zone_name
+        data = self._call(
+            "free_slots",
+            "GET",
+            f"/calendars/{_segment(calendar_id)}/free-slots",
+            version=VERSION_CALENDARS,
+            idempotent=True,
+            params=params,
+        )
+        return calendar.parse_free_slots(data, zone=timezone)
+
+    def create_appointment(
+        self,
+        *,
+        calendar_id: str,
+        contact_id: str,
+        start: datetime,
+        timezone: tzinfo,
+        end: datetime | None = None,
+        title: str = "",
+        description: str = "",
+        notify: bool = False,
+    ) -> GHLAppointment:
+        """Book an appointment; HighLevel refuses (4xx) a slot that is no longer free.
+
+        Not idempotent: a timeout or 5xx after the request left raises at once (a retry could
+        book the call twice); the caller records the outcome as unknown.
+        """
+        payload = calendar.appointment_payload(
+            calendar_id=calendar_id,
+            location_id=self.location_id,
+            contact_id=contact_id,
+            start=start,
+            zone=timezone,
+            end=end,
+            title=title,
+            description=description,
+            notify=notify,
+        )
+        data = self._call(
+            "create_appointment",
+            "POST",
+            "/calendars/events/appointments",
+            version=VERSION_CALENDARS,
+            idempotent=False,
+            contact_id=contact_id,
+            json=payload,
+        )
+        appointment = GHLAppointment.from_api(data)
+        if not appointment.id:
+            logger.warning("HighLevel accepted an appointment without an id")
+        return appointment
 
 
 def _opportunity_status(status: str) -> str:

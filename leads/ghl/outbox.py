@@ -130,6 +130,12 @@ def fake_response(operation: str, request: httpx.Request, body: object) -> tuple
         return 201, {"task": {"id": _outbox_id(), "contactId": contact_id, **payload}}
     if operation == "create_opportunity":
         return 201, {"opportunity": {"id": _outbox_id(), "createdAt": now, **payload}}
+    if operation == "create_appointment":
+        return 200, {"id": _outbox_id(), "dateAdded": now, **payload}
+    if operation == "free_slots":
+        # A recorded read cannot know Jorge's calendar: no slot is ever offered from here
+        # (on the embedded default the booking service reads the local calendar instead).
+        return 200, {}
     if operation == "update_opportunity":
         opportunity_id = request.url.path.rstrip("/").rsplit("/", 1)[-1]
         return 200, {"opportunity": {"id": opportunity_id, "updatedAt": now, **payload}}

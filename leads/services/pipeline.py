@@ -10,7 +10,8 @@ tests). A turn has up to three phases (docs/bots.md, "The turn"):
    answered strictly in order: while one turn is in flight, a later message waits for it
    (its turn's owner takes it next), except a keyword, which is answered at once.
 2. **Call out**, with no transaction open: Claude reads the message, HighLevel fills in a
-   contact we only know from a message webhook, Claude words the reply.
+   contact we only know from a message webhook, HighLevel's calendar gives free times or books
+   the one the lead picked (``leads.bots.booking``), Claude words the reply.
 3. **Apply**, under the lock again, after checking that nothing moved meanwhile: a newer
    message from the lead redoes the turn with it; an opt-out, a person's reply, a pause or the
    kill switch drops the reply. Then the qualification, the bot's state and stage, the
@@ -44,6 +45,7 @@ from compliance.models import AuditEvent
 from compliance.rules.keywords import classify_keyword
 from compliance.services import audit, audit_batch
 from leads import selectors
+from leads.bots import booking as booking_flow
 from leads.bots.base import BotTurn, TurnContext, get_bot
 from leads.ghl.exceptions import GHLError
 from leads.intelligence.engine import analyze_lead, compose_reply, engine_calls_out
@@ -58,6 +60,7 @@ from leads.models import (
     WebhookEvent,
 )
 from leads.selectors import CALL_BOOKED_STATE
+from leads.services.booking import calendar_calls_out
 from leads.services.consent import opt_in_contact, opt_out_contact, record_consent
 from leads.services.escalation import escalate_to_human
 from leads.services.locks import (
@@ -250,7 +253,9 @@ def _turn_transaction() -> Iterator[None]:
 
 
 def _calls_out(turn: "_Turn") -> bool:
-    return turn.needs_contact or engine_calls_out()
+    # With HighLevel's calendar any turn may offer or book a call (a lead turns hot, or picks
+    # a time), so every turn keeps its outside-call phase free for it.
+    return turn.needs_contact or engine_calls_out() or calendar_calls_out()
 
 
 def _two_phase(turn: "_Turn") -> PipelineOutcome:
@@ -266,16 +271,21 @@ def _two_phase(turn: "_Turn") -> PipelineOutcome:
             if locked.redo:
                 continue  # the lead wrote again while Claude was reading: read that too
             decision = _decide(turn, locked, analysis=analysis)
-            if not decision.needs_wording:
+            if not decision.needs_wording and not decision.needs_calendar:
                 return _apply(turn, locked, decision)
-        decision.draft = compose_reply(decision.request)  # Claude words it, no lock held
+        if decision.needs_calendar:
+            decision.booking.run()  # HighLevel's calendar: free times, or the booking; no lock
+        if decision.needs_wording:
+            decision.draft = compose_reply(decision.request)  # Claude words it, no lock held
         with _turn_transaction():
-            locked = _relock(turn)
+            # A booking made is answered whatever the lead wrote meanwhile; the newer message
+            # gets its own turn.
+            locked = _relock(turn, take_newer=not decision.booked_outside)
             if isinstance(locked, PipelineOutcome):
                 return locked
             if not locked.redo:
                 return _apply(turn, locked, decision)
-        # The lead wrote again while Claude was writing: decide again with that message.
+        # The lead wrote again during the outside calls: decide again with that message.
 
 
 def _claim(*, message_id: int, now: datetime) -> "_Turn | PipelineOutcome":
@@ -390,8 +400,12 @@ class _Locked:
     redo: bool = False
 
 
-def _relock(turn: _Turn) -> "_Locked | PipelineOutcome":
-    """Lock again and check what moved while no lock was held."""
+def _relock(turn: _Turn, *, take_newer: bool = True) -> "_Locked | PipelineOutcome":
+    """Lock again and check what moved while no lock was held.
+
+    ``take_newer=False``: a newer message from the lead is left for its own turn, not read
+    into this one (a call was booked on the strength of the earlier one).
+    """
     contact, conversation = lock_contact_and_conversation(
         contact_id=turn.contact_id, conversation_id=turn.conversation_id
     )
@@ -418,7 +432,7 @@ def _relock(turn: _Turn) -> "_Locked | PipelineOutcome":
         and m.handled_at is None
         and m.turn_started_at is None
     ]
-    if newer and turn.redos < MAX_REDOS:
+    if newer and take_newer and turn.redos < MAX_REDOS:
         turn.redos += 1
         now = timezone.now()
         Message.objects.filter(pk__in=[m.pk for m in newer]).update(
@@ -452,10 +466,20 @@ class _Decision:
     request: ReplyRequest | None = None
     draft: ReplyDraft | None = None
     outcome: PipelineOutcome | None = None
+    booking: booking_flow.BookingStep | None = None  # offering or booking a call with Jorge
 
     @property
     def needs_wording(self) -> bool:
         return self.request is not None and self.draft is None
+
+    @property
+    def needs_calendar(self) -> bool:
+        return self.booking is not None and not self.booking.done
+
+    @property
+    def booked_outside(self) -> bool:
+        """A booking was tried during the outside calls: its answer must go out."""
+        return self.booking is not None and self.booking.action == booking_flow.BOOK
 
 
 def _decide(turn: _Turn, locked: _Locked, *, analysis: LeadAnalysis) -> _Decision:
@@ -502,6 +526,7 @@ def _decide(turn: _Turn, locked: _Locked, *, analysis: LeadAnalysis) -> _Decisio
         transcript=transcript,
         is_first_reply=is_first_reply,
     )
+    booking = None
     if turn.finding is not None:
         finding = turn.finding
         bot_turn = BotTurn(
@@ -510,15 +535,24 @@ def _decide(turn: _Turn, locked: _Locked, *, analysis: LeadAnalysis) -> _Decisio
             hand_to_human=_finding_summary(finding) if finding.hand_to_human else "",
             escalation_reason=_finding_reason(finding) if finding.hand_to_human else "",
         )
+    elif (booking := booking_flow.plan_answer(ctx)) is not None:
+        # An offer of call times is open: this message answers it, whichever bot runs.
+        bot_turn = booking.placeholder()
     else:
         bot_turn = get_bot(conversation.bot).next_turn(ctx)
         if bot_turn.handoff_to:
             _hand_off(ctx, to=bot_turn.handoff_to, state=bot_turn.state)
             bot_turn = get_bot(bot_turn.handoff_to).next_turn(ctx)
+        booking = booking_flow.plan_offer(ctx, bot_turn)  # a hot turn offers free times
     # After the bot: an answer it read in context ("yes" to pre-approval) can make a lead hot.
     _announce_if_hot(contact, was_hot=was_hot)
-    decision = _Decision(turn=bot_turn, ctx=ctx, analysis=analysis, changed=changed)
-    if bot_turn.send and not bot_turn.verbatim_text:
+    decision = _Decision(
+        turn=bot_turn, ctx=ctx, analysis=analysis, changed=changed, booking=booking
+    )
+    if booking is not None:
+        if not booking.calls_out:
+            booking.run()  # the local calendar: nothing to wait for
+    elif bot_turn.send and not bot_turn.verbatim_text:
         decision.request = _reply_request(ctx, bot_turn)
         if not engine_calls_out():
             decision.draft = compose_reply(decision.request)  # the template: nothing to wait for
@@ -563,12 +597,17 @@ def _apply(turn: _Turn, locked: _Locked, decision: _Decision) -> PipelineOutcome
         for name in ("bot", "bot_state", "stage", "followup_step", "next_followup_at"):
             setattr(locked.conversation, name, getattr(ctx.conversation, name))
         ctx = dataclasses.replace(ctx, conversation=locked.conversation, contact=locked.contact)
-    reply = apply_turn(
-        ctx,
-        bot_turn,
-        reply=_reply_from(ctx, bot_turn, decision) if bot_turn.send else None,
-        learned=sorted(decision.changed),
-    )
+    if decision.booking is not None:
+        # Times come from the calendar and are sent as worded here, never reworded by a model.
+        bot_turn = booking_flow.settle(ctx, bot_turn, decision.booking)
+        words = Reply(
+            text=bot_turn.verbatim_text,
+            metadata={"engine": "rules", "rule": bot_turn.goal},
+            reason=f"{ctx.conversation.bot}:{bot_turn.goal}",
+        )
+    else:
+        words = _reply_from(ctx, bot_turn, decision) if bot_turn.send else None
+    reply = apply_turn(ctx, bot_turn, reply=words, learned=sorted(decision.changed))
     if reply is not None and reply.status == Message.Status.QUEUED and not reply.scheduled_for:
         turn.sends.append(reply)
     outcome = PipelineOutcome(

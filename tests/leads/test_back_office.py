@@ -1,7 +1,10 @@
 """Staff manage contacts, conversations, messages and deals in the Django admin."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from leads.models import Appointment
 from tests.factories import UserFactory
 from tests.leads.factories import ContactFactory, ConversationFactory, DealFactory, MessageFactory
 
@@ -10,6 +13,7 @@ CHANGELISTS = [
     "/admin/leads/conversation/",
     "/admin/leads/message/",
     "/admin/leads/deal/",
+    "/admin/leads/appointment/",
     "/admin/leads/webhookevent/",
     "/admin/leads/outboxmessage/",
     "/admin/leads/sendledgerentry/",
@@ -74,3 +78,23 @@ def test_conversation_page_shows_its_messages(staff_client):
     response = staff_client.get(f"/admin/leads/conversation/{conversation.pk}/change/")
 
     assert "Busco casa en Fontana" in response.content.decode()
+
+
+def test_the_appointment_list_shows_each_call_and_its_lead_without_a_query_per_row(
+    staff_client, django_assert_max_num_queries
+):
+    start = datetime(2026, 6, 15, 16, 0, tzinfo=UTC)
+    for n in range(20):
+        Appointment.objects.create(
+            contact=ContactFactory(first_name=f"Lead{n}"),
+            calendar="local",
+            start=start + timedelta(hours=n),
+            end=start + timedelta(hours=n, minutes=30),
+        )
+    staff_client.get("/admin/leads/appointment/")  # warm caches (content types, session)
+
+    with django_assert_max_num_queries(12):
+        response = staff_client.get("/admin/leads/appointment/")
+
+    assert response.status_code == 200
+    assert b"Lead0" in response.content and b"Lead19" in response.content

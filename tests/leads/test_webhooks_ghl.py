@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from compliance.models import AuditEvent
 from leads import tasks
-from leads.models import Channel, Contact, Conversation, Deal, Message, WebhookEvent
+from leads.models import Appointment, Channel, Contact, Conversation, Deal, Message, WebhookEvent
 from tests.leads.conftest import SAMPLES_DIR, WEBHOOK_URL, WORKFLOW_URL, Signer, load_sample
 
 Status = WebhookEvent.Status
@@ -81,6 +81,14 @@ def _check_linked(contact_id):
     return check
 
 
+def _check_appointment(event, handler_calls):
+    _check_linked("9NkT25Vor1v4aQatFsv2")(event, handler_calls)
+    # Made in HighLevel (not by the bot): recorded, so its time is busy on Jorge's calendar.
+    appointment = Appointment.objects.get(ghl_appointment_id="0007BWpSzSwfiuSl0tR2")
+    assert appointment.source == Appointment.Source.HIGHLEVEL
+    assert appointment.end > appointment.start  # the sample's endTime equals its startTime
+
+
 def _check_deal(event, handler_calls):
     deal = Deal.objects.get(ghl_opportunity_id="wWhVuzqpRuOA1ZVWi4FC")
     assert deal.contact.ghl_contact_id == "cJAWDskpkJHbRbhAT7bs"
@@ -97,7 +105,7 @@ def _check_nothing(event, handler_calls):
 # sample → (HTTP status, event status, check). The WIG test payload is from January
 # 2025: its timestamp is far outside the replay window, so it is refused and recorded.
 SAMPLE_OUTCOMES = {
-    "appointmentcreate": (200, Status.PROCESSED, _check_linked("9NkT25Vor1v4aQatFsv2")),
+    "appointmentcreate": (200, Status.PROCESSED, _check_appointment),
     "contactcreate": (
         200,
         Status.PROCESSED,

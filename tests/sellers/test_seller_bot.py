@@ -412,9 +412,14 @@ def test_a_hot_seller_gets_a_call_task_an_opportunity_a_deal_and_the_dashboard_h
     kinds = [event["kind"] for event in dashboard_events.received()]
     assert "seller.hot" in kinds
 
-    # A second message is for Jorge: no second task, opportunity or deal.
-    lead.says("Afternoons are best")
-    assert len(outbox("create_task")) == 2  # the call task and the hand-over note
+    # The reply offered Jorge's free times; "afternoons" picks the one afternoon time, which is
+    # booked: no second task, opportunity or deal.
+    assert "1) Mon Nov 23, 9 AM\n2) Mon Nov 23, 12 PM\n3) Tue Nov 24, 9 AM" in reply
+    confirmation = lead.says("Afternoons are best")
+    assert "Jorge will call you on Monday, November 23 at 12 PM (Pacific time)" in confirmation
+    [appointment] = outbox("create_appointment")
+    assert appointment["startTime"] == "2026-11-23T12:00:00-08:00"
+    assert len(outbox("create_task")) == 1
     assert len(outbox("create_opportunity")) == 1
     assert Deal.objects.count() == 1
 

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from leads.ghl import mapping
+from leads.ghl.calendar import GHLAppointment
 from leads.models import Channel, Message, WebhookEvent
-from leads.services import inbound
+from leads.services import booking, inbound
 
 Handler = Callable[[WebhookEvent, dict], "inbound.HandlerResult"]
 
@@ -222,11 +223,32 @@ def handle_opportunity(event: WebhookEvent, payload: dict) -> inbound.HandlerRes
     return inbound.HandlerResult(contact=deal.contact)
 
 
+def handle_appointment(event: WebhookEvent, payload: dict) -> inbound.HandlerResult:
+    """AppointmentCreate/Update/Delete: the bot's own booking is matched to its Appointment
+    (HighLevel echoes every booking we make), anything else is recorded as made in HighLevel."""
+    appointment = GHLAppointment.from_api(payload)
+    if not appointment.contact_id:
+        return inbound.HandlerResult(note="No contactId in the payload; not linked.")
+    contact = inbound.get_or_create_contact_from_ghl(
+        location_id=_location(event, payload), contact_id=appointment.contact_id
+    )
+    if not appointment.id:
+        return inbound.HandlerResult(contact=contact, note="No appointment id; not recorded.")
+    recorded, ours = booking.record_ghl_appointment(
+        contact=contact, appointment=appointment, deleted=event.event_type == "AppointmentDelete"
+    )
+    if recorded is None:
+        note = "Not on our calendar (no start time, or cancelled before we saw it)."
+    elif ours:
+        note = f"The bot's own booking (appointment {recorded.pk}): matched, not recorded twice."
+    else:
+        note = f"Made in HighLevel: recorded as appointment {recorded.pk}."
+    return inbound.HandlerResult(contact=contact, note=note)
+
+
 def handle_contact_linked(event: WebhookEvent, payload: dict) -> inbound.HandlerResult:
-    """Appointments, notes and tasks: kept as the event, linked to its contact."""
-    nested = payload.get("appointment")
-    source = nested if isinstance(nested, dict) else payload
-    contact_id = _text(source, "contactId")
+    """Notes and tasks: kept as the event, linked to its contact."""
+    contact_id = _text(payload, "contactId")
     if not contact_id:
         return inbound.HandlerResult(note="No contactId in the payload; not linked.")
     contact = inbound.get_or_create_contact_from_ghl(
@@ -250,9 +272,9 @@ EVENT_HANDLERS: dict[str, Handler] = {
     "OpportunityMonetaryValueUpdate": handle_opportunity,
     "OpportunityAssignedToUpdate": handle_opportunity,
     "OpportunityDelete": handle_opportunity,
-    "AppointmentCreate": handle_contact_linked,
-    "AppointmentUpdate": handle_contact_linked,
-    "AppointmentDelete": handle_contact_linked,
+    "AppointmentCreate": handle_appointment,
+    "AppointmentUpdate": handle_appointment,
+    "AppointmentDelete": handle_appointment,
     "NoteCreate": handle_contact_linked,
     "NoteUpdate": handle_contact_linked,
     "NoteDelete": handle_contact_linked,
