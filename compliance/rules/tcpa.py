@@ -5,9 +5,10 @@ Opt-out keywords themselves are handled (and honoured) by ``keywords.py``; this 
 finds what a person has to look at:
 
 - INBOUND ``consent_dispute``: the lead says they never agreed to be texted ("I never signed
-  up", "who gave you my number?", "¿quién le dio mi número?"). Texting without consent is
+  up", "I didn't give you permission", "nunca me registré"). Texting without consent is
   what the TCPA punishes per message [R1][R2], so the bot stops and someone checks the
-  consent record.
+  consent record. A bare question ("how did you get my number?", "¿quién le dio mi
+  número?") is not a dispute: the seller bot answers it with the lead's source and STOP.
 - INBOUND ``litigation_threat``: the lead names the TCPA, the FCC or the Do Not Call
   registry, or threatens to sue or report over the texts.
 - OUTBOUND ``opt_out_obstruction``: a draft that discourages or denies opting out ("don't
@@ -40,9 +41,6 @@ def _compile(rules: list[tuple[str, str]]) -> tuple[tuple[str, re.Pattern[str]],
     return tuple((category, re.compile(pattern)) for category, pattern in rules)
 
 
-_MY_NUMBER = r"(?:my (?:number|phone|cell|phone number|cell number|info|information|contact))"
-_MI_NUMERO = r"(?:mi (?:numero|telefono|celular|numero de telefono|informacion|contacto))"
-
 _INBOUND = _compile(
     [
         (
@@ -52,11 +50,6 @@ _INBOUND = _compile(
             r"gave (?:you |anyone )?(?:my|permission|consent)|"
             r"give (?:you |anyone )?(?:my|permission|consent)|register(?:ed)?|"
             r"authoriz(?:e|ed) (?:this|these|you|texts|messages)|fill(?:ed)? out anything)\b",
-        ),
-        (
-            "consent_dispute",
-            rf"\b(?:who gave you|where did you get|how did you get|how do you have|why do you have|"
-            rf"who sold you) {_MY_NUMBER}\b",
         ),
         (
             # "We never agreed on a price" is not about texts: what was agreed to must be named.
@@ -73,12 +66,6 @@ _INBOUND = _compile(
             "consent_dispute",
             r"\b(?:without my (?:permission|consent)|not something i signed up for|"
             r"i am not on your list|im not on your list|never requested (?:this|these|info))\b",
-        ),
-        (
-            "consent_dispute",
-            rf"\b(?:quien (?:le|les|te) (?:dio|paso|vendio)|de donde (?:saco|sacaron|sacan|"
-            rf"obtuvo|obtuvieron|consiguio|consiguieron)|como (?:consiguio|consiguieron|"
-            rf"obtuvo|obtuvieron|tiene|tienen)) {_MI_NUMERO}\b",
         ),
         (
             "consent_dispute",

@@ -65,7 +65,7 @@ def test_a_stored_message_still_reports_the_data_it_carried():
 
 
 def test_several_types_in_one_message_are_all_reported():
-    violations = check_message("who gave you my number? my ssn is 123-45-6789", "inbound")
+    violations = check_message("I never signed up for this. my ssn is 123-45-6789", "inbound")
 
     assert {(v.type, v.category) for v in violations} == {
         ("privacy", "ssn"),

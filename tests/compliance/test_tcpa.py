@@ -6,10 +6,8 @@ from compliance.rules.tcpa import detect_inbound_tcpa_risk, find_outbound_tcpa_p
 
 INBOUND = [
     ("I never signed up for this, who gave you my number?", "consent_dispute"),
-    ("how did you get my number?", "consent_dispute"),
     ("I didn't give you permission to text me", "consent_dispute"),
     ("Who is this? I never opted in to any texts", "consent_dispute"),
-    ("¿Quién le dio mi número?", "consent_dispute"),
     ("Yo nunca me registré para esto", "consent_dispute"),
     ("yo no le di mi número a nadie, ¿de dónde lo sacaron?", "consent_dispute"),
     ("this is a violation of the TCPA", "litigation_threat"),
@@ -27,6 +25,9 @@ INBOUND_CLEAN = [
     "I never asked for a discount, just the price",
     "I never got the listing you mentioned",
     "my friend gave me your number",
+    # A question, not a dispute: the seller bot answers it with the lead's source and STOP.
+    "how did you get my number?",
+    "¿Quién le dio mi número?",
 ]
 
 
