@@ -27,6 +27,7 @@ says what it carried. Pure functions: no database, no I/O, no clock.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -337,15 +338,59 @@ def redact_sensitive(text: str) -> str:
     return "".join(parts)
 
 
-def redact_sensitive_data(value: Any) -> Any:
-    """A JSON-like value (dicts, lists, strings) with every string redacted; the rest as is."""
+# Keys that carry an identifier (HighLevel's contactId, messageId, …): never rewritten, since
+# processing needs them and they are not personal data.
+_ID_KEY = re.compile(r"(?:^id$|Id$|_id$|^webhookId$)")
+# Keys that name sensitive data (HighLevel's contact ``dateOfBirth``, a form's "ssn"): their
+# value is replaced whatever it looks like.
+_SENSITIVE_KEYS = {
+    "dateofbirth": "date_of_birth",
+    "dob": "date_of_birth",
+    "birthdate": "date_of_birth",
+    "ssn": "ssn",
+    "socialsecuritynumber": "ssn",
+    "cardnumber": "card_number",
+    "creditcard": "card_number",
+    "cvv": "card_security_code",
+    "cvc": "card_security_code",
+    "accountnumber": "bank_account",
+    "bankaccount": "bank_account",
+    "routingnumber": "routing_number",
+}
+
+
+def redact_sensitive_data(value: Any, *, key: str = "") -> Any:
+    """A JSON-like value (dicts, lists, strings) with its sensitive data redacted.
+
+    Every string is redacted, except under identifier keys (``contactId``); a value under a
+    key that names sensitive data (``dateOfBirth``, ``ssn``) is replaced whole.
+    """
+    sensitive = _SENSITIVE_KEYS.get(re.sub(r"[^a-z]", "", key.lower()))
+    if sensitive and value not in (None, "", [], {}):
+        return PLACEHOLDERS[sensitive]
     if isinstance(value, str):
-        return redact_sensitive(value)
+        return value if _ID_KEY.search(key) else redact_sensitive(value)
     if isinstance(value, dict):
-        return {key: redact_sensitive_data(item) for key, item in value.items()}
+        return {k: redact_sensitive_data(v, key=str(k)) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [redact_sensitive_data(item) for item in value]
+        return [redact_sensitive_data(item, key=key) for item in value]
     return value
+
+
+def redact_json_text(text: str) -> str:
+    """A raw JSON body as it may be stored: unchanged when it carries no sensitive data,
+    else the redacted document (re-serialised, so escaped characters hide nothing).
+
+    Text that is not JSON is redacted as text.
+    """
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return redact_sensitive(text)
+    redacted = redact_sensitive_data(document)
+    if redacted == document:
+        return text
+    return json.dumps(redacted, ensure_ascii=False)
 
 
 def evidence_around(text: str, start: int, end: int, *, reach: int = 40) -> str:
