@@ -241,6 +241,17 @@ GHL_RATE_LIMIT_MAX_WAIT = env.float("GHL_RATE_LIMIT_MAX_WAIT", default=30.0)
 GHL_SELLER_PIPELINE_ID = env("GHL_SELLER_PIPELINE_ID", default="")
 GHL_SELLER_PIPELINE_STAGE_ID = env("GHL_SELLER_PIPELINE_STAGE_ID", default="")
 
+# --- Email -----------------------------------------------------------------
+# One URL: smtp+tls://user:password@host:587 (or consolemail://, the embedded default,
+# which prints every email to the console).
+vars().update(environ.Env.email_url_config(env("EMAIL_URL", default="") or "consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Jorge's team <noreply@localhost>")
+
+# --- Compliance -------------------------------------------------------------
+# Who is emailed when a compliance ticket opens; empty = nobody (logged and audited; the
+# tickets still wait in the admin).
+COMPLIANCE_OFFICER_EMAIL = env("COMPLIANCE_OFFICER_EMAIL", default="")
+
 # --- Demo ------------------------------------------------------------------
 # Password of the demo login that ``seed_demo`` creates (embedded default only).
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="jorge-demo-2026")
