@@ -42,6 +42,7 @@ from django.utils import timezone
 from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent
 from compliance.rules.keywords import classify_keyword
+from compliance.rules.privacy import redact_sensitive
 from compliance.services import audit, audit_batch
 from leads import selectors
 from leads.bots.base import BotTurn, TurnContext, get_bot
@@ -72,20 +73,32 @@ MAX_CHAINED_TURNS = 20
 
 @dataclass(frozen=True)
 class GuardFinding:
-    """An inbound guard's verdict: answer with the vetted ``reply`` and maybe hand to Jorge."""
+    """An inbound guard's verdict: answer with the vetted ``reply`` ("" for none) and maybe
+    hand to Jorge.
+
+    ``escalate(conversation=, contact=)``, when given, runs once the turn settles, replied or
+    not, under the turn's locks and after its reply is queued (a compliance ticket pauses the
+    bot only once the vetted answer is on its way). It runs for every guard that found
+    something, not only the one whose reply is sent.
+    """
 
     rule: str
     reply: str
     hand_to_human: bool = False
     data: dict | None = None
+    escalate: Callable[..., None] | None = None
 
 
 InboundGuard = Callable[[Message, Contact], GuardFinding | None]
 # Returns the problems it finds in a reply's text (empty: fine).
 OutboundGuard = Callable[[str, str], list[str]]
+# Called with (conversation=, contact=, message=) for a bot draft the outbound guards
+# blocked: ``message`` is the draft, stored as blocked and never sent.
+BlockedDraftHandler = Callable[..., None]
 
 INBOUND_GUARDS: list[InboundGuard] = []
 OUTBOUND_GUARDS: list[OutboundGuard] = []
+BLOCKED_DRAFT_HANDLERS: list[BlockedDraftHandler] = []
 
 
 def register_inbound_guard(guard: InboundGuard) -> InboundGuard:
@@ -100,6 +113,13 @@ def register_outbound_guard(guard: OutboundGuard) -> OutboundGuard:
     if guard not in OUTBOUND_GUARDS:
         OUTBOUND_GUARDS.append(guard)
     return guard
+
+
+def register_blocked_draft_handler(handler: BlockedDraftHandler) -> BlockedDraftHandler:
+    """Call ``handler(conversation=, contact=, message=)`` for every draft the guards block."""
+    if handler not in BLOCKED_DRAFT_HANDLERS:
+        BLOCKED_DRAFT_HANDLERS.append(handler)
+    return handler
 
 
 @dataclass(frozen=True)
@@ -126,6 +146,8 @@ class _Turn:
     messages: list[Message]  # the lead's messages this turn answers, oldest first
     history: list[str]  # what the lead wrote before them
     finding: GuardFinding | None = None
+    # What the guards found to escalate (compliance tickets), run once the turn settles.
+    escalations: list[Callable[..., None]] = field(default_factory=list)
     needs_contact: bool = False  # known only from a message webhook: fetch from HighLevel
     redos: int = 0
     sends: list[Message] = field(default_factory=list)  # replies to send once the turn commits
@@ -308,13 +330,15 @@ def _claim(*, message_id: int, now: datetime) -> "_Turn | PipelineOutcome":
             wording=target.body,
             channel=target.channel,
         )
+    finding, escalations = _run_guards(target, contact, conversation)
     turn = _Turn(
         contact_id=contact.pk,
         conversation_id=conversation.pk,
         claimed_at=now,
         messages=[target],
         history=history,
-        finding=_run_guards(target, contact, conversation),
+        finding=finding,
+        escalations=escalations,
         needs_contact=not history and not contact.phone and bool(contact.ghl_contact_id),
     )
     turn.contact, turn.conversation = contact, conversation
@@ -326,7 +350,11 @@ def _claim(*, message_id: int, now: datetime) -> "_Turn | PipelineOutcome":
     return turn
 
 
-def _run_guards(message: Message, contact: Contact, conversation: Conversation):
+def _run_guards(
+    message: Message, contact: Contact, conversation: Conversation
+) -> tuple[GuardFinding | None, list[Callable[..., None]]]:
+    """Every guard reads the message: the first finding answers it, every one escalates."""
+    first, escalations = None, []
     for guard in INBOUND_GUARDS:
         finding = guard(message, contact)
         if finding:
@@ -337,8 +365,10 @@ def _run_guards(message: Message, contact: Contact, conversation: Conversation):
                 actor_label=finding.rule,
                 data={"message": message.pk, **(finding.data or {})},
             )
-            return finding
-    return None
+            first = first or finding
+            if finding.escalate is not None:
+                escalations.append(finding.escalate)
+    return first, escalations
 
 
 def _complete_contact(turn: _Turn) -> None:
@@ -405,8 +435,10 @@ def _relock(turn: _Turn) -> "_Locked | PipelineOutcome":
         )
         for message in newer:
             message.turn_started_at = turn.claimed_at
-            if classify_keyword(message.body) is None and turn.finding is None:
-                turn.finding = _run_guards(message, contact, conversation)
+            if classify_keyword(message.body) is None:
+                finding, escalations = _run_guards(message, contact, conversation)
+                turn.finding = turn.finding or finding
+                turn.escalations.extend(escalations)
         turn.messages.extend(newer)
         locked.redo = True
         audit(
@@ -478,6 +510,7 @@ def _decide(turn: _Turn, locked: _Locked, *, analysis: LeadAnalysis) -> _Decisio
         bot_turn = BotTurn(
             goal=turn.finding.rule,
             verbatim_text=turn.finding.reply,
+            send=bool(turn.finding.reply),
             hand_to_human=f"compliance: {turn.finding.rule}" if turn.finding.hand_to_human else "",
         )
     else:
@@ -519,6 +552,7 @@ def _apply(turn: _Turn, locked: _Locked, decision: _Decision) -> PipelineOutcome
         reply=_reply_from(ctx, bot_turn, decision) if bot_turn.send else None,
         learned=sorted(decision.changed),
     )
+    _escalate(turn, locked)
     if reply is not None and reply.status == Message.Status.QUEUED and not reply.scheduled_for:
         turn.sends.append(reply)
     outcome = PipelineOutcome(
@@ -542,6 +576,7 @@ def _drop(
         actor_label="pipeline",
         data={"reason": reason, "messages": [m.pk for m in turn.messages]},
     )
+    _escalate(turn, locked)
     _settle(turn, outcome)
     # The lead's message still restarts the nurture cadence (kept while the bot is silent).
     locked.conversation.save(update_fields=["followup_step", "next_followup_at", "updated_at"])
@@ -550,6 +585,13 @@ def _drop(
     )
     _broadcast_turn(locked, result)
     return result
+
+
+def _escalate(turn: _Turn, locked: _Locked) -> None:
+    """What the guards found is escalated once, whether or not the bot answers."""
+    escalations, turn.escalations = turn.escalations, []
+    for escalate in escalations:
+        escalate(conversation=locked.conversation, contact=locked.contact)
 
 
 def _settle(turn: _Turn, outcome: str) -> None:
@@ -693,6 +735,12 @@ def apply_turn(
         )
     message = None
     hand_to_human = turn.hand_to_human
+    problems = _outbound_problems(reply.text, contact.language) if reply is not None else []
+    if problems:
+        # Whatever wrote it (a template staff edited, a follow-up, a guard's own answer), a
+        # text the outbound guards refuse is kept as blocked and never sent.
+        _block_draft(ctx, text=reply.text, problems=problems, metadata=reply.metadata)
+        reply = None
     if reply is not None:
         if _repeats_last_bot_message(ctx, reply.text):
             # A bot that would say the same thing twice in a row has nothing new to say.
@@ -766,18 +814,42 @@ def _reply_from(ctx: TurnContext, turn: BotTurn, decision: _Decision) -> Reply:
         )
     request, draft = decision.request, decision.draft
     text, metadata = draft.text, draft.ai_metadata()
-    problems = [p for guard in OUTBOUND_GUARDS for p in guard(text, request.language)]
+    problems = _outbound_problems(text, request.language)
     if problems and text != request.fallback_text:
-        audit(
-            action="guard.outbound",
-            subject=ctx.conversation,
-            actor=BOT,
-            actor_label="outbound_guards",
-            data={"problems": problems, "engine": draft.engine},
-        )
+        # Claude's draft is blocked (kept, never sent, escalated); the vetted template goes
+        # instead, and apply_turn checks that one too.
+        _block_draft(ctx, text=text, problems=problems, metadata=metadata)
         text = request.fallback_text
         metadata = {**metadata, "engine": "offline", "fallback_reason": "; ".join(problems)}
     return Reply(text=text, metadata=metadata, reason=reason)
+
+
+def _outbound_problems(text: str, language: str) -> list[str]:
+    return [problem for guard in OUTBOUND_GUARDS for problem in guard(text, language)]
+
+
+def _block_draft(ctx: TurnContext, *, text: str, problems: list[str], metadata: dict) -> Message:
+    """Keep a draft the outbound guards refused, as blocked (never sent), and escalate it."""
+    conversation = ctx.conversation
+    draft = Message.objects.create(
+        conversation=conversation,
+        direction=Message.Direction.OUTBOUND,
+        channel=conversation.channel,
+        body=redact_sensitive(text),
+        sender=Message.Sender.BOT,
+        status=Message.Status.BLOCKED,
+        ai_metadata={**metadata, "blocked_by": problems},
+    )
+    audit(
+        action="guard.outbound",
+        subject=conversation,
+        actor=BOT,
+        actor_label="outbound_guards",
+        data={"problems": problems, "engine": metadata.get("engine", ""), "message": draft.pk},
+    )
+    for handler in BLOCKED_DRAFT_HANDLERS:
+        handler(conversation=conversation, contact=ctx.contact, message=draft)
+    return draft
 
 
 def _why_silent(*, contact: Contact, conversation: Conversation, now) -> str:
