@@ -17,6 +17,7 @@ urlpatterns = [
     path("webhooks/ghl/", include("leads.webhooks.ghl.urls")),
     path("api/v1/leads/", include("leads.urls")),
     path("api/v1/analytics/", include("analytics.urls")),
+    path("api/v1/compliance/", include("compliance.urls")),
     path("sellers/", include("sellers.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
