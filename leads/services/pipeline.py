@@ -735,12 +735,6 @@ def apply_turn(
         )
     message = None
     hand_to_human = turn.hand_to_human
-    problems = _outbound_problems(reply.text, contact.language) if reply is not None else []
-    if problems:
-        # Whatever wrote it (a template staff edited, a follow-up, a guard's own answer), a
-        # text the outbound guards refuse is kept as blocked and never sent.
-        _block_draft(ctx, text=reply.text, problems=problems, metadata=reply.metadata)
-        reply = None
     if reply is not None:
         if _repeats_last_bot_message(ctx, reply.text):
             # A bot that would say the same thing twice in a row has nothing new to say.
@@ -814,28 +808,47 @@ def _reply_from(ctx: TurnContext, turn: BotTurn, decision: _Decision) -> Reply:
         )
     request, draft = decision.request, decision.draft
     text, metadata = draft.text, draft.ai_metadata()
-    problems = _outbound_problems(text, request.language)
+    problems = outbound_problems(text, language=request.language)
     if problems and text != request.fallback_text:
         # Claude's draft is blocked (kept, never sent, escalated); the vetted template goes
-        # instead, and apply_turn checks that one too.
-        _block_draft(ctx, text=text, problems=problems, metadata=metadata)
+        # instead, and the guards check that one too when it is queued.
+        block_draft(
+            conversation=ctx.conversation,
+            contact=ctx.contact,
+            text=text,
+            problems=problems,
+            metadata=metadata,
+        )
         text = request.fallback_text
         metadata = {**metadata, "engine": "offline", "fallback_reason": "; ".join(problems)}
     return Reply(text=text, metadata=metadata, reason=reason)
 
 
-def _outbound_problems(text: str, language: str) -> list[str]:
+def outbound_problems(text: str, *, language: str) -> list[str]:
+    """What the outbound guards refuse in ``text`` (empty: it may be sent)."""
     return [problem for guard in OUTBOUND_GUARDS for problem in guard(text, language)]
 
 
-def _block_draft(ctx: TurnContext, *, text: str, problems: list[str], metadata: dict) -> Message:
-    """Keep a draft the outbound guards refused, as blocked (never sent), and escalate it."""
-    conversation = ctx.conversation
+def block_draft(
+    *,
+    conversation: Conversation,
+    contact: Contact,
+    text: str,
+    problems: list[str],
+    metadata: dict,
+    subject: str = "",
+    channel: str | None = None,
+) -> Message:
+    """Keep a text the outbound guards refused as blocked (never sent), and escalate it.
+
+    The caller holds the contact's lock (the bot turn, ``queue_automated_message``).
+    """
     draft = Message.objects.create(
         conversation=conversation,
         direction=Message.Direction.OUTBOUND,
-        channel=conversation.channel,
+        channel=channel or conversation.channel,
         body=redact_sensitive(text),
+        subject=redact_sensitive(subject),
         sender=Message.Sender.BOT,
         status=Message.Status.BLOCKED,
         ai_metadata={**metadata, "blocked_by": problems},
@@ -848,7 +861,7 @@ def _block_draft(ctx: TurnContext, *, text: str, problems: list[str], metadata: 
         data={"problems": problems, "engine": metadata.get("engine", ""), "message": draft.pk},
     )
     for handler in BLOCKED_DRAFT_HANDLERS:
-        handler(conversation=conversation, contact=ctx.contact, message=draft)
+        handler(conversation=conversation, contact=contact, message=draft)
     return draft
 
 

@@ -11,12 +11,14 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 from django.core import mail
+from django.db import transaction
 
 from compliance.models import AuditEvent, ComplianceTicket, ConsentRecord
 from compliance.rules.privacy import PLACEHOLDERS
 from compliance.services import resume_bot_after_review
 from leads import selectors
 from leads.models import Contact, Conversation, Message, OutboxMessage, ReplyTemplate, WebhookEvent
+from leads.services.messaging import queue_automated_message
 from tests.factories import UserFactory
 from tests.leads.claude_fake import analysis_answer, reply_answer
 from tests.leads.conftest import load_sample
@@ -339,3 +341,22 @@ def test_a_violation_while_the_bot_is_silent_still_opens_a_ticket(says, lead):
 
     assert reply == ""
     assert ComplianceTicket.objects.get().category == "ssn"
+
+
+@time_machine.travel(MORNING, tick=False)
+def test_any_automated_text_is_checked_when_queued_not_only_bot_replies(
+    lead, officer, django_capture_on_commit_callbacks
+):
+    # An alert or confirmation another app queues directly goes through the same guards.
+    conversation = Conversation.objects.create(contact=lead, ghl_conversation_id="conv-9")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        message = queue_automated_message(
+            conversation=conversation,
+            body="New listing in a quiet, mostly white neighborhood: 3 bd, $520k",
+            reason="alert",
+        )
+
+    assert message.status == Message.Status.BLOCKED
+    assert not OutboxMessage.objects.filter(operation="send_message").exists()
+    assert ComplianceTicket.objects.get().category == "race_color"
+    assert selectors.is_bot_paused(conversation=Conversation.objects.get(pk=conversation.pk))
