@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from compliance.models import AuditEvent, ComplianceTicket
 from leads import selectors
-from leads.models import Conversation, Message, WebhookEvent
+from leads.models import Conversation, Message, ReplyTemplate, WebhookEvent
 from tests.compliance.factories import ComplianceTicketFactory
 from tests.factories import UserFactory
 from tests.leads.conftest import load_sample
@@ -237,3 +237,24 @@ def test_the_webhook_event_page_shows_only_the_redacted_body(client, reviewer, g
 
     assert "021000021" not in page and "000123456789" not in page
     assert "[routing number removed]" in page
+
+
+@pytest.mark.parametrize(
+    "wording",
+    [
+        "Great for families! When are you hoping to move, {first_name}?",
+        "To start, please text me your SSN.",
+        "I'm not a bot, I'm Jorge. When do you want to move?",
+    ],
+)
+def test_staff_cannot_save_wording_that_breaks_a_compliance_rule(client, reviewer, wording):
+    client.get("/admin/leads/replytemplate/")  # creates the rows
+    template = ReplyTemplate.objects.get(key="ask_timeline", language="en")
+    before = template.body
+
+    response = client.post(f"/admin/leads/replytemplate/{template.pk}/change/", {"body": wording})
+
+    assert response.status_code == 200
+    assert "breaks a compliance rule" in response.content.decode()
+    template.refresh_from_db()
+    assert template.body == before
