@@ -99,6 +99,15 @@ _ORIGIN_PLURAL = (
     r"armenians|persians|russians|immigrants|foreigners|illegals|gringos|chinese people|"
     r"vietnamese people|salvadorans|guatemalans)"
 )
+_COUNTRIES = (
+    r"(?:mexico|china|india|korea|vietnam|the philippines|philippines|armenia|iran|russia|"
+    r"africa|asia|europe|the middle east|central america|el salvador|guatemala|another country|"
+    r"other countries|overseas|abroad|latin america|south america)"
+)
+_ES_COUNTRIES = (
+    r"(?:mexico|china|india|corea|vietnam|filipinas|armenia|centroamerica|el salvador|"
+    r"guatemala|otro pais|otros paises|afuera|el extranjero|sudamerica|latinoamerica)"
+)
 _RELIGION_ADJ = (
     r"(?:jewish|muslim|christian|catholic|mormon|lds|hindu|sikh|buddhist|evangelical|"
     r"protestant|orthodox|religious)"
@@ -161,6 +170,14 @@ _INBOUND = _compile(
         ("national_origin", rf"\b{_ORIGIN_ADJ} {_PEOPLE}\b"),
         ("national_origin", rf"\b{_ORIGIN_PLURAL}\b"),
         ("national_origin", r"\b(?:ethnic|ethnicity|ethnically|nationalit(?:y|ies))\b"),
+        (
+            "national_origin",
+            rf"\b(?:people|neighbou?rs|residents|families|folks|they|owners|tenants)\b(?: \w+){{0,4}} (?:are |is )?(?:mostly |all |mainly |largely )?from {_COUNTRIES}\b",
+        ),
+        (
+            "national_origin",
+            rf"\b(?:gente|vecinos|personas|familias|residentes)\b(?: \w+){{0,3}} (?:son |es )?(?:mayormente |todos |casi todos )?de {_ES_COUNTRIES}\b",
+        ),
         (
             "national_origin",
             rf"\b{_ES_QUANTIFIER} (?:de )?(?:gente |personas |familias |vecinos )?{_ES_ORIGIN}\b",
@@ -263,6 +280,12 @@ _INBOUND = _compile(
         (
             "familial_status",
             r"\b(?:families with (?:kids|children)|young (?:families|couples|professionals))\b",
+        ),
+        (
+            # "I'd rather not have a family with little kids next door": a preference about
+            # the neighbours, not a need of the lead's own household.
+            "familial_status",
+            r"\b(?:rather not|dont want|do not want|wouldnt want|would not want|avoid|no)\b(?: \w+){0,4} (?:kids|children|families|family with (?:\w+ )?(?:kids|children)|babies|teenagers|teens)\b(?: \w+){0,2}? (?:next door|nearby|around us|around|near us|in the building|on the street|on the block|upstairs|downstairs)\b",
         ),
         (
             "familial_status",
@@ -422,7 +445,11 @@ _OUTBOUND = _compile(
             r"\b(?:good|great|excellent|best|top) schools for (?:your|the) (?:kids|children|little ones|family)\b",
         ),
         ("familial_status", r"\b(?:adults? only|adult (?:building|community|living|complex))\b"),
-        ("familial_status", r"\bno (?:kids|children|families|teenagers|minors|babies)\b"),
+        ("familial_status", r"\bno (?:\w+ )?(?:kids|children|families|teenagers|minors|babies)\b"),
+        (
+            "familial_status",
+            r"\b(?:mostly|mainly|all|largely|predominantly) (?:retirees|seniors|older (?:folks|people|couples)|young (?:families|couples|professionals)|families|kids|singles|students|empty nesters)\b",
+        ),
         (
             "familial_status",
             r"\b(?:not many|hardly any|few|very few|lots of|plenty of|full of|tons of) (?:young )?(?:kids|children|families|teenagers|retirees|seniors|babies)\b",
@@ -447,6 +474,14 @@ _OUTBOUND = _compile(
         (
             "steering",
             r"\b(?:better|nicer|good|great|right|wrong|different|rough|bad|classier|quality) (?:crowd|class of (?:people|neighbou?rs))\b",
+        ),
+        (
+            "steering",
+            rf"\b(?:steer clear of|stay away from|avoid|skip|stick to|stay in|look elsewhere than)(?: \w+){{0,2}} (?:that|this|the|those) (?:side of town|part of town|parts of town|{_AREA})\b",
+        ),
+        (
+            "steering",
+            rf"\b(?:evite|evita|no busque en|mejor no (?:busque|vaya|compre) en|alejese de)(?: \w+){{0,2}} (?:esa|ese|esta|este|la|el) {_ES_AREA}\b",
         ),
         # Race and colour, national origin, religion: descriptors of people or areas [F5][F6][F8]
         ("race_color", rf"\b{_QUANTIFIER} {_RACE_ADJ} {_OUT_PEOPLE}\b"),
@@ -532,6 +567,18 @@ _OUTBOUND = _compile(
             rf"\b(?:ambiente familiar|{_ES_AREA} familiar|solo (?:para )?adultos|sin (?:ninos|hijos)|no (?:hay |se aceptan |aceptamos )?ninos|parejas? joven(?:es)?|familias jovenes|(?:gente|personas) mayor(?:es)?|jubilados)\b",
         ),
         ("steering", r"\b(?:gente|personas) como (?:usted|tu|ustedes)\b"),
+        (
+            "national_origin",
+            rf"\b(?:la mayoria|casi todos|todos|muchos)(?: \w+){{0,3}} son {_ES_ORIGIN}\b|\b{_ES_ORIGIN} como (?:usted|tu|ustedes)\b",
+        ),
+        (
+            "race_color",
+            rf"\b(?:la mayoria|casi todos|todos|muchos)(?: \w+){{0,3}} son {_ES_RACE}\b",
+        ),
+        (
+            "religion",
+            rf"\b(?:la mayoria|casi todos|todos|muchos)(?: \w+){{0,3}} son {_ES_RELIGION}\b",
+        ),
         ("steering", r"\b(?:usted|tu|ustedes|su familia|tu familia) (?:\w+ )?encaja\w*\b"),
         (
             "race_color",
