@@ -476,16 +476,17 @@ def claims_sharing_sensitive_data(text: str) -> str:
 
 # --- The notice to a lead who sent such data ---------------------------------------------------
 
+# It may be the lead's first answer, so it says it is automated (California's bot-disclosure law).
 _NOTICES = {
     "en": (
-        "For your security, please don't send Social Security, card or bank numbers, or dates "
-        "of birth, by text. I've removed what you sent and won't use it. Someone from Jorge's "
-        "team will follow up with you."
+        "This is Jorge's automated assistant. For your security, please don't send Social "
+        "Security, card or bank numbers, or dates of birth, by text. I've removed what you sent "
+        "and won't use it. Someone from Jorge's team will follow up with you."
     ),
     "es": (
-        "Por su seguridad, no envíe por mensaje números de seguro social, de tarjeta o de "
-        "cuenta bancaria, ni fechas de nacimiento. Eliminé lo que envió y no lo usaré. Alguien "
-        "del equipo de Jorge le dará seguimiento."
+        "Soy el asistente automático de Jorge. Por su seguridad, no envíe por mensaje números "
+        "de seguro social, de tarjeta o de cuenta bancaria, ni fechas de nacimiento. Eliminé lo "
+        "que envió y no lo usaré. Alguien del equipo de Jorge le dará seguimiento."
     ),
 }
 

@@ -162,12 +162,12 @@ def find_outbound_tcpa_problems(text: str) -> list[TcpaFlag]:
 
 _REPLIES = {
     "en": (
-        "Sorry about that. I'll have someone from Jorge's team look into it. You can reply "
-        "STOP at any time and you won't get more texts from us."
+        "Sorry about that. This is Jorge's automated assistant; I'll have someone from his team "
+        "look into it. You can reply STOP at any time and you won't get more texts from us."
     ),
     "es": (
-        "Disculpe la molestia. Alguien del equipo de Jorge lo revisará. Puede responder STOP "
-        "en cualquier momento y no recibirá más mensajes nuestros."
+        "Disculpe la molestia. Soy el asistente automático de Jorge; alguien de su equipo lo "
+        "revisará. Puede responder STOP en cualquier momento y no recibirá más mensajes nuestros."
     ),
 }
 
