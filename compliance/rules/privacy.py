@@ -189,6 +189,14 @@ _BIRTH_WORD = re.compile(
     r"\bcumplea[nñ]os\b)",
     _I,
 )
+# Words one of which must appear (lower-cased) before a pattern that needs them is run: a
+# plain substring test is far cheaper than the pattern (every log record is scanned).
+_SSN_WORDS = ("ssn", "ss#", "ss #", "social", "soc sec", "itin", "seguro", "s.s")
+_ACCOUNT_WORDS = ("account", "acct", "acc", "checking", "savings", "cuenta")
+_CVV_WORDS = ("cvv", "cvc", "csc", "cid", "security code", "digo", "code on the back", "3 digits")
+_BIRTH_WORDS = ("dob", "d.o.b", "birth", "born", "b-day", "bday", "nacimiento", "nac", "cumplea")
+_NINE_RUN = re.compile(r"\d{9}")
+
 # How close a label must be to the number it names (characters before it).
 _LABEL_REACH = 40
 
@@ -211,6 +219,8 @@ def _year(match: re.Match[str]) -> int:
 
 def _cards(text: str) -> Iterator[SensitiveMatch]:
     for run in _DIGIT_GROUPS.finditer(text):
+        if sum(ch.isdigit() for ch in run.group(0)) < 13:
+            continue  # too short for any card: most runs (ids, prices, phones) stop here
         groups = [
             (m.group(0), run.start() + m.start(), run.start() + m.end())
             for m in re.finditer(r"\d+", run.group(0))
@@ -232,34 +242,42 @@ def _cards(text: str) -> Iterator[SensitiveMatch]:
                 i += 1
 
 
-def _ssns(text: str) -> Iterator[SensitiveMatch]:
+def _ssns(text: str, lowered: str) -> Iterator[SensitiveMatch]:
     for m in _SSN_DASHED.finditer(text):
         if ssn_valid(m.group(1), m.group(3), m.group(4)):
             yield SensitiveMatch("ssn", m.start(), m.end())
+    if not any(word in lowered for word in _SSN_WORDS):
+        return
     for m in _NINE_DIGITS.finditer(text):
         if _labelled(_SSN_LABEL, text, m.start()) and ssn_valid(m.group(1), m.group(2), m.group(3)):
             yield SensitiveMatch("ssn", m.start(), m.end())
 
 
 def _routing_numbers(text: str) -> Iterator[SensitiveMatch]:
-    if not _BANK_CONTEXT.search(text):
+    if not _NINE_RUN.search(text) or not _BANK_CONTEXT.search(text):
         return
     for m in re.finditer(rf"{_NOT_AFTER}\d{{9}}{_NOT_BEFORE}", text):
         if aba_routing_valid(m.group(0)) and not _labelled(_SSN_LABEL, text, m.start()):
             yield SensitiveMatch("routing_number", m.start(), m.end())
 
 
-def _accounts(text: str) -> Iterator[SensitiveMatch]:
+def _accounts(text: str, lowered: str) -> Iterator[SensitiveMatch]:
+    if not any(word in lowered for word in _ACCOUNT_WORDS):
+        return
     for m in _ACCOUNT.finditer(text):
         yield SensitiveMatch("bank_account", m.start(1), m.end(1))
 
 
-def _security_codes(text: str) -> Iterator[SensitiveMatch]:
+def _security_codes(text: str, lowered: str) -> Iterator[SensitiveMatch]:
+    if not any(word in lowered for word in _CVV_WORDS):
+        return
     for m in _CVV.finditer(text):
         yield SensitiveMatch("card_security_code", m.start(1), m.end(1))
 
 
-def _dates_of_birth(text: str, *, near_other: bool) -> Iterator[SensitiveMatch]:
+def _dates_of_birth(text: str, lowered: str, *, near_other: bool) -> Iterator[SensitiveMatch]:
+    if not near_other and not any(word in lowered for word in _BIRTH_WORDS):
+        return  # a date alone, with no birth word and nothing else sensitive, is just a date
     for m in _DATE.finditer(text):
         birth_like = _year(m) <= BIRTH_YEAR_MAX
         if _labelled(_DOB_LABEL, text, m.start()) or (
@@ -282,20 +300,21 @@ def find_sensitive_data(text: str) -> list[SensitiveMatch]:
     """Every piece of sensitive data in ``text``, in order, without overlaps."""
     if not text or not any(ch.isdigit() for ch in text):
         return []
+    lowered = text.lower()
     numbers = _without_overlaps(
         [
             *_cards(text),
-            *_ssns(text),
+            *_ssns(text, lowered),
             *_routing_numbers(text),
-            *_accounts(text),
-            *_security_codes(text),
+            *_accounts(text, lowered),
+            *_security_codes(text, lowered),
         ]
     )
     near_other = bool(numbers) or bool(_PLACEHOLDER_RE.search(text))
     taken = [(m.start, m.end) for m in numbers]
     births = [
         m
-        for m in _dates_of_birth(text, near_other=near_other)
+        for m in _dates_of_birth(text, lowered, near_other=near_other)
         if not any(m.start < end and start < m.end for start, end in taken)
     ]
     return _without_overlaps([*numbers, *births])
