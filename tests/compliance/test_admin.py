@@ -7,9 +7,11 @@ import time_machine
 from django.utils import timezone
 
 from compliance.models import AuditEvent, ComplianceTicket
+from compliance.rules.privacy import PLACEHOLDERS
 from leads import selectors
-from leads.models import Conversation, Message, ReplyTemplate, WebhookEvent
+from leads.models import Conversation, ReplyTemplate, WebhookEvent
 from tests.compliance.factories import ComplianceTicketFactory
+from tests.compliance.samples import PII
 from tests.factories import UserFactory
 from tests.leads.conftest import load_sample
 from tests.leads.factories import ContactFactory, MessageFactory, receive_sms
@@ -201,42 +203,59 @@ def test_a_resolved_ticket_is_not_reassigned(client, reviewer):
 # --- Sensitive data in the back office -------------------------------------------------------
 
 
+@pytest.mark.parametrize(("kind", "text", "secrets"), PII)
 @time_machine.travel(MORNING, tick=False)
 def test_the_message_pages_show_only_the_redacted_text(
-    client, reviewer, django_capture_on_commit_callbacks
+    client, reviewer, django_capture_on_commit_callbacks, kind, text, secrets
 ):
     ContactFactory(ghl_contact_id="c-1", ghl_location_id="loc")
     with django_capture_on_commit_callbacks(execute=True):
-        message = receive_sms(
-            "c-1", "ssn 123-45-6789, card 4111 1111 1111 1111", conversation_id="v"
+        message = receive_sms("c-1", text, conversation_id="v")
+    ticket = ComplianceTicket.objects.filter(category=kind).get()
+
+    pages = [
+        client.get(url).content.decode()
+        for url in (
+            f"/admin/leads/message/{message.pk}/change/",
+            "/admin/leads/message/",
+            f"/admin/leads/conversation/{message.conversation_id}/change/",
+            f"{LIST}{ticket.pk}/change/",
+            LIST,
+            "/admin/compliance/auditevent/",
+            f"/admin/leads/contact/{message.conversation.contact_id}/change/",
         )
+    ]
 
-    change = client.get(f"/admin/leads/message/{message.pk}/change/").content.decode()
-    listing = client.get("/admin/leads/message/").content.decode()
-    conversation = client.get(f"/admin/leads/conversation/{message.conversation_id}/change/")
-
-    for page in (change, listing, conversation.content.decode()):
-        assert "123-45-6789" not in page and "4111 1111" not in page
-    assert "[SSN removed]" in change
-    assert 'name="body"' not in change  # what a lead wrote is never rewritten by hand
-    assert Message.objects.get(pk=message.pk).body.startswith("ssn [SSN removed]")
+    for page in pages:
+        for secret in secrets:
+            assert secret not in page
+    assert PLACEHOLDERS[kind] in pages[0]
+    assert 'name="body"' not in pages[0]  # what a lead wrote is never rewritten by hand
 
 
+@pytest.mark.parametrize(("kind", "text", "secrets"), PII)
 @time_machine.travel(MORNING, tick=False)
-def test_the_webhook_event_page_shows_only_the_redacted_body(client, reviewer, ghl, officer):
+def test_the_webhook_event_pages_show_only_the_redacted_body(
+    client, reviewer, ghl, officer, kind, text, secrets
+):
     payload = {
         **load_sample("inboundmessage-sms"),
-        "body": "routing 021000021 account 000123456789",
+        "body": text,
         "messageId": "m-1",
         "webhookId": "wh-1",
     }
     ghl.post(payload)
 
     event = WebhookEvent.objects.get()
-    page = client.get(f"/admin/leads/webhookevent/{event.pk}/change/").content.decode()
+    pages = [
+        client.get(f"/admin/leads/webhookevent/{event.pk}/change/").content.decode(),
+        client.get("/admin/leads/webhookevent/").content.decode(),
+    ]
 
-    assert "021000021" not in page and "000123456789" not in page
-    assert "[routing number removed]" in page
+    for page in pages:
+        for secret in secrets:
+            assert secret not in page
+    assert PLACEHOLDERS[kind] in pages[0]
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from compliance.services import resume_bot_after_review
 from leads import selectors
 from leads.models import Contact, Conversation, Message, OutboxMessage, ReplyTemplate, WebhookEvent
 from leads.services.messaging import queue_automated_message
+from tests.compliance.samples import PII
 from tests.factories import UserFactory
 from tests.leads.claude_fake import analysis_answer, reply_answer
 from tests.leads.conftest import load_sample
@@ -28,17 +29,6 @@ pytestmark = pytest.mark.django_db
 
 # 10:00 in Riverside (PDT), inside the sending window.
 MORNING = datetime(2026, 6, 10, 17, 0, tzinfo=UTC)
-
-# One of each kind, with the digits that must never be stored.
-PII = [
-    ("ssn", "for the pre-approval my SSN is 123-45-6789", ["123-45-6789", "6789"]),
-    ("ssn", "mi seguro social es 123456789", ["123456789"]),
-    ("card_number", "use my card 4111 1111 1111 1111 for the deposit", ["4111 1111", "1111 1111"]),
-    ("card_security_code", "card 5555555555554444 cvv 737", ["5555555555554444", "737"]),
-    ("bank_account", "my account number is 000123456789", ["000123456789"]),
-    ("routing_number", "routing 021000021 for the wire", ["021000021"]),
-    ("date_of_birth", "DOB 04/12/1979, SSN 321-54-9876", ["04/12/1979", "321-54-9876"]),
-]
 
 
 @pytest.fixture
@@ -174,19 +164,22 @@ def test_the_first_message_kept_as_consent_evidence_is_redacted(says):
     assert ConsentRecord.objects.get().wording == "Hi! my ssn is [SSN removed], I want to buy"
 
 
+@pytest.mark.parametrize(("kind", "text", "secrets"), PII)
 @time_machine.travel(MORNING, tick=False)
-def test_no_prompt_sent_to_claude_carries_sensitive_data(says, fake_claude):
-    fake_claude.answer(
-        analysis_answer(pre_approved=None), reply_answer("When would you like to move?")
-    )
+def test_no_prompt_sent_to_claude_carries_sensitive_data(says, fake_claude, kind, text, secrets):
+    analysis = analysis_answer(pre_approved=None, timeline="unknown")
+    reply = reply_answer("Thanks! When would you like to move?")
+    fake_claude.answer(analysis, reply, analysis, analysis, reply)
     says("Hi, I want to buy in Fontana")
+    says(text)  # the analysis reads it; the privacy notice answers it
+    resume_bot_after_review(ticket=ComplianceTicket.objects.first(), user=UserFactory())
 
-    says("my SSN 123-45-6789, card 4111 1111 1111 1111 cvv 123, routing 021000021, DOB 01/02/1980")
+    says("3 bedrooms please")  # Claude words a reply over a transcript that holds it
 
-    sent = json.dumps(fake_claude.bodies)
-    for secret in ("123-45-6789", "4111", "021000021", "01/02/1980", "cvv 123"):
-        assert secret not in sent
-    assert fake_claude.requests  # Claude was called, with clean text
+    prompts = json.dumps(fake_claude.bodies)
+    for secret in secrets:
+        assert secret not in prompts
+    assert len(fake_claude.requests) == 5  # Claude read and wrote every turn, with clean text
 
 
 @time_machine.travel(MORNING, tick=False)
@@ -204,18 +197,18 @@ def test_the_analyze_api_never_sends_sensitive_data_to_claude(api_client, fake_c
 
 
 @time_machine.travel(MORNING, tick=False)
-def test_logs_never_carry_sensitive_data(caplog):
-    logging.getLogger("leads.anything").warning(
-        "lead wrote %r", "ssn 123-45-6789 card 4111 1111 1111 1111"
-    )
+@pytest.mark.parametrize(("kind", "text", "secrets"), PII)
+def test_logs_never_carry_sensitive_data(caplog, kind, text, secrets):
+    logging.getLogger("leads.anything").warning("lead %s wrote %r", 42, text)
     try:
-        raise ValueError("bad body: routing 021000021")
+        raise ValueError(f"could not store: {text}")
     except ValueError:
         logging.getLogger("leads.anything").exception("failed")
 
-    text = caplog.text
-    assert "123-45-6789" not in text and "4111" not in text and "021000021" not in text
-    assert "[SSN removed]" in text and "[routing number removed]" in text
+    for secret in secrets:
+        assert secret not in caplog.text
+    assert PLACEHOLDERS[kind] in caplog.text
+    assert caplog.text.count(PLACEHOLDERS[kind]) >= 2  # the message and the traceback
 
 
 # --- Fair housing ------------------------------------------------------------------------------
