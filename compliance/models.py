@@ -1,6 +1,8 @@
-"""The audit trail every automated decision writes to."""
+"""The audit trail every automated decision writes to, consent evidence, and compliance tickets."""
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 
@@ -72,3 +74,108 @@ class ConsentRecord(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class ComplianceTicket(models.Model):
+    """A compliance violation a person must review: what rule, where, and what became of it.
+
+    Opened by ``compliance.services.open_compliance_ticket`` for every violation the check
+    finds in a lead's message or a bot's draft; the evidence is redacted. Status moves
+    open → assigned → resolved, each step through a service and audited.
+    """
+
+    class Type(models.TextChoices):
+        FAIR_HOUSING = "fair_housing", "Fair housing"
+        PRIVACY = "privacy", "Privacy (sensitive data)"
+        TCPA = "tcpa", "TCPA / automated messaging"
+
+    class Severity(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ASSIGNED = "assigned", "Assigned"
+        RESOLVED = "resolved", "Resolved"
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "The lead's message"
+        OUTBOUND = "outbound", "The bot's draft (blocked)"
+
+    type = models.CharField(max_length=16, choices=Type.choices)
+    category = models.CharField(max_length=64)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    evidence = models.TextField(help_text="The words that broke the rule, sensitive data removed.")
+    message = models.ForeignKey(
+        "leads.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="compliance_tickets",
+        help_text="The lead's message, or the bot's blocked draft.",
+    )
+    conversation = models.ForeignKey(
+        "leads.Conversation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="compliance_tickets",
+    )
+    contact = models.ForeignKey(
+        "leads.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="compliance_tickets",
+    )
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="compliance_tickets",
+    )
+    resolution_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    due_at = models.DateTimeField(help_text="Review it by then: sooner the more severe.")
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    officer_notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the compliance officer was emailed."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One ticket per rule broken by a message, however often its turn runs.
+            models.UniqueConstraint(
+                fields=["message", "type", "category"],
+                condition=Q(message__isnull=False),
+                name="compliance_ticket_once_per_message",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="assigned") | Q(assignee__isnull=False),
+                name="compliance_ticket_assigned_has_assignee",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="resolved")
+                | (Q(resolved_at__isnull=False) & ~Q(resolution_note="")),
+                name="compliance_ticket_resolved_has_note",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="compliance_ticket_queue")]
+
+    def __str__(self):
+        return (
+            f"#{self.pk} {self.get_type_display()}: {self.category} ({self.get_status_display()})"
+        )
+
+    def is_overdue(self, at=None) -> bool:
+        """Still unresolved after its due time."""
+        return self.status != self.Status.RESOLVED and self.due_at < (at or timezone.now())

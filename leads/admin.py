@@ -263,8 +263,11 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ["body", "ghl_message_id", "conversation__contact__phone"]
     autocomplete_fields = ["conversation"]
     date_hierarchy = "sent_at"
-    # The bot's turn is the pipeline's record: staff read it, never edit it.
+    # The bot's turn is the pipeline's record: staff read it, never edit it. What a lead or
+    # the bot wrote is a record too (stored redacted): never rewritten by hand.
     readonly_fields = [
+        "body",
+        "subject",
         "created_at",
         "updated_at",
         "turn_started_at",

@@ -14,6 +14,7 @@ REVIEWER_PERMISSIONS: list[tuple[str, str, tuple[str, ...]]] = [
     ("leads", "contact", ("view",)),
     ("leads", "conversation", ("view",)),
     ("leads", "message", ("view",)),
+    ("compliance", "complianceticket", ("view", "change")),
 ]
 
 

@@ -158,11 +158,18 @@ def reply_text(*, key: str, language: str, **context) -> str:
 
 
 def template_problem(body: str) -> str:
-    """Why ``body`` cannot be rendered as a reply template ("" when it can)."""
+    """Why ``body`` cannot be a reply template ("" when it can): it does not render, or it
+    breaks a compliance rule (the bots would have every message with it blocked)."""
+    from compliance.checks import check_message
+
     try:
-        body.format_map(_Blank())
+        rendered = body.format_map(_Blank())
     except (ValueError, IndexError, AttributeError) as exc:
         return f"Check the braces around placeholders: {exc}."
+    violations = check_message(rendered, "outbound")
+    if violations:
+        found = "; ".join(f"{v.type} / {v.category}: “{v.evidence}”" for v in violations)
+        return f"This wording breaks a compliance rule and would never be sent ({found})."
     return ""
 
 

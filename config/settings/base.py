@@ -269,6 +269,17 @@ FINANCIAL_ASSESSMENT_URL = env("FINANCIAL_ASSESSMENT_URL", default="")
 FINANCIAL_ASSESSMENT_TOKEN = env("FINANCIAL_ASSESSMENT_TOKEN", default="")
 FINANCIAL_ASSESSMENT_TIMEOUT = env.float("FINANCIAL_ASSESSMENT_TIMEOUT", default=5.0)
 
+# --- Email -----------------------------------------------------------------
+# One URL: smtp+tls://user:password@host:587 (or consolemail://, the embedded default,
+# which prints every email to the console).
+vars().update(environ.Env.email_url_config(env("EMAIL_URL", default="") or "consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Jorge's team <noreply@localhost>")
+
+# --- Compliance -------------------------------------------------------------
+# Who is emailed when a compliance ticket opens; empty = nobody (logged and audited; the
+# tickets still wait in the admin).
+COMPLIANCE_OFFICER_EMAIL = env("COMPLIANCE_OFFICER_EMAIL", default="")
+
 # --- Demo ------------------------------------------------------------------
 # Password of the demo login that ``seed_demo`` creates (embedded default only).
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="jorge-demo-2026")
@@ -331,13 +342,6 @@ CELERY_BEAT_SCHEDULE["leads.notify_due_escalations"] = {
     "task": "leads.tasks.notify_due_escalations_task",
     "schedule": 60.0,
 }
-
-# --- Email ------------------------------------------------------------------
-# Unset = printed to the console (the embedded default); e.g. smtp://user:pass@host:587
-# with EMAIL_USE_TLS in the URL's query (django-environ's email_url).
-EMAIL_URL = env("EMAIL_URL", default="") or "consolemail://"
-vars().update(env.email_url_config(EMAIL_URL))  # EMAIL_BACKEND, EMAIL_HOST, … from the URL
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="bots@localhost")
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {

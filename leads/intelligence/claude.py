@@ -19,6 +19,8 @@ import anthropic
 import httpx2
 from django.conf import settings
 
+from compliance.rules.privacy import redact_sensitive
+
 from . import scoring
 from .replies import PROMPT_CANARY, ReplyDraft, ReplyRequest
 from .schema import INTENTS, LANGUAGES, TIMELINES, Budget, LeadAnalysis
@@ -221,8 +223,9 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def as_data(text: str, *, limit: int = MAX_MESSAGE_CHARS) -> str:
-    """Untrusted text made safe to place between our tags: bounded, and unable to close them."""
-    text = _CONTROL_CHARS.sub(" ", str(text))[:limit]
+    """Untrusted text made safe to place between our tags: bounded, unable to close them, and
+    without sensitive data (an SSN or a card number never leaves for the AI)."""
+    text = redact_sensitive(_CONTROL_CHARS.sub(" ", str(text)))[:limit]
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

@@ -14,6 +14,8 @@ import time
 
 from django.conf import settings
 
+from compliance.rules.privacy import without_sensitive_sentences
+
 from . import claude
 from .offline import analyze_offline
 from .replies import ReplyDraft, ReplyRequest, validate_reply
@@ -35,7 +37,13 @@ def engine_calls_out() -> bool:
 
 
 def analyze_lead(*, message: str, history: list[str] | None = None) -> LeadAnalysis:
-    """Qualify a lead from its latest message (and earlier ones), scored by the shared rules."""
+    """Qualify a lead from its latest message (and earlier ones), scored by the shared rules.
+
+    A sentence that carries sensitive data is not read: an SSN "for the pre-approval" is not
+    a pre-approval, and its digits are not a budget.
+    """
+    message = without_sensitive_sentences(message)
+    history = [without_sensitive_sentences(earlier) for earlier in history or []]
     offline = analyze_offline(message=message, history=history)
     if not settings.ANTHROPIC_API_KEY:
         return offline

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from compliance.models import AuditEvent
+from compliance.rules.privacy import redact_json_text, redact_sensitive, redact_sensitive_data
 from compliance.services import audit
 from leads import selectors
 from leads.ghl import mapping
@@ -75,7 +76,7 @@ class ProcessOutcome:
 
 
 def webhook_dedupe_key(*, source: str, webhook_id: str, body: bytes) -> str:
-    """``source:webhookId``, or a hash of the raw body when HighLevel sent no id."""
+    """``source:webhookId``, or a hash of the (stored, redacted) body when HighLevel sent no id."""
     if webhook_id:
         if len(webhook_id) > 96:
             webhook_id = "sha256:" + hashlib.sha256(webhook_id.encode()).hexdigest()
@@ -109,11 +110,16 @@ def store_webhook_event(
 ) -> StoredWebhook:
     """Store an authentic webhook once, then enqueue its processing after commit.
 
-    Duplicates are detected by the unique ``dedupe_key`` (an insert that fails), never by
-    a check before the insert, so concurrent copies cannot both be stored. Database
-    errors other than the duplicate propagate: the caller answers 429.
+    The signature was verified on the raw bytes; what is stored is redacted (an SSN or a
+    card number a lead texted is never kept, not even in the body's hash). Duplicates are
+    detected by the unique ``dedupe_key`` (an insert that fails), never by a check before
+    the insert, so concurrent copies cannot both be stored. Database errors other than the
+    duplicate propagate: the caller answers 429.
     """
-    dedupe_key = webhook_dedupe_key(source=source, webhook_id=webhook_id, body=body)
+    stored_body = redact_json_text(body.decode("utf-8", errors="replace"))
+    dedupe_key = webhook_dedupe_key(
+        source=source, webhook_id=webhook_id, body=stored_body.encode("utf-8")
+    )
     status = WebhookEvent.Status.RECEIVED if known_event else WebhookEvent.Status.IGNORED
     try:
         with transaction.atomic():
@@ -124,8 +130,8 @@ def store_webhook_event(
                 dedupe_key=dedupe_key,
                 signature_scheme=signature_scheme,
                 headers=headers,
-                body=body.decode("utf-8", errors="replace"),
-                payload=payload,
+                body=stored_body,
+                payload=redact_sensitive_data(payload),
                 status=status,
                 last_error="" if known_event else "Event type not handled.",
                 processed_at=None if known_event else timezone.now(),
@@ -147,7 +153,7 @@ def record_rejected_webhook(
             dedupe_key=None,
             signature_scheme=signature_scheme,
             headers=headers,
-            body=body.decode("utf-8", errors="replace"),
+            body=redact_json_text(body.decode("utf-8", errors="replace")),
             status=WebhookEvent.Status.REJECTED,
             last_error=reason[:2000],
         )
@@ -465,8 +471,10 @@ def record_inbound_message(
     """Record a message from a contact once; new answerable ones go to the inbound handlers.
 
     Returns (message, created). Calls and voicemails are recorded but not handed on: they
-    are settled at once, so no bot turn waits for them.
+    are settled at once, so no bot turn waits for them. Sensitive data (an SSN, a card
+    number) is redacted before the message is stored; the original is never kept.
     """
+    body, subject = redact_sensitive(body), redact_sensitive(subject)
     answerable = channel in ANSWERABLE_CHANNELS
     with transaction.atomic():
         contact = get_or_create_contact_from_ghl(location_id=location_id, contact_id=contact_id)
@@ -553,7 +561,9 @@ def record_outbound_message(
     Our own message (known ``messageId``, or our unconfirmed send with the same text)
     only has its status updated. Anything else was sent from HighLevel: by a person,
     which pauses the bot, or by a HighLevel automation (``automated``), which does not.
+    Its text is stored redacted, like every message.
     """
+    body, subject = redact_sensitive(body), redact_sensitive(subject)
     with transaction.atomic():
         ours = selectors.message_by_ghl_id(ghl_message_id=message_id)
         contact = get_or_create_contact_from_ghl(location_id=location_id, contact_id=contact_id)

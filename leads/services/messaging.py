@@ -96,6 +96,8 @@ def queue_automated_message(
 ) -> Message:
     """Record an automated message and send it after commit, later, or never, by the rules.
 
+    A text the outbound guards refuse is stored as blocked and escalated, never sent.
+
     Call inside the transaction that decided to send it; the audit row joins it. With
     ``send_after_commit=False`` the caller sends it itself once that transaction commits
     (the bot turn does, to save a task hop); the minute sweep sends it if the caller dies.
@@ -104,6 +106,23 @@ def queue_automated_message(
     contact = conversation.contact
     channel = channel or conversation.channel
     ai_metadata = ai_metadata or {}
+    if not ai_metadata.get("keyword"):
+        # Every automated text passes the outbound guards (fair housing, sensitive data,
+        # TCPA): whatever wrote it, a refused one is kept as blocked and never sent.
+        # (STOP/START/HELP confirmations are fixed, vetted texts.)
+        from leads.services.pipeline import block_draft, outbound_problems
+
+        problems = outbound_problems(f"{subject}\n{body}", language=contact.language)
+        if problems:
+            return block_draft(
+                conversation=conversation,
+                contact=contact,
+                text=body,
+                subject=subject,
+                channel=channel,
+                problems=problems,
+                metadata=ai_metadata,
+            )
     verdict = sending_verdict(
         contact=contact,
         conversation=conversation,

@@ -43,6 +43,7 @@ from django.utils import timezone
 from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent
 from compliance.rules.keywords import classify_keyword
+from compliance.rules.privacy import redact_sensitive
 from compliance.services import audit, audit_batch
 from leads import selectors
 from leads.bots import booking as booking_flow
@@ -87,7 +88,14 @@ SILENT_STATE = "silent_turns"
 
 @dataclass(frozen=True)
 class GuardFinding:
-    """An inbound guard's verdict: answer with the vetted ``reply`` and maybe hand to Jorge."""
+    """An inbound guard's verdict: answer with the vetted ``reply`` ("" for none) and maybe
+    hand to Jorge.
+
+    ``escalate(conversation=, contact=)``, when given, runs once the turn settles, replied or
+    not, under the turn's locks and after its reply is queued (a compliance ticket pauses the
+    bot only once the vetted answer is on its way). It runs for every guard that found
+    something, not only the one whose reply is sent.
+    """
 
     rule: str
     reply: str
@@ -95,15 +103,20 @@ class GuardFinding:
     data: dict | None = None
     # The EscalationTicket.Reason of the hand-off ("" = compliance, the guards' first use).
     escalation_reason: str = ""
+    escalate: Callable[..., None] | None = None
 
 
 InboundGuard = Callable[[Message, Contact], GuardFinding | None]
 # Returns the problems it finds in a reply's text (empty: fine).
 OutboundGuard = Callable[[str, str], list[str]]
+# Called with (conversation=, contact=, message=) for a bot draft the outbound guards
+# blocked: ``message`` is the draft, stored as blocked and never sent.
+BlockedDraftHandler = Callable[..., None]
 
 INBOUND_GUARDS: list[InboundGuard] = []
 OUTBOUND_GUARDS: list[OutboundGuard] = []
 _GUARD_RANKS: dict[InboundGuard, int] = {}
+BLOCKED_DRAFT_HANDLERS: list[BlockedDraftHandler] = []
 
 
 def register_inbound_guard(guard: InboundGuard, *, rank: int = 0) -> InboundGuard:
@@ -124,6 +137,13 @@ def register_outbound_guard(guard: OutboundGuard) -> OutboundGuard:
     if guard not in OUTBOUND_GUARDS:
         OUTBOUND_GUARDS.append(guard)
     return guard
+
+
+def register_blocked_draft_handler(handler: BlockedDraftHandler) -> BlockedDraftHandler:
+    """Call ``handler(conversation=, contact=, message=)`` for every draft the guards block."""
+    if handler not in BLOCKED_DRAFT_HANDLERS:
+        BLOCKED_DRAFT_HANDLERS.append(handler)
+    return handler
 
 
 @dataclass(frozen=True)
@@ -150,6 +170,8 @@ class _Turn:
     messages: list[Message]  # the lead's messages this turn answers, oldest first
     history: list[str]  # what the lead wrote before them
     finding: GuardFinding | None = None
+    # What the guards found to escalate (compliance tickets), run once the turn settles.
+    escalations: list[Callable[..., None]] = field(default_factory=list)
     needs_contact: bool = False  # known only from a message webhook: fetch from HighLevel
     redos: int = 0
     sends: list[Message] = field(default_factory=list)  # replies to send once the turn commits
@@ -339,13 +361,15 @@ def _claim(*, message_id: int, now: datetime) -> "_Turn | PipelineOutcome":
             wording=target.body,
             channel=target.channel,
         )
+    finding, escalations = _run_guards(target, contact, conversation)
     turn = _Turn(
         contact_id=contact.pk,
         conversation_id=conversation.pk,
         claimed_at=now,
         messages=[target],
         history=history,
-        finding=_run_guards(target, contact, conversation),
+        finding=finding,
+        escalations=escalations,
         needs_contact=not history and not contact.phone and bool(contact.ghl_contact_id),
     )
     turn.contact, turn.conversation = contact, conversation
@@ -357,7 +381,11 @@ def _claim(*, message_id: int, now: datetime) -> "_Turn | PipelineOutcome":
     return turn
 
 
-def _run_guards(message: Message, contact: Contact, conversation: Conversation):
+def _run_guards(
+    message: Message, contact: Contact, conversation: Conversation
+) -> tuple[GuardFinding | None, list[Callable[..., None]]]:
+    """Every guard reads the message: the first finding answers it, every one escalates."""
+    first, escalations = None, []
     for guard in INBOUND_GUARDS:
         finding = guard(message, contact)
         if finding:
@@ -368,8 +396,10 @@ def _run_guards(message: Message, contact: Contact, conversation: Conversation):
                 actor_label=finding.rule,
                 data={"message": message.pk, **(finding.data or {})},
             )
-            return finding
-    return None
+            first = first or finding
+            if finding.escalate is not None:
+                escalations.append(finding.escalate)
+    return first, escalations
 
 
 def _complete_contact(turn: _Turn) -> None:
@@ -440,8 +470,10 @@ def _relock(turn: _Turn, *, take_newer: bool = True) -> "_Locked | PipelineOutco
         )
         for message in newer:
             message.turn_started_at = turn.claimed_at
-            if classify_keyword(message.body) is None and turn.finding is None:
-                turn.finding = _run_guards(message, contact, conversation)
+            if classify_keyword(message.body) is None:
+                finding, escalations = _run_guards(message, contact, conversation)
+                turn.finding = turn.finding or finding
+                turn.escalations.extend(escalations)
         turn.messages.extend(newer)
         locked.redo = True
         audit(
@@ -532,6 +564,7 @@ def _decide(turn: _Turn, locked: _Locked, *, analysis: LeadAnalysis) -> _Decisio
         bot_turn = BotTurn(
             goal=finding.rule,
             verbatim_text=finding.reply,
+            send=bool(finding.reply),
             hand_to_human=_finding_summary(finding) if finding.hand_to_human else "",
             escalation_reason=_finding_reason(finding) if finding.hand_to_human else "",
         )
@@ -608,6 +641,7 @@ def _apply(turn: _Turn, locked: _Locked, decision: _Decision) -> PipelineOutcome
     else:
         words = _reply_from(ctx, bot_turn, decision) if bot_turn.send else None
     reply = apply_turn(ctx, bot_turn, reply=words, learned=sorted(decision.changed))
+    _escalate(turn, locked)
     if reply is not None and reply.status == Message.Status.QUEUED and not reply.scheduled_for:
         turn.sends.append(reply)
     outcome = PipelineOutcome(
@@ -631,12 +665,20 @@ def _drop(
         actor_label="pipeline",
         data={"reason": reason, "messages": [m.pk for m in turn.messages]},
     )
+    _escalate(turn, locked)
     _settle(turn, outcome)
     # The lead's message still restarts the nurture cadence (kept while the bot is silent).
     locked.conversation.save(update_fields=["followup_step", "next_followup_at", "updated_at"])
     result = PipelineOutcome("dropped" if outcome == Outcome.DROPPED else "no_reply", detail=reason)
     _broadcast_turn(locked, result)
     return result
+
+
+def _escalate(turn: _Turn, locked: _Locked) -> None:
+    """What the guards found is escalated once, whether or not the bot answers."""
+    escalations, turn.escalations = turn.escalations, []
+    for escalate in escalations:
+        escalate(conversation=locked.conversation, contact=locked.contact)
 
 
 def _settle(turn: _Turn, outcome: str) -> None:
@@ -876,18 +918,61 @@ def _reply_from(ctx: TurnContext, turn: BotTurn, decision: _Decision) -> Reply:
         )
     request, draft = decision.request, decision.draft
     text, metadata = draft.text, draft.ai_metadata()
-    problems = [p for guard in OUTBOUND_GUARDS for p in guard(text, request.language)]
+    problems = outbound_problems(text, language=request.language)
     if problems and text != request.fallback_text:
-        audit(
-            action="guard.outbound",
-            subject=ctx.conversation,
-            actor=BOT,
-            actor_label="outbound_guards",
-            data={"problems": problems, "engine": draft.engine},
+        # Claude's draft is blocked (kept, never sent, escalated); the vetted template goes
+        # instead, and the guards check that one too when it is queued.
+        block_draft(
+            conversation=ctx.conversation,
+            contact=ctx.contact,
+            text=text,
+            problems=problems,
+            metadata=metadata,
         )
         text = request.fallback_text
         metadata = {**metadata, "engine": "offline", "fallback_reason": "; ".join(problems)}
     return Reply(text=text, metadata=metadata, reason=reason)
+
+
+def outbound_problems(text: str, *, language: str) -> list[str]:
+    """What the outbound guards refuse in ``text`` (empty: it may be sent)."""
+    return [problem for guard in OUTBOUND_GUARDS for problem in guard(text, language)]
+
+
+def block_draft(
+    *,
+    conversation: Conversation,
+    contact: Contact,
+    text: str,
+    problems: list[str],
+    metadata: dict,
+    subject: str = "",
+    channel: str | None = None,
+) -> Message:
+    """Keep a text the outbound guards refused as blocked (never sent), and escalate it.
+
+    The caller holds the contact's lock (the bot turn, ``queue_automated_message``).
+    """
+    draft = Message.objects.create(
+        conversation=conversation,
+        direction=Message.Direction.OUTBOUND,
+        channel=channel or conversation.channel,
+        body=redact_sensitive(text),
+        subject=redact_sensitive(subject),
+        sender=Message.Sender.BOT,
+        status=Message.Status.BLOCKED,
+        ai_metadata={**metadata, "blocked_by": problems},
+    )
+    audit(
+        action="guard.outbound",
+        subject=conversation,
+        actor=BOT,
+        actor_label="outbound_guards",
+        data={"problems": problems, "engine": metadata.get("engine", ""), "message": draft.pk},
+    )
+    for handler in BLOCKED_DRAFT_HANDLERS:
+        handler(conversation=conversation, contact=contact, message=draft)
+    return draft
 
 
 def _why_silent(*, contact: Contact, conversation: Conversation, now) -> str:

@@ -376,6 +376,7 @@ def test_a_spanish_buyer_who_says_thank_you_in_english_keeps_getting_spanish(buy
     "text",
     [
         "here is my ssn 123-45-6789",
+        # What is left of one once redacted (messages are stored redacted, then read).
         "my social is [SSN removed] for the pre-approval",
         "yes, [account number removed]",
     ],
@@ -388,8 +389,9 @@ def test_an_ssn_or_account_number_is_never_taken_as_a_pre_approval(buyer, text):
     profile, contact = buyer.profile, buyer.contact
     assert profile.preapproval_status == "" and profile.preapproval_amount is None
     assert contact.pre_approved is not True
-    assert ASKS_AGAIN["financing"]["en"] in reply  # still not answered: asked in other words
-    assert "shared" not in reply
+    # The privacy notice (the compliance check), never a qualification step.
+    assert "please don't send Social Security" in reply
+    assert "shared" not in reply and "6789" not in reply
 
 
 # --- Follow-ups -------------------------------------------------------------------------------

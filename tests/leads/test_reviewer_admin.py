@@ -66,6 +66,7 @@ def test_the_reviewers_group_holds_exactly_the_listed_permissions():
         "/admin/leads/contact/",
         "/admin/leads/conversation/",
         "/admin/leads/message/",
+        "/admin/compliance/complianceticket/",
     ],
 )
 def test_a_reviewer_sees_tickets_contacts_conversations_and_messages(reviewer_client, url):
