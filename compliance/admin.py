@@ -136,8 +136,8 @@ class ComplianceTicketAdmin(admin.ModelAdmin):
             return "—"
         rows = obj.conversation.messages.order_by("-sent_at", "-id")[:20]
         return render_to_string(
-            "admin/compliance/transcript.html",
-            {"rows": list(reversed(rows)), "flagged": obj.message_id},
+            "admin/tickets/transcript.html",
+            {"messages": list(reversed(rows)), "flagged": obj.message_id},
         )
 
     @admin.display(description="Audit history")
@@ -183,11 +183,20 @@ class ComplianceTicketAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": "Resolve compliance tickets",
             "opts": self.model._meta,
-            "tickets": queryset,
+            "tickets": [
+                _labelled(
+                    t,
+                    f"#{t.pk} · {t.get_type_display()} · {t.category} · "
+                    f"{t.get_status_display()} — {t.evidence[:100]}",
+                )
+                for t in queryset
+            ],
+            "notice": "The bot stays paused: resume it with its own action once the lead has "
+            "been looked after.",
             "form": form,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/compliance/resolve_tickets.html", context)
+        return TemplateResponse(request, "admin/tickets/resolve.html", context)
 
     @admin.action(description="Resume the bot on the conversation", permissions=["change"])
     def resume_bot(self, request, queryset):
@@ -197,3 +206,9 @@ class ComplianceTicketAdmin(admin.ModelAdmin):
             lambda t: resume_bot_after_review(ticket=t, user=request.user),
             "handed back to the bot",
         )
+
+
+def _labelled(ticket, label: str):
+    """The ticket with the line the resolve form lists it by."""
+    ticket.resolve_label = label
+    return ticket

@@ -595,7 +595,7 @@ class EscalationTicketAdmin(AuditHistoryMixin, admin.ModelAdmin):
             return "—"
         messages = selectors.ticket_transcript(ticket=obj)
         return render_to_string(
-            "admin/leads/transcript.html", {"messages": messages, "ticket": obj}
+            "admin/tickets/transcript.html", {"messages": messages, "flagged": obj.message_id}
         )
 
     @admin.action(description="Assign to me", permissions=["change"])
@@ -622,12 +622,15 @@ class EscalationTicketAdmin(AuditHistoryMixin, admin.ModelAdmin):
             return None
         return TemplateResponse(
             request,
-            "admin/leads/escalationticket/resolve.html",
+            "admin/tickets/resolve.html",
             {
                 **self.admin_site.each_context(request),
                 "title": "Resolve tickets",
                 "opts": self.model._meta,
-                "tickets": tickets,
+                "tickets": [
+                    _labelled(t, f"{t} · {t.contact} · {t.summary}")
+                    for t in tickets.select_related("contact")
+                ],
                 "form": form,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             },
@@ -641,3 +644,9 @@ class EscalationTicketAdmin(AuditHistoryMixin, admin.ModelAdmin):
         for conversation in conversations.values():
             escalation.resume_bot(conversation=conversation, user=request.user)
         self.message_user(request, f"The bot is back on {len(conversations)} conversations.")
+
+
+def _labelled(ticket, label: str):
+    """The ticket with the line the resolve form lists it by."""
+    ticket.resolve_label = label
+    return ticket
