@@ -76,6 +76,14 @@ class ConsentRecord(models.Model):
         return f"{self.get_kind_display()} · {self.at:%Y-%m-%d %H:%M}"
 
 
+class TicketStatus(models.TextChoices):
+    """Where a person's ticket stands (escalation and compliance tickets alike)."""
+
+    OPEN = "open", "Open"
+    ASSIGNED = "assigned", "Assigned"
+    RESOLVED = "resolved", "Resolved"
+
+
 class ComplianceTicket(models.Model):
     """A compliance violation a person must review: what rule, where, and what became of it.
 
@@ -94,10 +102,7 @@ class ComplianceTicket(models.Model):
         MEDIUM = "medium", "Medium"
         HIGH = "high", "High"
 
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ASSIGNED = "assigned", "Assigned"
-        RESOLVED = "resolved", "Resolved"
+    Status = TicketStatus
 
     class Direction(models.TextChoices):
         INBOUND = "inbound", "The lead's message"

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from compliance.models import TicketStatus
+
 e164_validator = RegexValidator(r"^\+[1-9]\d{6,14}$", "Enter a phone number in E.164 form.")
 
 
@@ -314,10 +316,7 @@ class EscalationTicket(TimeStampedModel):
         NORMAL = "normal", "Normal"
         LOW = "low", "Low"
 
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ASSIGNED = "assigned", "Assigned"
-        RESOLVED = "resolved", "Resolved"
+    Status = TicketStatus
 
     # How long a person has to pick a ticket up, counted from when the on-call person is told.
     SLA = {
