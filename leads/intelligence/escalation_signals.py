@@ -57,7 +57,8 @@ _ASKED_FOR_PERSON = _any(
     # Spanish: "quiero hablar con alguien", "con una persona", "¿eres un robot?"
     rf"\b(?:hablar|hable|platicar|comunicar(?:me|se)?|chatear|tratar|atienda|atender|conteste|contestar) con {_PERSON_ES}\b",
     rf"\b(?:pasame|paseme|pasenme|comunicame|comuniqueme|comuniquenme) con {_PERSON_ES}\b",
-    r"\bcon una persona\b",
+    # the whole message: "con una persona", "una persona por favor" (not "vivo con una persona")
+    r"^(?:con )?una persona(?: real)?(?: por favor| porfa)?$",
     r"\b(?:persona real|ser humano)\b",
     r"\b(?:eres|es usted|usted es|estoy hablando con|hablo con) (?:un |una )?(?:robot|bot|maquina|persona|humano|computadora)\b",
     r"\bno (?:quiero|me gusta) (?:hablar con )?(?:un |una |los )?(?:robot|robots|bot|bots|maquina)\b",

@@ -20,6 +20,7 @@ ASKS_FOR_PERSON = [
     "Quiero hablar con alguien",
     "¿Puedo hablar con una persona?",
     "prefiero hablar con una persona real",
+    "con una persona por favor",
     "¿Eres un robot?",
     "Que Jorge me llame por favor",
     "Pásame con Jorge",
@@ -50,6 +51,7 @@ ANGRY_OR_LEGAL = [
 ]
 
 LOOK_ALIKES = [
+    "vivo con una persona mayor, necesitamos una recámara en planta baja",
     # English
     "Tell me about Jorge's listing on Main",
     "I'm a real estate agent too",
