@@ -70,7 +70,11 @@
   // --- Numbers that change: remember them before a swap, animate the ones that moved -------
   const formats = {
     int: function (v) { return Math.round(v).toLocaleString("en-US"); },
-    money: function (v) { return "$" + Math.round(v).toLocaleString("en-US"); },
+    // As the money_short filter: whole dollars below a million, "$21.37M" from there.
+    money: function (v) {
+      if (Math.abs(v) >= 1e6) return "$" + (v / 1e6).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + "M";
+      return "$" + Math.round(v).toLocaleString("en-US");
+    },
     percent: function (v) { return v.toFixed(1) + "%"; },
   };
   let before = {};
