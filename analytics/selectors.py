@@ -386,3 +386,115 @@ def lead_charts(*, now: datetime | None = None) -> LeadCharts:
             for day in (first_day.date() + timedelta(days=n) for n in range(NEW_LEADS_DAYS))
         ],
     )
+
+
+# --- The tickets panel -------------------------------------------------------------------------
+
+TICKETS_SHOWN = 200  # per kind; a longer queue says how many more wait in the admin
+DUE_SOON = timedelta(hours=1)
+ESCALATION_LEVEL = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+COMPLIANCE_LEVEL = {"high": 1, "medium": 2, "low": 3}
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    kind: str  # "escalation" or "compliance"
+    pk: int
+    title: str
+    summary: str
+    urgency: str  # the priority or severity, as a word
+    level: int  # 0 (urgent) … 3 (low), to colour the badge
+    contact: str
+    status: str
+    assignee: str
+    created_at: datetime
+    due_at: datetime
+    overdue: bool
+    due_soon: bool
+    url: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}-{self.pk}"
+
+
+@dataclass(frozen=True)
+class TicketQueue:
+    rows: list[TicketRow]  # the most urgent first: by SLA due time
+    open: int
+    overdue: int
+    due_soon: int
+    escalations: int
+    compliance: int
+    not_shown: int
+
+
+def _ticket_counts(queryset, now: datetime) -> dict:
+    return queryset.aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=Q(due_at__lt=now)),
+        due_soon=Count("id", filter=Q(due_at__gte=now, due_at__lt=now + DUE_SOON)),
+    )
+
+
+def open_ticket_queue(*, now: datetime | None = None) -> TicketQueue:
+    """Unresolved escalation and compliance tickets, soonest due first, in four queries."""
+    now = now or timezone.now()
+    unresolved = ~Q(status=TicketStatus.RESOLVED)
+    escalations = EscalationTicket.objects.filter(unresolved)
+    compliance = ComplianceTicket.objects.filter(unresolved)
+    rows = [
+        TicketRow(
+            kind="escalation",
+            pk=ticket.pk,
+            title=ticket.get_reason_display(),
+            summary=ticket.summary,
+            urgency=ticket.get_priority_display(),
+            level=ESCALATION_LEVEL.get(ticket.priority, 2),
+            contact=_name(ticket.contact),
+            status=ticket.get_status_display(),
+            assignee=ticket.assignee.get_username() if ticket.assignee else "",
+            created_at=ticket.created_at,
+            due_at=ticket.due_at,
+            overdue=ticket.due_at < now,
+            due_soon=now <= ticket.due_at < now + DUE_SOON,
+            url=reverse("admin:leads_escalationticket_change", args=[ticket.pk]),
+        )
+        for ticket in escalations.select_related("contact", "assignee")
+        .defer("context", "notifications")
+        .order_by("due_at")[:TICKETS_SHOWN]
+    ]
+    rows += [
+        TicketRow(
+            kind="compliance",
+            pk=ticket.pk,
+            title=f"{ticket.get_type_display()}: {ticket.category.replace('_', ' ')}",
+            summary=ticket.evidence if len(ticket.evidence) <= 120 else ticket.evidence[:119] + "…",
+            urgency=f"{ticket.get_severity_display()} severity",
+            level=COMPLIANCE_LEVEL.get(ticket.severity, 2),
+            contact=_name(ticket.contact),
+            status=ticket.get_status_display(),
+            assignee=ticket.assignee.get_username() if ticket.assignee else "",
+            created_at=ticket.created_at,
+            due_at=ticket.due_at,
+            overdue=ticket.due_at < now,
+            due_soon=now <= ticket.due_at < now + DUE_SOON,
+            url=reverse("admin:compliance_complianceticket_change", args=[ticket.pk]),
+        )
+        for ticket in compliance.select_related("contact", "assignee").order_by("due_at")[
+            :TICKETS_SHOWN
+        ]
+    ]
+    rows.sort(key=lambda row: (row.due_at, row.level))
+    counts_e = _ticket_counts(escalations, now)
+    counts_c = _ticket_counts(compliance, now)
+    total = counts_e["open"] + counts_c["open"]
+    return TicketQueue(
+        rows=rows,
+        open=total,
+        overdue=counts_e["overdue"] + counts_c["overdue"],
+        due_soon=counts_e["due_soon"] + counts_c["due_soon"],
+        escalations=counts_e["open"],
+        compliance=counts_c["open"],
+        not_shown=total - len(rows),
+    )

@@ -20,4 +20,5 @@ dashboard_urlpatterns = [
     path("commission/", commission.commission, name="commission"),
     path("performance/", performance.performance, name="performance"),
     path("tickets/", tickets.tickets, name="tickets"),
+    path("tickets/queue/", tickets.tickets_queue, name="tickets-queue"),
 ]

@@ -84,3 +84,26 @@ def money_short(amount) -> str:
     if abs(amount) >= 1_000_000:
         return f"${amount / 1_000_000:,.2f}M"
     return f"${amount:,.0f}"
+
+
+def _span(seconds: float) -> str:
+    minutes = int(max(0, seconds) // 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h" if hours else f"{days}d"
+
+
+@register.filter
+def age(moment: datetime) -> str:
+    """How long ago, for a ticket: "12m", "3h 5m", "2d 4h"."""
+    return _span((timezone.now() - moment).total_seconds())
+
+
+@register.filter
+def until(moment: datetime) -> str:
+    """How long from now: "40m", "3h"."""
+    return _span((moment - timezone.now()).total_seconds())
