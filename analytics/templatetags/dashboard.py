@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from analytics.access import can_see_everything, can_see_tickets
+from analytics.services import current_sequence
 
 register = template.Library()
 
@@ -39,6 +40,13 @@ def dashboard_nav(context):
         if everything or (name == "tickets" and can_see_tickets(user))
     ]
     return {"items": items}
+
+
+@register.simple_tag
+def dashboard_sequence() -> int:
+    """The latest live event's number as the page is rendered: the page's WebSocket compares
+    it with the server's on connecting, so an event between the two is not missed."""
+    return current_sequence()
 
 
 @register.simple_tag(takes_context=True)

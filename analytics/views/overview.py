@@ -8,12 +8,11 @@ from django.shortcuts import render
 
 from analytics import charts, selectors
 from analytics.access import dashboard_view
-from analytics.services import current_sequence
 
 
 @dashboard_view
 def overview(request):
-    return render(request, "dashboard/overview.html", {"dashboard_seq": current_sequence()})
+    return render(request, "dashboard/overview.html")
 
 
 @dashboard_view

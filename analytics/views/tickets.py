@@ -5,7 +5,6 @@ from django.shortcuts import render
 
 from analytics import selectors
 from analytics.access import dashboard_view
-from analytics.services import current_sequence
 
 
 @dashboard_view(reviewers=True)
@@ -13,7 +12,7 @@ def tickets(request):
     return render(
         request,
         "dashboard/tickets.html",
-        {"queue": selectors.open_ticket_queue(), "dashboard_seq": current_sequence()},
+        {"queue": selectors.open_ticket_queue()},
     )
 
 
