@@ -1,7 +1,6 @@
 """The dashboard's browser tests run against daphne, the server `python3 dev.py run` uses:
 pytest-django's live server speaks HTTP only, and the dashboard needs its WebSocket."""
 
-import os
 import socket
 import subprocess
 import sys
@@ -14,10 +13,9 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from django.conf import settings
-from django.db import connection
 from playwright.sync_api import sync_playwright
 
+from tests.analytics.processes import process_env
 from tests.browser import Browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,15 +43,11 @@ def daphne_server(django_db_setup, tmp_path_factory) -> Iterator[Server]:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
-        "CHANNEL_LAYER_SQLITE_PATH": settings.CHANNEL_LAYERS["default"]["CONFIG"]["path"],
-        "GHL_WEBHOOK_ED25519_PUBLIC_KEY": pem.decode(),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_DEBUG": "false",
-    }
+    env = process_env(
+        GHL_WEBHOOK_ED25519_PUBLIC_KEY=pem.decode(),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_DEBUG="false",
+    )
     log = tmp_path_factory.mktemp("daphne") / "daphne.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(

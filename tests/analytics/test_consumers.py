@@ -1,6 +1,5 @@
 """The dashboard's WebSocket: who may listen, what they hear, and events from other processes."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,13 +7,13 @@ from pathlib import Path
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import connection, transaction
+from django.db import transaction
 
 from analytics.services import broadcast_dashboard_event
 from config.asgi import application
 from leads.permissions import REVIEWERS_GROUP
+from tests.analytics.processes import process_env
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -165,12 +164,7 @@ async def test_a_lead_texting_through_simulate_inbound_in_another_process_reache
     simulator's events reach the sockets the server holds (a shared channel layer)."""
     communicator = await _jorge(client)
     hello = await communicator.receive_json_from(timeout=2)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
-        "CHANNEL_LAYER_SQLITE_PATH": settings.CHANNEL_LAYERS["default"]["CONFIG"]["path"],
-    }
+    env = await sync_to_async(process_env)()
     simulate = [sys.executable, "manage.py", "simulate_inbound", "--phone", "+17145550123"]
 
     result = await sync_to_async(subprocess.run)(
