@@ -2,8 +2,8 @@
    Plotly charts, numbers that animate when they change, and the live WebSocket.
 
    A section is  <section data-section hx-get="…" hx-trigger="load, refresh">skeleton</section>.
-   data-refresh-on="lead. message.inbound" re-renders it when a live event of those kinds
-   (prefixes; "*" = any) arrives; after a reconnect or a gap in the events' sequence numbers
+   data-refresh-on="lead. message.inbound" re-renders it when a live event whose kind starts
+   with one of those arrives ("*" = any); after a reconnect or a gap in the events' sequence numbers
    every section is re-rendered, so nothing missed stays missed. Other scripts can listen to
    document events "dashboard:event" (detail = the event) and "dashboard:resync". */
 (function () {
@@ -67,7 +67,7 @@
     });
   });
 
-  // --- Numbers that change: remember them before a swap, animate the ones that moved -------
+  // --- Numbers that change: compare with what was last drawn, animate the ones that moved ---
   const formats = {
     int: function (v) { return Math.round(v).toLocaleString("en-US"); },
     // As the money_short filter: whole dollars below a million, "$21.37M" from there.
@@ -196,7 +196,7 @@
 
   function matches(section, kind) {
     const on = (section.dataset.refreshOn || "").split(/\s+/).filter(Boolean);
-    return on.some(function (p) { return p === "*" || kind === p || (p.endsWith(".") && kind.startsWith(p)); });
+    return on.some(function (p) { return p === "*" || kind.startsWith(p); });
   }
 
   // Several events in a burst re-render each section once.

@@ -219,6 +219,36 @@ def test_a_reviewer_is_sent_to_the_tickets_panel(live_browser, daphne_server):
     wait_until_live(page)
 
 
+def test_a_reviewer_watches_a_new_escalation_appear_on_the_tickets_panel(
+    live_browser, daphne_server
+):
+    from django.contrib.auth.models import Group
+
+    from leads.permissions import REVIEWERS_GROUP
+
+    maria = UserFactory(username="maria", is_staff=True)
+    maria.groups.add(Group.objects.get_or_create(name=REVIEWERS_GROUP)[0])
+    page = live_browser.page("laptop")
+    page.goto(f"{daphne_server.url}/admin/login/?next=/dashboard/tickets/")
+    page.fill("#id_username", "maria")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.get_by_text("No open tickets.").wait_for()
+    wait_until_live(page)
+
+    lead_texts(
+        daphne_server, contact_id="live-dee", name="Dee Park", text="Can I talk to a real person?"
+    )
+
+    row = page.locator("table.tickets tbody tr", has_text="Dee Park")
+    row.wait_for()
+    assert "Asked for a person" in row.inner_text()
+    # The count moves up to 1 (it counts up over 0.7 s).
+    page.wait_for_function(
+        "() => document.querySelector('[data-kpi=tickets_open]').textContent.trim() === '1'"
+    )
+
+
 def _open_tickets():
     now = timezone.now()
     rosa = ContactFactory(first_name="Rosa", last_name="Díaz")
