@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "channels",
+    "django_htmx",  # ships htmx (static/django_htmx/htmx-2.min.js) for the dashboard
     "leads",
     "compliance",
     "buyers",
@@ -114,7 +115,16 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One SQLite file that every process shares (the server, simulate_inbound, the scheduler),
+    # so an event sent by any of them reaches the open dashboards (analytics/channel_layer.py).
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "analytics.channel_layer.SQLiteChannelLayer",
+            "CONFIG": {
+                "path": env("CHANNEL_LAYER_SQLITE_PATH", default=str(BASE_DIR / "channels.sqlite3"))
+            },
+        }
+    }
 
 # --- Celery -----------------------------------------------------------------
 # Eager mode still opens a producer on the broker (it serialises through it): memory:// serves.
@@ -182,6 +192,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.min.js from the plotly package, as vendor/plotly/plotly.min.js (no CDN).
+    "analytics.staticfiles.PlotlyFinder",
+]
 
 # Webhook bodies are capped at 1 MB; larger ones get 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
