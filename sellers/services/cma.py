@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent
 from compliance.services import audit
 from config.errors import ApplicationError
@@ -122,6 +123,9 @@ def trigger_cma(
             },
             **_actor(by),
         )
+        broadcast_dashboard_event(
+            kind="cma.requested", data={"report": report.pk, "contact": contact.pk}
+        )
         transaction.on_commit(lambda: _enqueue_generation(report.pk))
     return report
 
@@ -181,5 +185,9 @@ def generate_cma_report(*, report_id: int) -> CMAReport:
                 "pdf_bytes": report.pdf_bytes,
                 "error": report.error[:300],
             },
+        )
+        broadcast_dashboard_event(
+            kind="cma.finished",
+            data={"report": report.pk, "contact": report.contact_id, "status": report.status},
         )
     return report
