@@ -544,6 +544,9 @@ class ConversationRow:
     last_message: Message | None
     open_tickets: int  # escalation and compliance tickets not resolved
     bot_paused: bool
+    # Filled by the page: whether it offers a CMA, and the contact's latest CMA report.
+    offers_cma: bool = False
+    cma: object | None = None
 
 
 @dataclass
@@ -660,6 +663,7 @@ def conversation_rows(*, ids: list[int]) -> list[ConversationRow]:
         for c in Conversation.objects.filter(pk__in=ids)
         .select_related("contact")
         .annotate(
+            activity=last_activity(),
             message_count=_count(Message.objects.filter(**of_row)),
             last_message_id=Subquery(
                 Message.objects.filter(**of_row).order_by("-sent_at", "-id").values("id")[:1]
@@ -669,6 +673,9 @@ def conversation_rows(*, ids: list[int]) -> list[ConversationRow]:
         )
     }
     last = Message.objects.in_bulk([c.last_message_id for c in found.values() if c.last_message_id])
+    for c in found.values():
+        if c.last_message_id in last:
+            last[c.last_message_id].conversation = c  # its contact is at hand: no query per row
     now = timezone.now()
     return [
         ConversationRow(
@@ -740,6 +747,8 @@ def conversation_thread(*, conversation: Conversation) -> tuple[list[ThreadItem]
         latest = latest[:THREAD_LIMIT]
         hidden = Message.objects.filter(conversation=conversation).count() - THREAD_LIMIT
     messages = list(reversed(latest))
+    for message in messages:
+        message.conversation = conversation
     since = min((m.created_at for m in messages), default=conversation.created_at) - TURN_TO_REPLY
     events = list(
         AuditEvent.objects.filter(
@@ -797,3 +806,21 @@ def score_history(*, contact: Contact, limit: int = 100) -> list[AuditEvent]:
         action="lead.qualification_updated",
     ).order_by("-at", "-id")
     return [e for e in reversed(events[:limit]) if "score" in e.data or "temperature" in e.data]
+
+
+def escalation_tickets_of(*, conversation: Conversation) -> list[EscalationTicket]:
+    """The conversation's escalation tickets, open ones first, then the newest."""
+    return list(
+        EscalationTicket.objects.filter(conversation=conversation)
+        .select_related("assignee")
+        .order_by(F("resolved_at").asc(nulls_first=True), "-created_at")[:20]
+    )
+
+
+def compliance_tickets_of(*, conversation: Conversation) -> list[ComplianceTicket]:
+    """The conversation's compliance flags (tickets), open ones first, then the newest."""
+    return list(
+        ComplianceTicket.objects.filter(conversation=conversation)
+        .select_related("assignee")
+        .order_by(F("resolved_at").asc(nulls_first=True), "-created_at")[:20]
+    )
