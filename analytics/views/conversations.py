@@ -94,7 +94,7 @@ class FilterForm(forms.Form):
 
     def error_text(self) -> str:
         return "; ".join(
-            f"{self.fields[name].label or name}: {' '.join(errors)}"
+            f"{self[name].label if name in self.fields else name}: {' '.join(errors)}"
             for name, errors in self.errors.items()
         )
 

@@ -123,9 +123,6 @@ def trigger_cma(
             },
             **_actor(by),
         )
-        broadcast_dashboard_event(
-            kind="cma.requested", data={"report": report.pk, "contact": contact.pk}
-        )
         transaction.on_commit(lambda: _enqueue_generation(report.pk))
     return report
 
