@@ -21,3 +21,10 @@ class ConversationActionError(LeadsError):
     stage with no next one); the message says why, in words for that person."""
 
     code = "conversation_action_error"
+
+
+class NoNextStage(ConversationActionError):
+    """The conversation is at a stage with nothing after it."""
+
+    code = "no_next_stage"
+    status_code = status.HTTP_409_CONFLICT

@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -333,10 +332,10 @@ def _safe_next(request: HttpRequest, *, default: str) -> str:
 
 
 def _done(
-    request: HttpRequest, conversation: Conversation, note: str, *, error: bool = False
+    request: HttpRequest, conversation: Conversation, note: str, *, error: int = 0
 ) -> HttpResponse:
     """After an action: the row again (htmx, from the table) with the note, or back to the
-    page it came from with the note as a message. A refused action answers 409."""
+    page it came from with the note as a message. ``error``: the 4xx of a refused action."""
     if _is_partial(request) and request.POST.get("from") == "row":
         rows = selectors.conversation_rows(ids=[conversation.pk])
         _add_cma(rows)
@@ -347,9 +346,7 @@ def _done(
             "note_is_error": error,
             "here": _safe_next(request, default=reverse("dashboard:conversations")),
         }
-        return render(
-            request, "dashboard/conversations/_row.html", context, status=409 if error else 200
-        )
+        return render(request, "dashboard/conversations/_row.html", context, status=error or 200)
     (messages.error if error else messages.success)(request, note)
     detail = reverse("dashboard:conversations-detail", args=[conversation.pk])
     return redirect(_safe_next(request, default=detail))
@@ -391,7 +388,7 @@ def advance_stage(request: HttpRequest, conversation_id: int) -> HttpResponse:
     try:
         change = conversation_services.advance_stage(conversation=conversation, user=request.user)
     except ApplicationError as exc:
-        return _done(request, conversation, exc.message, error=True)
+        return _done(request, conversation, exc.message, error=exc.status_code)
     note = f"{_name(conversation)}: {change.label}."
     return _done(request, _conversation_or_404(conversation_id), note)
 
@@ -445,7 +442,6 @@ def trigger_cma_view(request: HttpRequest, conversation_id: int) -> HttpResponse
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            asked_at = timezone.now()
             try:
                 report = trigger_cma(
                     contact=contact,
@@ -456,11 +452,10 @@ def trigger_cma_view(request: HttpRequest, conversation_id: int) -> HttpResponse
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:
-                reused = report.created_at < asked_at
                 messages.success(
                     request,
                     f"A CMA of {report.address} from the last 7 days still holds: reused."
-                    if reused
+                    if report.reused
                     else f"CMA requested for {report.address}.",
                 )
                 detail = reverse("dashboard:conversations-detail", args=[conversation.pk])

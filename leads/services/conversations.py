@@ -18,7 +18,7 @@ from analytics.services import broadcast_dashboard_event
 from compliance.checks import check_message
 from compliance.models import AuditEvent
 from compliance.services import audit
-from leads.exceptions import ConversationActionError
+from leads.exceptions import ConversationActionError, NoNextStage
 from leads.models import Conversation, Message, SendLedgerEntry
 from leads.services.escalation import pause_bot_for_human
 from leads.services.locks import lock_contact_and_conversation
@@ -85,9 +85,8 @@ def advance_stage(*, conversation: Conversation, user: AbstractBaseUser) -> Stag
         before = conversation.stage
         after = NEXT_STAGE.get(before)
         if after is None:
-            raise ConversationActionError(
-                f"“{conversation.get_stage_display()}” is the last stage: nothing to advance to.",
-                code="no_next_stage",
+            raise NoNextStage(
+                f"“{conversation.get_stage_display()}” is the last stage: nothing to advance to."
             )
         conversation.stage = after
         conversation.save(update_fields=["stage", "updated_at"])

@@ -528,3 +528,18 @@ def test_a_cma_without_an_address_is_a_400_that_asks_for_it(dashboard_client, se
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
     assert not CMAReport.objects.exists()
+
+
+def test_confirming_again_within_the_week_says_the_cma_was_reused(
+    dashboard_client, seller, django_capture_on_commit_callbacks
+):
+    form = {"address": "4200 Magnolia Ave", "city": "Riverside"}
+    with django_capture_on_commit_callbacks(execute=True):
+        dashboard_client.post(url("cma", seller), form)
+
+    response = dashboard_client.post(url("cma", seller), form, follow=True)
+
+    assert "A CMA of 4200 Magnolia Avenue from the last 7 days still holds: reused." in (
+        response.content.decode()
+    )
+    assert CMAReport.objects.count() == 1
