@@ -62,7 +62,8 @@ def message_by_ghl_id(*, ghl_message_id: str) -> Message | None:
 
 
 def unconfirmed_bot_message(*, contact: Contact, body: str, since: datetime) -> Message | None:
-    """A bot message to ``contact`` with this body whose HighLevel id is not known yet.
+    """Our message to ``contact`` (the bot's, or Jorge's reply from the dashboard) with this
+    body whose HighLevel id is not known yet.
 
     HighLevel can fire the ``OutboundMessage`` echo before our send call has returned
     its ``messageId``; this finds our own message in that window.
@@ -71,7 +72,7 @@ def unconfirmed_bot_message(*, contact: Contact, body: str, since: datetime) -> 
         Message.objects.filter(
             conversation__contact=contact,
             direction=Message.Direction.OUTBOUND,
-            sender=Message.Sender.BOT,
+            sender__in=[Message.Sender.BOT, Message.Sender.HUMAN],
             ghl_message_id="",
             body=body,
             created_at__gte=since,
