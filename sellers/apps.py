@@ -11,9 +11,14 @@ class SellersConfig(AppConfig):
         from leads.models import BotKind
         from leads.services.conversations import register_stage_advancer
         from sellers.bot import SELLER_TEXTS, seller_bot
-        from sellers.services.qualification import advance_seller_conversation
+        from sellers.services.qualification import (
+            advance_seller_conversation,
+            next_seller_stage_label,
+        )
 
         register_default_texts(SELLER_TEXTS)
         register_bot(seller_bot)
         # "Advance stage" on a seller conversation moves the seller to the next question.
-        register_stage_advancer(BotKind.SELLER, advance_seller_conversation)
+        register_stage_advancer(
+            BotKind.SELLER, advance_seller_conversation, describe=next_seller_stage_label
+        )

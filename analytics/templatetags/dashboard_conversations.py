@@ -13,7 +13,7 @@ register = template.Library()
 EVENT_LABELS = {
     "bot.paused_for_human": "Bot paused for a person",
     "bot.resumed": "Bot resumed",
-    "bot.handoff": "Handed to another bot",
+    "bot.handoff": "Handed over",
     "conversation.stage_changed": "Stage changed",
     "guard.inbound": "A rule answered the lead's message",
     "guard.outbound": "A bot draft was blocked by a rule",
@@ -41,7 +41,7 @@ def event_detail(event) -> str:
     if event.action == "bot.paused_for_human":
         return data.get("reason", "")
     if event.action == "bot.handoff":
-        return f"to the {data.get('to', '?')} bot"
+        return f"from the {event.actor_label} bot to the {data.get('to', '?')} bot"
     if event.action in ("guard.inbound", "guard.outbound"):
         return str(data.get("rule") or data.get("problems") or "")
     if event.action in ("reply.dropped", "bot.turn_failed"):
@@ -100,3 +100,9 @@ def ago(value) -> str:
     if seconds < 60:
         return "just now"
     return f"{timesince(value, depth=1)} ago"
+
+
+@register.filter
+def by_whom(event) -> str:
+    """ "by jorge" for a person's event; "" for the bots' and the system's (the label says)."""
+    return f"by {event.actor_label}" if event.actor == "human" and event.actor_label else ""

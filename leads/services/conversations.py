@@ -54,18 +54,24 @@ class StageChange:
 # asks its next question from them. Registered in the bot app's ``AppConfig.ready()``.
 StageAdvancer = Callable[..., StageChange]
 STAGE_ADVANCERS: dict[str, StageAdvancer] = {}
+# The same bots say where "advance" would go: ``describe(conversation)`` → label or "".
+STAGE_DESCRIBERS: dict[str, Callable[[Conversation], str]] = {}
 
 
-def register_stage_advancer(bot: str, advancer: StageAdvancer) -> StageAdvancer:
-    """Have ``advancer(conversation=..., user=...)`` advance conversations run by ``bot``."""
+def register_stage_advancer(
+    bot: str, advancer: StageAdvancer, *, describe: Callable[[Conversation], str]
+) -> StageAdvancer:
+    """Have ``advancer(conversation=..., user=...)`` advance conversations run by ``bot``, and
+    ``describe(conversation)`` name the stage it would move them to."""
     STAGE_ADVANCERS[bot] = advancer
+    STAGE_DESCRIBERS[bot] = describe
     return advancer
 
 
 def next_stage_label(conversation: Conversation) -> str:
     """The stage "advance" would move ``conversation`` to, in words ("" when there is none)."""
-    if conversation.bot in STAGE_ADVANCERS:
-        return "next question"
+    if conversation.bot in STAGE_DESCRIBERS:
+        return STAGE_DESCRIBERS[conversation.bot](conversation)
     target = NEXT_STAGE.get(conversation.stage)
     return Stage(target).label if target else ""
 

@@ -12,12 +12,25 @@
     }
   });
 
-  // On a phone the filters start folded (unless some are set), so the table is in view.
+  // A filter form sends (and so puts in the URL) only what differs from the defaults.
+  document.addEventListener("htmx:configRequest", function (event) {
+    const form = event.detail.elt.closest && event.detail.elt.closest("form[data-clean-query]");
+    if (!form || event.detail.verb !== "get") return;
+    const defaults = JSON.parse(form.dataset.cleanQuery || "{}");
+    const data = event.detail.formData;
+    Array.from(data.keys()).forEach(function (key) {
+      const value = data.get(key);
+      if (value === "" || defaults[key] === value) data.delete(key);
+    });
+  });
+
+  // On a phone the filters (unless some are set) and a lead's details start folded, so the
+  // table or the transcript is in view.
   document.addEventListener("DOMContentLoaded", function () {
-    const panel = document.querySelector("[data-filters-panel]");
-    if (panel && !panel.hasAttribute("data-active") && window.matchMedia("(max-width: 760px)").matches) {
+    if (!window.matchMedia("(max-width: 760px)").matches) return;
+    document.querySelectorAll("details[data-fold-on-phone]:not([data-active])").forEach(function (panel) {
       panel.removeAttribute("open");
-    }
+    });
   });
 
   // After a reply was sent, the box is empty again: keep the focus there for the next one.

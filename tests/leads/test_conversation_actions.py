@@ -216,7 +216,7 @@ def test_advancing_a_seller_conversation_moves_the_seller_to_the_next_question(j
     assert qualification.stage == SellerQualification.Stage.Q2_TIMELINE
     [event] = audits("seller.stage_changed")
     assert event.data["to"] == "q2_timeline" and event.actor_label == "jorge"
-    assert conversations.next_stage_label(conversation) == "next question"
+    assert conversations.next_stage_label(conversation) == "Q3 · condition"
 
 
 @pytest.mark.django_db
@@ -226,6 +226,7 @@ def test_a_qualified_seller_has_no_next_stage(jorge):
         contact=conversation.contact, stage=SellerQualification.Stage.QUALIFIED
     )
 
+    assert conversations.next_stage_label(conversation) == ""
     with pytest.raises(Exception, match="already qualified"):
         conversations.advance_stage(conversation=conversation, user=jorge)
 
