@@ -7,7 +7,7 @@ same URLs answer a browser without JavaScript with whole pages. See docs/dashboa
 "Active conversations".
 """
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django import forms
 from django.conf import settings
@@ -178,7 +178,7 @@ def conversations(request: HttpRequest) -> HttpResponse:
         context = {
             "error": form.error_text(),
             "form": form,
-            "filter_fields": [form[name] for name in FILTER_FIELDS],
+            "filter_fields": _filter_fields(form),
             "reset_url": _url({}),
         }
         template = "dashboard/conversations/_table.html" if _is_partial(request) else None
@@ -195,13 +195,14 @@ def conversations(request: HttpRequest) -> HttpResponse:
     here = _url(state, page=page.page if page.page > 1 else None)
     context = {
         "form": form,
-        "filter_fields": [form[name] for name in FILTER_FIELDS],
+        "filter_fields": _filter_fields(form),
         "partial": _is_partial(request),
         "sort": sort,
         "page": page,
         "rows": page.rows,
         "columns": _columns(state, sort),
         "here": here,
+        "here_quoted": quote(here, safe=""),
         "previous_url": _url(state, page=page.page - 1) if page.page > 1 else "",
         "next_url": _url(state, page=page.page + 1) if page.page < page.pages else "",
         "filtered": bool({k for k in state if k not in ("sort", "per_page")}),
@@ -219,15 +220,40 @@ def _may_want_cma(conversation: Conversation) -> bool:
     )
 
 
+ROW_LINKS = ("detail", "pause", "resume", "advance", "cma")
+_ANY_ID = 987654321
+
+
 def _add_cma(rows: list[selectors.ConversationRow]) -> None:
-    """Mark the rows that offer a CMA, with each one's latest report (one query)."""
+    """Mark the rows that offer a CMA, with each one's latest report (one query), and give each
+    row its links (reversed once per page, not once per row: a row has a dozen)."""
     for row in rows:
         row.offers_cma = _may_want_cma(row.conversation)
     cmas = seller_selectors.latest_cmas(
         contact_ids=[r.conversation.contact_id for r in rows if r.offers_cma]
     )
+    patterns = {
+        name: reverse(f"dashboard:conversations-{name}", args=[_ANY_ID]) for name in ROW_LINKS
+    }
     for row in rows:
         row.cma = cmas.get(row.conversation.contact_id)
+        pk = str(row.conversation.pk)
+        row.links = {name: url.replace(str(_ANY_ID), pk) for name, url in patterns.items()}
+
+
+def _filter_fields(form: FilterForm) -> list[dict]:
+    """The filter selects, with their choices and the current value (drawn by a plain loop:
+    Django's widget templates cost a template render per option)."""
+    return [
+        {
+            "name": name,
+            "id": f"id_{name}",
+            "label": form[name].label,
+            "value": str(form.data.get(name, "")),
+            "choices": [(str(value), label) for value, label in form.fields[name].choices],
+        }
+        for name in FILTER_FIELDS
+    ]
 
 
 # --- A conversation's page ---------------------------------------------------------------------
@@ -340,11 +366,13 @@ def _done(
         rows = selectors.conversation_rows(ids=[conversation.pk])
         _add_cma(rows)
         [row] = rows
+        here = _safe_next(request, default=reverse("dashboard:conversations"))
         context = {
             "row": row,
             "note": note,
             "note_is_error": error,
-            "here": _safe_next(request, default=reverse("dashboard:conversations")),
+            "here": here,
+            "here_quoted": quote(here, safe=""),
         }
         return render(request, "dashboard/conversations/_row.html", context, status=error or 200)
     (messages.error if error else messages.success)(request, note)

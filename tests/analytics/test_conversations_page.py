@@ -168,6 +168,7 @@ def test_filters_and_search_narrow_the_table(dashboard_client):
     by_phone = dashboard_client.get(LIST, {"q": "(909) 555-0142"}).content.decode()
 
     assert row_names(by_bot) == ["Maria Lopez"]
+    assert '<option value="seller" selected>Seller bot</option>' in by_bot  # the form shows it
     assert row_names(by_phone) == ["Maria Lopez"]
     assert "matching the filters" in by_bot
 
