@@ -187,7 +187,7 @@ def generate_cma_report(*, report_id: int) -> CMAReport:
             },
         )
         broadcast_dashboard_event(
-            kind="cma.finished",
+            kind="cma.completed",
             data={"report": report.pk, "contact": report.contact_id, "status": report.status},
         )
     return report
