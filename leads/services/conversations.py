@@ -18,8 +18,9 @@ from analytics.services import broadcast_dashboard_event
 from compliance.checks import check_message
 from compliance.models import AuditEvent
 from compliance.services import audit
+from leads.bots.texts import AGENT
 from leads.exceptions import ConversationActionError, NoNextStage
-from leads.models import Conversation, Message, SendLedgerEntry
+from leads.models import Channel, Conversation, Message, SendLedgerEntry
 from leads.services.escalation import pause_bot_for_human
 from leads.services.locks import lock_contact_and_conversation
 from leads.services.outbound import HIGHLEVEL_MESSAGE_TYPES, send_message_once
@@ -173,6 +174,7 @@ def reply_as_agent(
             direction=Message.Direction.OUTBOUND,
             channel=conversation.channel,
             body=body,
+            subject=_email_subject(conversation),
             sender=Message.Sender.HUMAN,
             status=Message.Status.QUEUED,
             sent_at=now,
@@ -206,6 +208,22 @@ def reply_as_agent(
             f"HighLevel did not confirm it; check HighLevel before sending it again: {entry.error}"
         )
     return ReplyOutcome(message=message, sent=False, detail=detail)
+
+
+def _email_subject(conversation: Conversation) -> str:
+    """An email reply answers the lead's last subject ("Re: …"); a text has none."""
+    if conversation.channel != Channel.EMAIL:
+        return ""
+    last = (
+        Message.objects.filter(conversation=conversation)
+        .exclude(subject="")
+        .order_by("-sent_at", "-id")
+        .values_list("subject", flat=True)
+        .first()
+    )
+    if not last:
+        return f"A message from {AGENT}"
+    return (last if last.lower().startswith("re:") else f"Re: {last}")[:255]
 
 
 def _why_not_reply(conversation: Conversation) -> str:

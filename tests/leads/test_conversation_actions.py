@@ -132,6 +132,21 @@ def test_no_reply_reaches_a_lead_who_opted_out_or_is_on_do_not_disturb(jorge, co
 
 
 @reply_db
+def test_an_email_reply_answers_the_leads_last_subject(jorge):
+    conversation = ConversationFactory(channel="email")
+    MessageFactory(conversation=conversation, channel="email", subject="Selling my condo")
+
+    outcome = conversations.reply_as_agent(conversation=conversation, user=jorge, body="Hi!")
+
+    assert outcome.message.subject == "Re: Selling my condo"
+    [sent] = OutboxMessage.objects.filter(operation="send_message")
+    assert (sent.request_body["type"], sent.request_body["subject"]) == (
+        "Email",
+        "Re: Selling my condo",
+    )
+
+
+@reply_db
 def test_a_reply_on_a_channel_we_cannot_send_on_is_refused(jorge):
     conversation = ConversationFactory(channel="call")
 
