@@ -17,6 +17,46 @@ dashboard_urlpatterns = [
     path("overview/charts/", overview.overview_charts, name="overview-charts"),
     path("leads/", leads.leads, name="leads"),
     path("conversations/", conversations.conversations, name="conversations"),
+    path(
+        "conversations/<int:conversation_id>/",
+        conversations.conversation,
+        name="conversations-detail",
+    ),
+    path(
+        "conversations/<int:conversation_id>/thread/",
+        conversations.conversation_thread,
+        name="conversations-thread",
+    ),
+    path(
+        "conversations/<int:conversation_id>/pause/",
+        conversations.pause_bot,
+        name="conversations-pause",
+    ),
+    path(
+        "conversations/<int:conversation_id>/resume/",
+        conversations.resume_bot,
+        name="conversations-resume",
+    ),
+    path(
+        "conversations/<int:conversation_id>/advance/",
+        conversations.advance_stage,
+        name="conversations-advance",
+    ),
+    path(
+        "conversations/<int:conversation_id>/reply/",
+        conversations.reply,
+        name="conversations-reply",
+    ),
+    path(
+        "conversations/<int:conversation_id>/cma/",
+        conversations.trigger_cma_view,
+        name="conversations-cma",
+    ),
+    path(
+        "conversations/cma/<int:report_id>/",
+        conversations.cma_progress,
+        name="conversations-cma-progress",
+    ),
     path("commission/", commission.commission, name="commission"),
     path("performance/", performance.performance, name="performance"),
     path("tickets/", tickets.tickets, name="tickets"),

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/leads/", include("leads.urls")),
     path("api/v1/analytics/", include("analytics.urls")),
     path("api/v1/compliance/", include("compliance.urls")),
+    path("api/v1/sellers/", include("sellers.api_urls")),
     path("sellers/", include("sellers.urls")),
     path("p/", include("sellers.listing_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from compliance.models import ConsentRecord
 from compliance.selectors import audit_trail
+from config.errors import ApplicationError
 
 from . import selectors
 from .models import (
@@ -22,7 +23,7 @@ from .models import (
     SendLedgerEntry,
     WebhookEvent,
 )
-from .services import consent, escalation
+from .services import consent, conversations, escalation
 from .services.bot_config import ensure_reply_templates, update_bot_settings
 
 
@@ -227,9 +228,11 @@ class ConversationAdmin(AuditHistoryMixin, admin.ModelAdmin):
     ]
     autocomplete_fields = ["contact"]
     date_hierarchy = "last_inbound_at"
-    # A pause or a review changes through the services (resume below; tickets), not a field.
+    # A pause, a review or a stage changes through the services (the actions below; tickets),
+    # which audit it, not through a field.
     readonly_fields = [
         "status",
+        "stage",
         "needs_human_review",
         "first_response_seconds",
         "created_at",
@@ -237,7 +240,28 @@ class ConversationAdmin(AuditHistoryMixin, admin.ModelAdmin):
         "audit_history",
     ]
     inlines = [MessageInline]
-    actions = ["resume_bot"]
+    actions = ["advance_stage", "pause_bot", "resume_bot"]
+
+    @admin.action(description="Advance to the next stage", permissions=["change"])
+    def advance_stage(self, request, queryset):
+        moved = 0
+        for conversation in queryset.select_related("contact"):
+            try:
+                conversations.advance_stage(conversation=conversation, user=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, f"{conversation.contact}: {exc.message}", "warning")
+            else:
+                moved += 1
+        self.message_user(request, f"{moved} of {len(queryset)} conversations advanced.")
+
+    @admin.action(description="Pause the bot until resumed", permissions=["change"])
+    def pause_bot(self, request, queryset):
+        contacts = {c.contact_id: c.contact for c in queryset.select_related("contact")}
+        paused = sum(
+            escalation.pause_contact_bot(contact=contact, user=request.user)
+            for contact in contacts.values()
+        )
+        self.message_user(request, f"The bot is paused for {paused} of {len(contacts)} leads.")
 
     @admin.action(description="Resume the bot", permissions=["change"])
     def resume_bot(self, request, queryset):

@@ -14,3 +14,17 @@ class EscalationError(LeadsError):
 
     code = "escalation_error"
     status_code = status.HTTP_409_CONFLICT
+
+
+class ConversationActionError(LeadsError):
+    """A person's action on a conversation cannot be done (a reply that may not be sent, a
+    stage with no next one); the message says why, in words for that person."""
+
+    code = "conversation_action_error"
+
+
+class NoNextStage(ConversationActionError):
+    """The conversation is at a stage with nothing after it."""
+
+    code = "no_next_stage"
+    status_code = status.HTTP_409_CONFLICT

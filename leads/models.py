@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce, Greatest, Lower
 from django.utils import timezone
 
 from compliance.models import TicketStatus
@@ -119,7 +120,15 @@ class Contact(TimeStampedModel):
                 name="contact_opt_out_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["phone"]), models.Index(fields=["email"])]
+        indexes = [
+            models.Index(fields=["phone"]),
+            models.Index(fields=["email"]),
+            # The dashboard's conversations table: sorted by score or name, searched by the
+            # start of a first or last name (as a range on these, see leads.selectors).
+            models.Index(fields=["score"], name="contact_score"),
+            models.Index(Lower("last_name"), Lower("first_name"), name="contact_name_lower"),
+            models.Index(Lower("first_name"), name="contact_first_name_lower"),
+        ]
 
     def __str__(self):
         return self.full_name or self.phone or self.email or self.ghl_contact_id
@@ -131,6 +140,15 @@ class Contact(TimeStampedModel):
     @property
     def can_receive_automated(self) -> bool:
         return not (self.opted_out or self.dnd)
+
+
+def last_activity() -> Greatest:
+    """When a conversation last moved: the later of its last message in and out (its start
+    before either). Never null, so it sorts alike on every database; the conversations table
+    orders by it through the ``conv_last_activity`` index, built on exactly this expression."""
+    return Greatest(
+        Coalesce("last_inbound_at", "created_at"), Coalesce("last_outbound_at", "created_at")
+    )
 
 
 class Conversation(TimeStampedModel):
@@ -192,6 +210,8 @@ class Conversation(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "-last_inbound_at"], name="conv_status_recent"),
             models.Index(fields=["bot", "stage"], name="conv_bot_stage"),
+            # The dashboard's default order, newest activity first (an index walk, LIMIT).
+            models.Index(last_activity(), name="conv_last_activity"),
         ]
 
     def __str__(self):

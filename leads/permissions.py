@@ -6,6 +6,8 @@ list: another app adds its rows (e.g. ``("compliance", "complianceticket", ("vie
 "change"))``) and a migration of its own calls ``grant_reviewer_permissions`` again.
 """
 
+from rest_framework.permissions import BasePermission
+
 REVIEWERS_GROUP = "reviewers"
 
 # (app label, model name, actions)
@@ -39,3 +41,13 @@ def grant_reviewer_permissions(apps, permissions=None) -> None:
                     content_type__app_label=app_label, codename=f"{action}_{model}"
                 )
             )
+
+
+class IsJorgeOrStaff(BasePermission):
+    """The dashboard's rule for the API: Jorge and staff, not the reviewers (who work tickets
+    only; analytics.access)."""
+
+    def has_permission(self, request, view) -> bool:
+        from analytics.access import can_see_everything
+
+        return can_see_everything(request.user)

@@ -4,11 +4,15 @@ import contextlib
 import contextvars
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
+
+from compliance.models import AuditEvent, ComplianceTicket, TicketStatus
 
 from .bots.texts import AGENT, DEFAULT_TEXTS, TEAM
 from .models import (
@@ -16,9 +20,11 @@ from .models import (
     BotSettings,
     Contact,
     Conversation,
+    EscalationTicket,
     Message,
     ReplyTemplate,
     WebhookEvent,
+    last_activity,
 )
 
 logger = logging.getLogger(__name__)
@@ -56,7 +62,8 @@ def message_by_ghl_id(*, ghl_message_id: str) -> Message | None:
 
 
 def unconfirmed_bot_message(*, contact: Contact, body: str, since: datetime) -> Message | None:
-    """A bot message to ``contact`` with this body whose HighLevel id is not known yet.
+    """Our message to ``contact`` (the bot's, or Jorge's reply from the dashboard) with this
+    body whose HighLevel id is not known yet.
 
     HighLevel can fire the ``OutboundMessage`` echo before our send call has returned
     its ``messageId``; this finds our own message in that window.
@@ -65,7 +72,7 @@ def unconfirmed_bot_message(*, contact: Contact, body: str, since: datetime) -> 
         Message.objects.filter(
             conversation__contact=contact,
             direction=Message.Direction.OUTBOUND,
-            sender=Message.Sender.BOT,
+            sender__in=[Message.Sender.BOT, Message.Sender.HUMAN],
             ghl_message_id="",
             body=body,
             created_at__gte=since,
@@ -495,4 +502,326 @@ def booking_awaiting_ghl_id(*, contact: Contact, start: datetime) -> Appointment
         )
         .order_by("-id")
         .first()
+    )
+
+
+# --- Active conversations (Jorge's dashboard) ------------------------------------------------
+
+# "Open": the bot or a person is still talking with the lead.
+OPEN_STATUSES = (Conversation.Status.ACTIVE, Conversation.Status.PAUSED)
+CLOSED_STATUSES = tuple(s for s in Conversation.Status.values if s not in OPEN_STATUSES)
+
+
+# Sort keys of the conversations table → its ORDER BY (ascending; "-key" reverses every
+# term). Each starts with an indexed expression, and the id makes the order total so a page
+# never repeats or skips a row.
+CONVERSATION_SORTS = {
+    "activity": (last_activity(), "id"),
+    "started": ("created_at", "id"),
+    "score": ("contact__score", "id"),
+    "name": (Lower("contact__last_name"), Lower("contact__first_name"), "id"),
+}
+DEFAULT_CONVERSATION_SORT = "-activity"
+
+
+@dataclass(frozen=True)
+class ConversationFilters:
+    """What the conversations table is narrowed to ("" = any). ``status`` "open" means
+    active or paused, "all" any status."""
+
+    status: str = "open"
+    bot: str = ""
+    stage: str = ""
+    temperature: str = ""
+    language: str = ""
+    needs_review: bool | None = None
+    q: str = ""
+
+
+@dataclass
+class ConversationRow:
+    conversation: Conversation
+    message_count: int
+    last_message: Message | None
+    open_tickets: int  # escalation and compliance tickets not resolved
+    bot_paused: bool
+    # Filled by the page: whether it offers a CMA, and the contact's latest CMA report.
+    offers_cma: bool = False
+    cma: object | None = None
+
+
+@dataclass
+class ConversationPage:
+    rows: list[ConversationRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first_index(self) -> int:
+        return 0 if not self.total else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last_index(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+
+def _phone_candidates(text: str) -> list[str]:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) == 10:
+        return [f"+1{digits}"]
+    if len(digits) > 10:
+        return [f"+{digits}"]
+    return []
+
+
+def _search(conversations: QuerySet[Conversation], q: str) -> QuerySet[Conversation]:
+    """A phone (any format), an email, or the starts of a name's words ("mar lop")."""
+    q = q.strip()
+    if not q:
+        return conversations
+    phones = _phone_candidates(q)
+    if phones and not any(ch.isalpha() for ch in q):
+        return conversations.filter(contact__phone__in=phones)
+    if "@" in q:
+        return conversations.filter(contact__email__in={q, q.lower()})
+    for i, word in enumerate(q.lower().split()[:3]):
+        first, last = f"_first_{i}", f"_last_{i}"
+        conversations = conversations.alias(
+            **{first: Lower("contact__first_name"), last: Lower("contact__last_name")}
+        ).filter(
+            Q(**{f"{first}__gte": word, f"{first}__lt": _after(word)})
+            | Q(**{f"{last}__gte": word, f"{last}__lt": _after(word)})
+        )
+    return conversations
+
+
+def _after(prefix: str) -> str:
+    """The first string after every string starting with ``prefix``."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _filtered_conversations(filters: ConversationFilters) -> QuerySet[Conversation]:
+    conversations = Conversation.objects.all()
+    if filters.status == "open":
+        # Written as "not closed": no index narrows it (most conversations are open), so even
+        # a planner without statistics walks the sort's index instead of sorting them all.
+        conversations = conversations.exclude(status__in=CLOSED_STATUSES)
+    elif filters.status and filters.status != "all":
+        conversations = conversations.filter(status=filters.status)
+    if filters.bot:
+        conversations = conversations.filter(bot=filters.bot)
+    if filters.stage:
+        conversations = conversations.filter(stage=filters.stage)
+    if filters.temperature:
+        conversations = conversations.filter(contact__temperature=filters.temperature)
+    if filters.language:
+        conversations = conversations.filter(contact__language=filters.language)
+    if filters.needs_review is not None:
+        conversations = conversations.filter(needs_human_review=filters.needs_review)
+    return _search(conversations, filters.q)
+
+
+def active_conversations(
+    *,
+    filters: ConversationFilters,
+    sort: str = DEFAULT_CONVERSATION_SORT,
+    page: int = 1,
+    per_page: int = 25,
+) -> ConversationPage:
+    """One page of the conversations table, filtered and sorted, in four queries whatever its
+    size: the count, the page's ids (an index walk: ORDER BY an indexed expression, LIMIT),
+    those rows with their contact and per-row figures (subqueries on indexed columns, run for
+    the page's rows only), and their last messages. A page past the end shows the last one."""
+    descending = sort.startswith("-")
+    terms = CONVERSATION_SORTS[sort.removeprefix("-")]
+    ordering = [(F(t) if isinstance(t, str) else t).desc() if descending else t for t in terms]
+    conversations = _filtered_conversations(filters)
+    total = conversations.count()
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * per_page
+    ids = list(
+        conversations.order_by(*ordering).values_list("pk", flat=True)[start : start + per_page]
+    )
+    return ConversationPage(
+        rows=conversation_rows(ids=ids), total=total, page=page, per_page=per_page
+    )
+
+
+def conversation_rows(*, ids: list[int]) -> list[ConversationRow]:
+    """The table's rows for these conversations, in this order (two queries)."""
+    if not ids:
+        return []
+    of_row = {"conversation": OuterRef("pk")}
+    unresolved = ~Q(status=TicketStatus.RESOLVED)
+    found = {
+        c.pk: c
+        for c in Conversation.objects.filter(pk__in=ids)
+        .select_related("contact")
+        .annotate(
+            activity=last_activity(),
+            message_count=_count(Message.objects.filter(**of_row)),
+            last_message_id=Subquery(
+                Message.objects.filter(**of_row).order_by("-sent_at", "-id").values("id")[:1]
+            ),
+            open_escalations=_count(EscalationTicket.objects.filter(unresolved, **of_row)),
+            open_compliance=_count(ComplianceTicket.objects.filter(unresolved, **of_row)),
+        )
+    }
+    last = Message.objects.in_bulk([c.last_message_id for c in found.values() if c.last_message_id])
+    for c in found.values():
+        if c.last_message_id in last:
+            last[c.last_message_id].conversation = c  # its contact is at hand: no query per row
+    now = timezone.now()
+    return [
+        ConversationRow(
+            conversation=c,
+            message_count=c.message_count,
+            last_message=last.get(c.last_message_id),
+            open_tickets=c.open_escalations + c.open_compliance,
+            bot_paused=is_bot_paused(conversation=c, at=now),
+        )
+        for c in (found[pk] for pk in ids if pk in found)
+    ]
+
+
+def _count(rows: QuerySet) -> Coalesce:
+    """COUNT(*) of ``rows`` (filtered on ``conversation=OuterRef("pk")``) as a column."""
+    counted = rows.order_by().values("conversation").annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted[:1]), 0)
+
+
+def conversation_with_contact(*, conversation_id: int) -> Conversation:
+    """One conversation with its contact; raises ``Conversation.DoesNotExist``."""
+    return Conversation.objects.select_related("contact").get(pk=conversation_id)
+
+
+# A conversation's page shows at most this many of its latest messages.
+THREAD_LIMIT = 200
+# The bot's turn is audited just before its reply is queued, in the same transaction.
+TURN_TO_REPLY = timedelta(seconds=10)
+
+
+@dataclass
+class ThreadItem:
+    """A line of a conversation's thread: a message (with, for a bot's reply, the turn that
+    wrote it, and for a lead's message, what the analysis learned from it), or an event."""
+
+    at: datetime
+    message: Message | None = None
+    event: AuditEvent | None = None
+    turn: AuditEvent | None = None
+    learned: list[AuditEvent] = field(default_factory=list)
+
+
+# Events of a conversation shown between its messages (the rest stay in the audit trail).
+THREAD_EVENTS = (
+    "bot.paused_for_human",
+    "bot.resumed",
+    "bot.handoff",
+    "conversation.stage_changed",
+    "guard.inbound",
+    "guard.outbound",
+    "reply.dropped",
+    "reply.repeat_blocked",
+    "bot.turn_failed",
+)
+
+
+def conversation_thread(*, conversation: Conversation) -> tuple[list[ThreadItem], int]:
+    """The latest ``THREAD_LIMIT`` messages, oldest first, interleaved with what the bot did:
+    each bot reply carries its turn (goal, stage, what it learned), each lead message what
+    the analysis read from it (score, temperature, reasons). Returns (items, messages not
+    shown). Three queries."""
+    latest = list(
+        Message.objects.filter(conversation=conversation).order_by("-sent_at", "-id")[
+            : THREAD_LIMIT + 1
+        ]
+    )
+    hidden = 0
+    if len(latest) > THREAD_LIMIT:
+        latest = latest[:THREAD_LIMIT]
+        hidden = Message.objects.filter(conversation=conversation).count() - THREAD_LIMIT
+    messages = list(reversed(latest))
+    for message in messages:
+        message.conversation = conversation
+    since = min((m.created_at for m in messages), default=conversation.created_at) - TURN_TO_REPLY
+    events = list(
+        AuditEvent.objects.filter(
+            subject_type="leads.conversation",
+            subject_id=str(conversation.pk),
+            at__gte=since,
+            action__in=(*THREAD_EVENTS, "bot.turn"),
+        ).order_by("at", "id")
+    )
+    learned = list(
+        AuditEvent.objects.filter(
+            subject_type="leads.contact",
+            subject_id=str(conversation.contact_id),
+            action="lead.qualification_updated",
+            at__gte=since,
+        ).order_by("at", "id")
+    )
+    items = [ThreadItem(at=m.created_at, message=m) for m in messages]
+    _attach_turns(items, [e for e in events if e.action == "bot.turn"])
+    _attach_learned(items, learned)
+    items += [ThreadItem(at=e.at, event=e) for e in events if e.action != "bot.turn"]
+    items.sort(key=lambda item: item.at)
+    return items, hidden
+
+
+def _attach_turns(items: list[ThreadItem], turns: list[AuditEvent]) -> None:
+    """Each bot reply gets the latest turn audited at most ``TURN_TO_REPLY`` before it."""
+    replies = [
+        i
+        for i in items
+        if i.message.direction == Message.Direction.OUTBOUND
+        and i.message.sender == Message.Sender.BOT
+    ]
+    for item in replies:
+        before = [t for t in turns if item.at - TURN_TO_REPLY <= t.at <= item.at]
+        if before:
+            item.turn = before[-1]
+            turns.remove(before[-1])
+
+
+def _attach_learned(items: list[ThreadItem], learned: list[AuditEvent]) -> None:
+    """Each qualification update goes to the lead's latest message before it."""
+    inbound = [i for i in items if i.message.direction == Message.Direction.INBOUND]
+    for event in learned:
+        read = [i for i in inbound if i.at <= event.at]
+        if read:
+            read[-1].learned.append(event)
+
+
+def score_history(*, contact: Contact, limit: int = 100) -> list[AuditEvent]:
+    """The contact's score and temperature changes, oldest first (their last ``limit``)."""
+    events = AuditEvent.objects.filter(
+        subject_type="leads.contact",
+        subject_id=str(contact.pk),
+        action="lead.qualification_updated",
+    ).order_by("-at", "-id")
+    return [e for e in reversed(events[:limit]) if "score" in e.data or "temperature" in e.data]
+
+
+def escalation_tickets_of(*, conversation: Conversation) -> list[EscalationTicket]:
+    """The conversation's escalation tickets, open ones first, then the newest."""
+    return list(
+        EscalationTicket.objects.filter(conversation=conversation)
+        .select_related("assignee")
+        .order_by(F("resolved_at").asc(nulls_first=True), "-created_at")[:20]
+    )
+
+
+def compliance_tickets_of(*, conversation: Conversation) -> list[ComplianceTicket]:
+    """The conversation's compliance flags (tickets), open ones first, then the newest."""
+    return list(
+        ComplianceTicket.objects.filter(conversation=conversation)
+        .select_related("assignee")
+        .order_by(F("resolved_at").asc(nulls_first=True), "-created_at")[:20]
     )

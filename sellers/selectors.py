@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
 from leads.models import Contact
@@ -113,3 +113,33 @@ def listing_public_url(home: Property, *, language: str = "en") -> str:
     path = reverse("listings:detail", kwargs={"slug": home.slug})
     query = "?lang=es" if language == "es" else ""
     return settings.SITE_URL.rstrip("/") + path + query
+
+
+# What a list of CMA reports shows; the comparables and method stay on the report's page.
+_CMA_SUMMARY_DEFERRED = ("subject", "comparables", "method")
+
+
+def latest_cmas(*, contact_ids: list[int]) -> dict[int, CMAReport]:
+    """Each contact's newest CMA report, by contact id (one query on ``cma_contact_recent``)."""
+    if not contact_ids:
+        return {}
+    newest = (
+        CMAReport.objects.filter(contact=OuterRef("pk")).order_by("-created_at", "-pk").values("pk")
+    )
+    ids = Contact.objects.filter(pk__in=contact_ids).values(latest=Subquery(newest[:1]))
+    reports = CMAReport.objects.filter(pk__in=ids).defer(*_CMA_SUMMARY_DEFERRED)
+    return {report.contact_id: report for report in reports}
+
+
+def cma_reports_of(*, contact: Contact, limit: int = 10) -> list[CMAReport]:
+    """The contact's CMA reports, newest first."""
+    return list(
+        CMAReport.objects.filter(contact=contact)
+        .defer(*_CMA_SUMMARY_DEFERRED)
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def cma_report_status(*, report_id: int) -> CMAReport:
+    """One report for its progress panel (no comparables); raises CMAReport.DoesNotExist."""
+    return CMAReport.objects.defer(*_CMA_SUMMARY_DEFERRED).get(pk=report_id)

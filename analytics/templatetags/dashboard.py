@@ -34,7 +34,8 @@ def dashboard_nav(context):
             "name": name,
             "label": label,
             "url": reverse(f"dashboard:{name}"),
-            "current": name == current,
+            # A page's own sub-pages ("conversations-detail") keep its tab current.
+            "current": current == name or current.startswith(f"{name}-"),
         }
         for name, label in PAGES
         if everything or (name == "tickets" and can_see_tickets(user))

@@ -379,10 +379,11 @@ def resume_bot(*, conversation: Conversation, user: AbstractBaseUser | None = No
         )
 
 
-def pause_contact_bot(*, contact: Contact, user: AbstractBaseUser) -> bool:
+def pause_contact_bot(*, contact: Contact, user: AbstractBaseUser, via: str = "the admin") -> bool:
     """A person stops the bot on every open conversation of ``contact`` until resumed.
 
-    Returns False when it was already paused that way.
+    Returns False when it was already paused that way. ``via``: where they did it, for the
+    audit trail ("the admin", "the dashboard", "the API").
     """
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
@@ -395,7 +396,7 @@ def pause_contact_bot(*, contact: Contact, user: AbstractBaseUser) -> bool:
             conversation.contact = contact
             pause_bot_for_human(
                 conversation=conversation,
-                reason=f"paused in the admin by {user.get_username()}",
+                reason=f"paused in {via} by {user.get_username()}",
                 actor=AuditEvent.Actor.HUMAN,
                 actor_label=user.get_username(),
                 until_resumed=True,
@@ -405,6 +406,7 @@ def pause_contact_bot(*, contact: Contact, user: AbstractBaseUser) -> bool:
             contact.bot_paused_until = selectors.BOT_PAUSED_INDEFINITELY
             contact.save(update_fields=["bot_paused_until", "updated_at"])
             audit(action="bot.paused_for_human", subject=contact, user=user)
+        broadcast_dashboard_event(kind="contact.bot_paused", data={"contact": contact.pk})
     return True
 
 

@@ -77,7 +77,8 @@ def trigger_cma(
 
     ``by`` is the staff user, or a label such as ``"seller_bot"`` for automated requests.
     The address defaults to the contact's seller qualification. A report of the same home
-    made within 7 days is reused unless its comparables (or their prices) changed.
+    made within 7 days is reused unless its comparables (or their prices) changed; the
+    returned report's ``reused`` says which happened.
     """
     now = timezone.now()
     subject, home = _subject_home(contact=contact, address=address, city=city)
@@ -93,6 +94,7 @@ def trigger_cma(
             since=now - timedelta(days=REUSE_DAYS),
         )
         if recent is not None and recent.comparables_fingerprint == digest:
+            recent.reused = True
             audit(
                 action="cma.reused",
                 subject=recent,
@@ -109,6 +111,7 @@ def trigger_cma(
             comparables_fingerprint=digest,
             status=CMAReport.Status.PENDING,
         )
+        report.reused = False
         audit(
             action="cma.requested",
             subject=report,

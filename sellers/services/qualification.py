@@ -367,6 +367,37 @@ def advance_stage(*, conversation: Conversation, by: AbstractBaseUser | str) -> 
     return qualification
 
 
+def next_seller_stage_label(conversation: Conversation) -> str:
+    """Where ``advance_stage`` would move the conversation's seller ("" when qualified)."""
+    from sellers.state import cached_qualification
+
+    qualification = cached_qualification(contact_id=conversation.contact_id)
+    stage = qualification.stage if qualification is not None else Stage.Q0_ADDRESS
+    if stage == Stage.QUALIFIED:
+        return ""
+    if stage == Stage.NURTURE:
+        return "the first open question"
+    return Stage(STAGE_ORDER[STAGE_ORDER.index(stage) + 1]).label
+
+
+def advance_seller_conversation(*, conversation: Conversation, user: AbstractBaseUser):
+    """``advance_stage`` for the dashboard and the API ("advance" on a seller conversation is
+    the seller's next question: the bot asks from there); returns the change in words."""
+    from leads.services.conversations import StageChange
+
+    before = (
+        SellerQualification.objects.filter(contact_id=conversation.contact_id)
+        .values_list("stage", flat=True)
+        .first()
+    ) or Stage.Q0_ADDRESS
+    qualification = advance_stage(conversation=conversation, by=user)
+    return StageChange(
+        before=before,
+        after=qualification.stage,
+        label=f"{Stage(before).label} → {qualification.get_stage_display()}",
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Stalls
 # --------------------------------------------------------------------------------------------

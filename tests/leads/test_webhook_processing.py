@@ -139,6 +139,24 @@ def test_echo_arriving_before_our_send_returned_its_id_is_still_ours(ghl):
     assert ours.conversation.contact.bot_paused_until is None
 
 
+def test_the_echo_of_jorges_dashboard_reply_before_its_id_came_back_is_not_a_second_message(ghl):
+    contact = ContactFactory(ghl_contact_id="c-1", ghl_location_id="l1C08ntBrFjLS0elLIYU")
+    ours = MessageFactory(
+        conversation=ConversationFactory(contact=contact, ghl_conversation_id="conv-1"),
+        direction=Message.Direction.OUTBOUND,
+        sender=Message.Sender.HUMAN,
+        status=Message.Status.QUEUED,
+        body="Jorge here, I'll call you at 5.",
+    )
+
+    ghl.post(_outbound_sms(body="Jorge here, I'll call you at 5.", messageId="ghl-new"))
+
+    ours.refresh_from_db()
+    assert (ours.ghl_message_id, ours.status) == ("ghl-new", Message.Status.DELIVERED)
+    assert Message.objects.count() == 1
+    assert not AuditEvent.objects.filter(action="bot.paused_for_human").exists()
+
+
 def test_late_sent_status_never_downgrades_delivered(ghl):
     ours = MessageFactory(
         direction=Message.Direction.OUTBOUND,
