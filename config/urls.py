@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from analytics.urls import dashboard_urlpatterns
 from config import health
 
 admin.site.site_header = "Jorge's real-estate AI · back office"
@@ -14,6 +15,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("dashboard/", include((dashboard_urlpatterns, "dashboard"))),
     path("webhooks/ghl/", include("leads.webhooks.ghl.urls")),
     path("api/v1/leads/", include("leads.urls")),
     path("api/v1/analytics/", include("analytics.urls")),

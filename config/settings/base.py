@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "channels",
+    "django_htmx",  # ships htmx (static/django_htmx/htmx-2.min.js) for the dashboard
     "leads",
     "compliance",
     "buyers",
@@ -182,6 +183,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.min.js from the plotly package, as vendor/plotly/plotly.min.js (no CDN).
+    "analytics.staticfiles.PlotlyFinder",
+]
 
 # Webhook bodies are capped at 1 MB; larger ones get 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

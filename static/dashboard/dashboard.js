@@ -1,0 +1,239 @@
+/* Jorge's dashboard in the browser: sections loaded by htmx, their skeletons and error cards,
+   Plotly charts, numbers that animate when they change, and the live WebSocket.
+
+   A section is  <section data-section hx-get="…" hx-trigger="load, refresh">skeleton</section>.
+   data-refresh-on="lead. message.inbound" re-renders it when a live event of those kinds
+   (prefixes; "*" = any) arrives; after a reconnect or a gap in the events' sequence numbers
+   every section is re-rendered, so nothing missed stays missed. Other scripts can listen to
+   document events "dashboard:event" (detail = the event) and "dashboard:resync". */
+(function () {
+  "use strict";
+
+  // --- Sections: errors and retry ----------------------------------------------------------
+  function sectionOf(el) { return el && el.closest ? el.closest("[data-section]") : null; }
+
+  function errorMessage(status) {
+    if (!status) return "The server could not be reached. Check the connection, then retry.";
+    if (status === 401 || status === 403) return "Your session has ended: reload the page to log in again.";
+    return "The server had a problem (HTTP " + status + "). The rest of the page still works.";
+  }
+
+  function showError(section, status) {
+    section.removeAttribute("aria-busy");
+    section.dataset.failed = "true";
+    const card = document.createElement("div");
+    card.className = "error-card";
+    card.setAttribute("role", "alert");
+    const p = document.createElement("p");
+    const strong = document.createElement("strong");
+    strong.textContent = "This section could not be loaded. ";
+    p.append(strong, errorMessage(status));
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "retry";
+    retry.dataset.retry = "";
+    retry.textContent = "Retry";
+    card.append(p, retry);
+    section.replaceChildren(card);
+  }
+
+  function refresh(section) {
+    if (window.htmx) window.htmx.trigger(section, "refresh");
+  }
+
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-retry]");
+    if (!button) return;
+    const section = sectionOf(button);
+    if (section) {
+      button.disabled = true;
+      button.textContent = "Retrying…";
+      refresh(section);
+    }
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const section = sectionOf(event.detail.elt);
+    if (section) section.setAttribute("aria-busy", "true");
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    const section = sectionOf(event.detail.elt);
+    if (section) showError(section, event.detail.xhr.status);
+  });
+  ["htmx:sendError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      const section = sectionOf(event.detail.elt);
+      if (section) showError(section, 0);
+    });
+  });
+
+  // --- Numbers that change: remember them before a swap, animate the ones that moved -------
+  const formats = {
+    int: function (v) { return Math.round(v).toLocaleString("en-US"); },
+    money: function (v) { return "$" + Math.round(v).toLocaleString("en-US"); },
+    percent: function (v) { return v.toFixed(1) + "%"; },
+  };
+  let before = {};
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    before = {};
+    const target = event.detail.target;
+    if (!target || !target.querySelectorAll) return;
+    target.querySelectorAll("[data-kpi]").forEach(function (el) {
+      before[el.dataset.kpi] = { text: el.textContent.trim(), value: parseFloat(el.dataset.value) };
+    });
+  });
+
+  function tween(el, from, to, format) {
+    if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) return;
+    const final = el.textContent;
+    const start = performance.now();
+    const duration = 700;
+    function frame(now) {
+      const t = Math.min(1, (now - start) / duration);
+      const eased = 1 - Math.pow(1 - t, 3);
+      el.textContent = t < 1 ? format(from + (to - from) * eased) : final;
+      if (t < 1) requestAnimationFrame(frame);
+    }
+    requestAnimationFrame(frame);
+  }
+
+  function markChanges(root) {
+    root.querySelectorAll("[data-kpi]").forEach(function (el) {
+      const old = before[el.dataset.kpi];
+      if (!old || old.text === el.textContent.trim()) return;
+      const tile = el.closest(".kpi") || el;
+      tile.classList.remove("changed");
+      void tile.offsetWidth; // restart the animation when it changes twice in a row
+      tile.classList.add("changed");
+      tile.dataset.changedAt = String(Date.now());
+      setTimeout(function () { tile.classList.remove("changed"); }, 2500);
+      const to = parseFloat(el.dataset.value);
+      const format = formats[el.dataset.format];
+      if (format && isFinite(old.value) && isFinite(to)) tween(el, old.value, to, format);
+    });
+    // Feed items not on the page before are new: flash them once.
+    root.querySelectorAll("[data-feed-key]").forEach(function (el) {
+      if (seenFeed.size && !seenFeed.has(el.dataset.feedKey)) el.classList.add("fresh");
+    });
+    document.querySelectorAll("[data-feed-key]").forEach(function (el) { seenFeed.add(el.dataset.feedKey); });
+  }
+  const seenFeed = new Set();
+
+  // --- Charts: <div class="chart" data-figure="id-of-a-json_script"> ---------------------
+  function drawCharts(root) {
+    if (!window.Plotly) return;
+    root.querySelectorAll("[data-figure]").forEach(function (el) {
+      const source = document.getElementById(el.dataset.figure);
+      if (!source) return;
+      const figure = JSON.parse(source.textContent);
+      const config = Object.assign({ displayModeBar: false, responsive: true }, figure.config || {});
+      window.Plotly.react(el, figure.data, figure.layout || {}, config);
+    });
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    const target = event.detail.target;
+    const section = sectionOf(target) || target;
+    if (section) {
+      section.removeAttribute("aria-busy");
+      delete section.dataset.failed;
+    }
+    markChanges(target);
+    drawCharts(target);
+  });
+  window.addEventListener("load", function () { drawCharts(document); markChanges(document); });
+
+  // --- Live: /ws/dashboard/ ------------------------------------------------------------------
+  const body = document.body;
+  const status = document.getElementById("live-status");
+  let lastSeq = body.dataset.seq ? parseInt(body.dataset.seq, 10) : null;
+  let socket = null;
+  let attempts = 0;
+  let everOpen = false;
+  let stopped = false;
+  const pending = new Set();
+  let pendingTimer = null;
+
+  function setStatus(state, text) {
+    if (!status) return;
+    status.dataset.state = state;
+    status.textContent = text;
+  }
+
+  function matches(section, kind) {
+    const on = (section.dataset.refreshOn || "").split(/\s+/).filter(Boolean);
+    return on.some(function (p) { return p === "*" || kind === p || (p.endsWith(".") && kind.startsWith(p)); });
+  }
+
+  // Several events in a burst re-render each section once.
+  function schedule(sections) {
+    sections.forEach(function (s) { pending.add(s); });
+    if (pendingTimer) return;
+    pendingTimer = setTimeout(function () {
+      pendingTimer = null;
+      const now = Array.from(pending);
+      pending.clear();
+      now.forEach(refresh);
+    }, 250);
+  }
+
+  function resync(reason) {
+    document.dispatchEvent(new CustomEvent("dashboard:resync", { detail: { reason: reason } }));
+    schedule(Array.from(document.querySelectorAll("[data-section]")));
+  }
+
+  function handle(event) {
+    if (event.kind === "hello") {
+      // The server's latest sequence number: anything after ours was missed while away.
+      if (lastSeq === null || event.seq !== lastSeq) resync("reconnected");
+      lastSeq = event.seq;
+      return;
+    }
+    const gap = lastSeq !== null && typeof event.seq === "number" && event.seq !== lastSeq + 1;
+    if (typeof event.seq === "number") lastSeq = event.seq;
+    body.dataset.seq = String(lastSeq);
+    document.dispatchEvent(new CustomEvent("dashboard:event", { detail: event }));
+    if (gap) {
+      resync("gap");
+      return;
+    }
+    schedule(Array.from(document.querySelectorAll("[data-section]")).filter(function (s) { return matches(s, event.kind); }));
+  }
+
+  function connect() {
+    if (stopped || !body.dataset.liveUrl || !("WebSocket" in window)) return;
+    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + body.dataset.liveUrl;
+    socket = new WebSocket(url);
+    socket.onopen = function () {
+      attempts = 0;
+      everOpen = true;
+      setStatus("live", "Live");
+    };
+    socket.onmessage = function (message) {
+      try { handle(JSON.parse(message.data)); } catch (error) { console.error("dashboard event", error); }
+    };
+    socket.onclose = function (close) {
+      socket = null;
+      if (close.code === 4401 || close.code === 4403) {
+        stopped = true;
+        setStatus("offline", close.code === 4401 ? "Offline: log in again" : "Offline");
+        return;
+      }
+      attempts += 1;
+      // 1 s, 2 s, 4 s … at most 15 s, with jitter so many tabs do not reconnect together.
+      const delay = Math.min(15000, 1000 * Math.pow(2, attempts - 1)) * (0.75 + Math.random() * 0.5);
+      setStatus("reconnecting", everOpen ? "Reconnecting…" : "Connecting…");
+      setTimeout(connect, delay);
+    };
+  }
+
+  window.Dashboard = {
+    refresh: refresh,
+    resync: resync,
+    // For tests and the curious: the live socket (null while reconnecting).
+    socket: function () { return socket; },
+    lastSeq: function () { return lastSeq; },
+  };
+  document.addEventListener("DOMContentLoaded", connect);
+})();
