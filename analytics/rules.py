@@ -225,6 +225,10 @@ class StageLine:
     commission: Decimal  # Jorge's take-home if every deal at this stage closed
     weighted: Decimal  # commission × probability
 
+    @property
+    def label(self) -> str:
+        return Deal.Stage(self.stage).label
+
 
 @dataclass(frozen=True)
 class Pipeline:
@@ -339,7 +343,12 @@ class YearToDate:
 
     @property
     def ahead_of_pace(self) -> Decimal:
+        """Above (positive) or below (negative) where a steady year would be today."""
         return self.closed - self.on_pace
+
+    @property
+    def pace_gap(self) -> Decimal:
+        return abs(self.ahead_of_pace)
 
 
 def closed_year_to_date(deals: Iterable, *, today: date, rules: Rules | None = None) -> YearToDate:

@@ -1,16 +1,16 @@
 """Reads behind Jorge's dashboard."""
 
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from analytics import rules
 from analytics.models import BusinessSettings
-from leads.models import Contact, Conversation, Deal, Temperature
+from leads.models import Contact, Conversation, Deal, Temperature, Timeline
 
 
 def pipeline_summary(*, as_of=None) -> dict:
@@ -192,3 +192,150 @@ def projected_commission_this_month(*, now: datetime | None = None) -> Decimal:
     month = rules.month_of(today)
     deals = _deals_for_commission(won_since=month)
     return rules.projected_commission(month, deals, today=today, rules=current_rules())
+
+
+# --- Leads explorer -------------------------------------------------------------------------
+
+# Budget ranges of the explorer's chart and filter, on what the lead can spend (budget_max).
+BUDGET_RANGES = [
+    ("under-300k", "Under $300k", None, 300_000),
+    ("300k-400k", "$300k–400k", 300_000, 400_000),
+    ("400k-500k", "$400k–500k", 400_000, 500_000),
+    ("500k-600k", "$500k–600k", 500_000, 600_000),
+    ("600k-750k", "$600k–750k", 600_000, 750_000),
+    ("750k-1m", "$750k–1M", 750_000, 1_000_000),
+    ("1m-plus", "$1M and up", 1_000_000, None),
+    ("none", "Not given", None, None),
+]
+BUDGET_LABELS = {key: label for key, label, _, _ in BUDGET_RANGES}
+LEADS_PER_PAGE = 25
+_SOURCES_CACHE_KEY = "analytics:lead-sources"
+_SOURCES_CACHE_SECONDS = 300
+
+
+def _budget_q(key: str) -> Q:
+    for name, _, low, high in BUDGET_RANGES:
+        if name != key:
+            continue
+        if low is None and high is None:
+            return Q(budget_max__isnull=True)
+        q = Q()
+        if low is not None:
+            q &= Q(budget_max__gte=low)
+        if high is not None:
+            q &= Q(budget_max__lt=high)
+        return q
+    raise ValueError(f"unknown budget range {key!r}")
+
+
+@dataclass(frozen=True)
+class LeadFilters:
+    """The explorer's filters; empty = any. Every one is also a URL parameter."""
+
+    budget: str = ""
+    timeline: str = ""
+    temperature: str = ""
+    intent: str = ""
+    stage: str = ""  # of any of the lead's conversations
+    language: str = ""
+    source: str = ""
+    created_from: date | None = None  # the lead's first contact, in the business's calendar
+    created_to: date | None = None
+
+    def without(self, name: str) -> "LeadFilters":
+        return replace(self, **{name: LeadFilters.__dataclass_fields__[name].default})
+
+    def params(self) -> dict[str, str]:
+        """The filters set, as URL parameters."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {
+            name: value.isoformat() if isinstance(value, date) else value
+            for name, value in values.items()
+            if value
+        }
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.params()
+
+
+def _filtered_leads(filters: LeadFilters):
+    leads = Contact.objects.all()
+    if filters.budget:
+        leads = leads.filter(_budget_q(filters.budget))
+    for name in ("timeline", "temperature", "intent", "language", "source"):
+        if value := getattr(filters, name):
+            leads = leads.filter(**{name: value})
+    if filters.stage:
+        leads = leads.filter(
+            Exists(Conversation.objects.filter(contact=OuterRef("pk"), stage=filters.stage))
+        )
+    if filters.created_from:
+        leads = leads.filter(created_at__gte=_local_midnight(filters.created_from))
+    if filters.created_to:
+        leads = leads.filter(created_at__lt=_local_midnight(filters.created_to + timedelta(days=1)))
+    return leads
+
+
+@dataclass(frozen=True)
+class Bar:
+    key: str
+    label: str
+    count: int
+
+
+def budget_distribution(filters: LeadFilters) -> list[Bar]:
+    """Leads per budget range, under every filter but the budget's own (one pass)."""
+    counts = _filtered_leads(filters.without("budget")).aggregate(
+        **{key: Count("pk", filter=_budget_q(key)) for key, *_ in BUDGET_RANGES}
+    )
+    return [Bar(key, label, counts[key]) for key, label, _, _ in BUDGET_RANGES]
+
+
+def timeline_distribution(filters: LeadFilters) -> list[Bar]:
+    """Leads per timeline, under every filter but the timeline's own."""
+    counts = dict(
+        _filtered_leads(filters.without("timeline"))
+        .order_by()
+        .values_list("timeline")
+        .annotate(n=Count("pk"))
+    )
+    return [Bar(value, label, counts.get(value, 0)) for value, label in Timeline.choices]
+
+
+def lead_list(filters: LeadFilters):
+    """The leads under ``filters``, newest first, with their latest conversation's stage."""
+    latest = Conversation.objects.filter(contact=OuterRef("pk")).order_by("-created_at", "-id")
+    return (
+        _filtered_leads(filters)
+        .annotate(stage=Subquery(latest.values("stage")[:1]))
+        .only(
+            "id",
+            "first_name",
+            "last_name",
+            "phone",
+            "temperature",
+            "score",
+            "intent",
+            "budget_max",
+            "timeline",
+            "language",
+            "source",
+            "created_at",
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def lead_sources() -> list[str]:
+    """Every lead source seen, for the filter (cached: it changes rarely and reads every lead)."""
+    sources = cache.get(_SOURCES_CACHE_KEY)
+    if sources is None:
+        sources = sorted(
+            Contact.objects.exclude(source="")
+            .order_by()
+            .values_list("source", flat=True)
+            .distinct()
+        )
+        cache.set(_SOURCES_CACHE_KEY, sources, _SOURCES_CACHE_SECONDS)
+    return sources

@@ -48,7 +48,7 @@ def broadcast_dashboard_event(*, kind: str, data: dict) -> None:
 
 
 def update_business_settings(
-    *, settings_row: BusinessSettings, changed: list[str], user: AbstractBaseUser
+    *, settings_row: BusinessSettings, changed: list[str], user: AbstractBaseUser | None
 ) -> BusinessSettings:
     """Save staff's change to the business rules (rate, splits, odds, goal), audited."""
     from compliance.services import audit  # compliance.services imports this module
