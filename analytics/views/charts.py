@@ -57,7 +57,7 @@ def forecast_figure(forecast: list[MonthForecast], *, this_month: MonthForecast)
         ],
         "layout": _layout(
             barmode="stack",
-            legend={"orientation": "h", "x": 0, "y": 1.12},
+            legend={"orientation": "h", "x": 0, "y": 1.12, "traceorder": "normal"},
             margin={"l": 56, "r": 8, "t": 28, "b": 40},
             yaxis={
                 "gridcolor": "#e8ebf0",

@@ -23,7 +23,7 @@
   // dashboard.js draws the charts on load and after each swap (its listeners run first);
   // Plotly adds .on() to a chart once it is drawn, so wire whatever is drawn by then.
   window.addEventListener("load", function () { wire(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { wire(event.detail.target); });
+  document.addEventListener("htmx:afterSettle", function (event) { wire(event.target); });
 
   // A filter the server refused (400) comes back as the explorer with the reason: show it.
   document.addEventListener("htmx:beforeSwap", function (event) {

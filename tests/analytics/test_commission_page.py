@@ -120,16 +120,17 @@ def test_every_deal_shows_its_commission_step_by_step(dashboard_client, book):
     page = text(dashboard_client.get(URL))
 
     assert (
-        "Friend's listing Seller Active (listing or searching) Aug 2026 (est.) $400,000 5% deal "
-        "$10,000 $2,000 $8,000 50% $4,000"
+        "Friend's listing Seller side · Active (listing or searching) Aug 2026 (est.) "
+        "$400,000 5% deal $10,000 $2,000 $8,000 50% $4,000"
     ) in page
     assert (
-        "Garcia purchase Buyer Under contract Jun 2026 $500,000 6% $15,000 $3,000 $12,000 90% $10,800"
-        in page
-    )
+        "Garcia purchase Buyer side · Under contract Jun 2026 "
+        "$500,000 6% $15,000 $3,000 $12,000 90% $10,800"
+    ) in page
     assert (
-        "Reyes listing Seller Closed won Jun 3 $250,000 6% $7,500 $1,500 $6,000 100% $6,000" in page
-    )
+        "Reyes listing Seller side · Closed won Jun 3, 2026 "
+        "$250,000 6% $7,500 $1,500 $6,000 100% $6,000"
+    ) in page
     assert "Last year's sale" not in page
     assert "Lost deal" not in page
 
