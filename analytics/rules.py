@@ -217,6 +217,44 @@ def expected_close_month(deal, *, today: date) -> date | None:
 
 
 @dataclass(frozen=True)
+class PricedDeal:
+    """A deal with its figures worked out once: what it pays, its odds, when it closes."""
+
+    deal: object  # a leads.Deal or a row with the same fields
+    commission: Commission
+    probability: Decimal  # of closing: 1 once won
+    weighted: Decimal  # commission.jorge × probability
+    month: date | None  # closed in, or expected to close in; None for a lost deal
+
+    @property
+    def is_open(self) -> bool:
+        return self.deal.stage in OPEN_STAGES
+
+    @property
+    def is_won(self) -> bool:
+        return self.deal.stage == CLOSED_WON
+
+
+def price_deals(deals: Iterable, *, today: date, rules: Rules | None = None) -> list[PricedDeal]:
+    """Each deal's commission, chance to close, weighted value and month under ``rules``."""
+    rules = _current(rules)
+    priced = []
+    for deal in deals:
+        commission = commission_for(deal, rules)
+        probability = rules.probability(deal.stage)
+        priced.append(
+            PricedDeal(
+                deal=deal,
+                commission=commission,
+                probability=probability,
+                weighted=cents(commission.jorge * probability),
+                month=expected_close_month(deal, today=today),
+            )
+        )
+    return priced
+
+
+@dataclass(frozen=True)
 class StageLine:
     stage: str
     probability: Decimal
@@ -239,17 +277,17 @@ class Pipeline:
     weighted: Decimal
 
 
-def weighted_pipeline(deals: Iterable, rules: Rules | None = None) -> Pipeline:
+def weighted_pipeline(priced: Iterable[PricedDeal], rules: Rules | None = None) -> Pipeline:
     """Open deals by stage: how many, their prices, Jorge's commission and its weighted value."""
     rules = _current(rules)
     sums = {stage: [0, Decimal(0), Decimal(0)] for stage in OPEN_STAGES}
-    for deal in deals:
-        if deal.stage not in sums:
+    for line in priced:
+        if line.deal.stage not in sums:
             continue
-        line = sums[deal.stage]
-        line[0] += 1
-        line[1] += Decimal(deal.value or 0)
-        line[2] += commission_for(deal, rules).jorge
+        total = sums[line.deal.stage]
+        total[0] += 1
+        total[1] += line.commission.sale_price
+        total[2] += line.commission.jorge
     stages = [
         StageLine(
             stage=stage,
@@ -283,46 +321,33 @@ class MonthForecast:
 
 
 def forecast_by_month(
-    deals: Iterable,
-    *,
-    start: date,
-    months: int,
-    today: date,
-    rules: Rules | None = None,
+    priced: Iterable[PricedDeal], *, start: date, months: int
 ) -> list[MonthForecast]:
     """Jorge's commission month by month from ``start``: closed, plus open deals weighted."""
-    rules = _current(rules)
     first = month_of(start)
     window = [add_months(first, n) for n in range(months)]
     closed = dict.fromkeys(window, Decimal(0))
     weighted = dict.fromkeys(window, Decimal(0))
     counts = dict.fromkeys(window, 0)
-    for deal in deals:
-        month = expected_close_month(deal, today=today)
-        if month not in closed:
+    for line in priced:
+        if line.month not in closed:
             continue
-        pays = commission_for(deal, rules).jorge
-        if deal.stage == CLOSED_WON:
-            closed[month] += pays
-        else:
-            weighted[month] += pays * rules.probability(deal.stage)
-            counts[month] += 1
+        if line.is_won:
+            closed[line.month] += line.commission.jorge
+        elif line.is_open:
+            weighted[line.month] += line.weighted
+            counts[line.month] += 1
     return [
         MonthForecast(
-            month=month,
-            closed=closed[month],
-            weighted=cents(weighted[month]),
-            open_deals=counts[month],
+            month=month, closed=closed[month], weighted=weighted[month], open_deals=counts[month]
         )
         for month in window
     ]
 
 
-def projected_commission(
-    month: date, deals: Iterable, *, today: date, rules: Rules | None = None
-) -> Decimal:
+def projected_commission(month: date, priced: Iterable[PricedDeal]) -> Decimal:
     """What ``month`` is projected to pay Jorge: closed so far plus the weighted open deals."""
-    return forecast_by_month(deals, start=month, months=1, today=today, rules=rules)[0].total
+    return forecast_by_month(priced, start=month, months=1)[0].total
 
 
 @dataclass(frozen=True)
@@ -351,16 +376,18 @@ class YearToDate:
         return abs(self.ahead_of_pace)
 
 
-def closed_year_to_date(deals: Iterable, *, today: date, rules: Rules | None = None) -> YearToDate:
+def closed_year_to_date(
+    priced: Iterable[PricedDeal], *, today: date, rules: Rules | None = None
+) -> YearToDate:
     """Jorge's take-home from deals won from 1 January to ``today``, against the yearly goal."""
     rules = _current(rules)
     closed, count = Decimal(0), 0
-    for deal in deals:
-        if deal.stage != CLOSED_WON or deal.closed_at is None:
+    for line in priced:
+        if not line.is_won or line.deal.closed_at is None:
             continue
-        day = local_date(deal.closed_at)
+        day = local_date(line.deal.closed_at)
         if day.year == today.year and day <= today:
-            closed += commission_for(deal, rules).jorge
+            closed += line.commission.jorge
             count += 1
     days_in_year = 366 if calendar.isleap(today.year) else 365
     elapsed = today.timetuple().tm_yday

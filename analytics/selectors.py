@@ -3,9 +3,10 @@
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from analytics import rules
@@ -75,52 +76,41 @@ def forget_current_rules() -> None:
 
 FORECAST_MONTHS_BACK = 3
 FORECAST_MONTHS_AHEAD = 5
-_DEAL_COLUMNS = [
-    "id",
-    "name",
-    "side",
-    "stage",
-    "value",
-    "commission_percent_override",
-    "expected_close_on",
-    "closed_at",
-    "property_address",
-    "contact__id",
-    "contact__first_name",
-    "contact__last_name",
-]
+
+
+class DealRow(NamedTuple):
+    """What the commission page needs of a deal: a plain row, not a model instance (the page
+    reads every open deal, and building a thousand models costs more than the math)."""
+
+    pk: int
+    name: str
+    side: str
+    stage: str
+    value: Decimal | None
+    commission_percent_override: Decimal | None
+    expected_close_on: date | None
+    closed_at: datetime | None
+
+    @property
+    def stage_label(self) -> str:
+        return Deal.Stage(self.stage).label
 
 
 def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _deals_for_commission(*, won_since: date) -> list[Deal]:
+def _deals_for_commission(*, won_since: date) -> list[DealRow]:
     """Open deals, and the deals won since ``won_since`` (by index: stage, closed_at)."""
-    return list(
+    rows = (
         Deal.objects.filter(
             Q(stage__in=rules.OPEN_STAGES)
             | Q(stage=Deal.Stage.CLOSED_WON, closed_at__gte=_local_midnight(won_since))
         )
-        .select_related("contact")
-        .only(*_DEAL_COLUMNS)
         .order_by("id")
+        .values_list(*DealRow._fields)
     )
-
-
-@dataclass(frozen=True)
-class DealLine:
-    """One deal on the commission page: its figures under the rules."""
-
-    deal: Deal
-    commission: rules.Commission
-    probability: Decimal
-    weighted: Decimal
-    month: date | None  # closed in, or expected to close in
-
-    @property
-    def is_open(self) -> bool:
-        return self.deal.stage in rules.OPEN_STAGES
+    return [DealRow(*row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -131,47 +121,33 @@ class CommissionOverview:
     pipeline: rules.Pipeline
     forecast: list[rules.MonthForecast]
     year_to_date: rules.YearToDate
-    deals: list[DealLine]  # open (soonest first), then won this year (latest first)
+    deals: list[rules.PricedDeal]  # open (soonest first), then won this year (latest first)
 
 
 def commission_overview(*, now: datetime | None = None) -> CommissionOverview:
-    """Everything the commission page shows, from one read of the deals (two with the rules)."""
+    """Everything the commission page shows, from one read of the deals (two with the rules).
+
+    It reads the open deals and the wins since the forecast's first month, whole (their number
+    is the business's open pipeline, not its history), and prices each once (rules.py).
+    """
     today = rules.local_date(now or timezone.now())
     current = current_rules()
     this_month = rules.month_of(today)
     start = rules.add_months(this_month, -FORECAST_MONTHS_BACK)
-    deals = _deals_for_commission(won_since=min(start, today.replace(month=1, day=1)))
-    forecast = rules.forecast_by_month(
-        deals,
-        start=start,
-        months=FORECAST_MONTHS_BACK + 1 + FORECAST_MONTHS_AHEAD,
+    priced = rules.price_deals(
+        _deals_for_commission(won_since=min(start, today.replace(month=1, day=1))),
         today=today,
         rules=current,
     )
-    lines = []
-    for deal in deals:
-        if (
-            deal.stage == Deal.Stage.CLOSED_WON
-            and rules.local_date(deal.closed_at).year != today.year
-        ):
-            continue  # won last year: only in the forecast's earlier months
-        figures = rules.commission_for(deal, current)
-        probability = current.probability(deal.stage)
-        lines.append(
-            DealLine(
-                deal=deal,
-                commission=figures,
-                probability=probability,
-                weighted=rules.cents(figures.jorge * probability),
-                month=rules.expected_close_month(deal, today=today),
-            )
-        )
+    forecast = rules.forecast_by_month(
+        priced, start=start, months=FORECAST_MONTHS_BACK + 1 + FORECAST_MONTHS_AHEAD
+    )
     open_lines = sorted(
-        (line for line in lines if line.is_open),
+        (line for line in priced if line.is_open),
         key=lambda line: (line.month, -rules.OPEN_STAGES.index(line.deal.stage), -line.weighted),
     )
     won_lines = sorted(
-        (line for line in lines if not line.is_open),
+        (line for line in priced if line.is_won and line.month.year == today.year),
         key=lambda line: line.deal.closed_at,
         reverse=True,
     )
@@ -179,9 +155,9 @@ def commission_overview(*, now: datetime | None = None) -> CommissionOverview:
         today=today,
         rules=current,
         this_month=forecast[FORECAST_MONTHS_BACK],
-        pipeline=rules.weighted_pipeline(deals, current),
+        pipeline=rules.weighted_pipeline(priced, current),
         forecast=forecast,
-        year_to_date=rules.closed_year_to_date(deals, today=today, rules=current),
+        year_to_date=rules.closed_year_to_date(priced, today=today, rules=current),
         deals=open_lines + won_lines,
     )
 
@@ -191,7 +167,9 @@ def projected_commission_this_month(*, now: datetime | None = None) -> Decimal:
     today = rules.local_date(now or timezone.now())
     month = rules.month_of(today)
     deals = _deals_for_commission(won_since=month)
-    return rules.projected_commission(month, deals, today=today, rules=current_rules())
+    return rules.projected_commission(
+        month, rules.price_deals(deals, today=today, rules=current_rules())
+    )
 
 
 # --- Leads explorer -------------------------------------------------------------------------
@@ -267,8 +245,9 @@ def _filtered_leads(filters: LeadFilters):
         if value := getattr(filters, name):
             leads = leads.filter(**{name: value})
     if filters.stage:
+        # The leads with a conversation at that stage, found by the index on (stage, contact).
         leads = leads.filter(
-            Exists(Conversation.objects.filter(contact=OuterRef("pk"), stage=filters.stage))
+            pk__in=Conversation.objects.filter(stage=filters.stage).values("contact_id")
         )
     if filters.created_from:
         leads = leads.filter(created_at__gte=_local_midnight(filters.created_from))

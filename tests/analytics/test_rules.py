@@ -20,6 +20,10 @@ def deal(stage=Deal.Stage.ACTIVE, *, value=500_000, side=Deal.Side.BUY, **fields
     return Deal(stage=stage, value=value, side=side, **fields)
 
 
+def priced(deals, rules_=DEFAULT):
+    return rules.price_deals(deals, today=TODAY, rules=rules_)
+
+
 def won(on: date, *, value=500_000, **fields) -> Deal:
     closed_at = datetime(on.year, on.month, on.day, 12, tzinfo=UTC)
     return deal(Deal.Stage.CLOSED_WON, value=value, closed_at=closed_at, **fields)
@@ -97,7 +101,7 @@ def test_the_weighted_pipeline_counts_open_deals_by_stage_and_weights_them_by_th
         deal(Deal.Stage.CLOSED_LOST),
     ]
 
-    pipeline = rules.weighted_pipeline(deals, DEFAULT)
+    pipeline = rules.weighted_pipeline(priced(deals), DEFAULT)
 
     lines = {line.stage: line for line in pipeline.stages}
     assert [line.stage for line in pipeline.stages] == list(rules.OPEN_STAGES)
@@ -115,7 +119,7 @@ def test_the_weighted_pipeline_counts_open_deals_by_stage_and_weights_them_by_th
 def test_stage_probabilities_come_from_the_rules():
     cautious = Rules(stage_probability={**DEFAULT.stage_probability, "lead": Decimal("0.05")})
 
-    pipeline = rules.weighted_pipeline([deal(Deal.Stage.LEAD)], cautious)
+    pipeline = rules.weighted_pipeline(priced([deal(Deal.Stage.LEAD)], cautious), cautious)
 
     assert pipeline.weighted == Decimal("600.00")
     assert cautious.probability(Deal.Stage.CLOSED_WON) == 1
@@ -132,7 +136,7 @@ def months(forecast):
 def test_an_open_deal_is_forecast_in_its_expected_month_weighted_by_its_stage():
     deals = [deal(Deal.Stage.UNDER_CONTRACT, expected_close_on=date(2026, 7, 20))]
 
-    forecast = rules.forecast_by_month(deals, start=TODAY, months=3, today=TODAY, rules=DEFAULT)
+    forecast = rules.forecast_by_month(priced(deals), start=TODAY, months=3)
 
     assert [line.month for line in forecast] == [
         date(2026, 6, 1),
@@ -149,9 +153,7 @@ def test_an_open_deal_without_a_date_is_expected_the_typical_time_after_its_stag
     # Active: about 60 days from today (15 June) → August; a lead: 120 days → October.
     deals = [deal(Deal.Stage.ACTIVE), deal(Deal.Stage.LEAD)]
 
-    forecast = months(
-        rules.forecast_by_month(deals, start=TODAY, months=6, today=TODAY, rules=DEFAULT)
-    )
+    forecast = months(rules.forecast_by_month(priced(deals), start=TODAY, months=6))
 
     assert forecast[date(2026, 8, 1)].weighted == Decimal("6000.00")  # 12,000 × 50%
     assert forecast[date(2026, 10, 1)].weighted == Decimal("1200.00")  # 12,000 × 10%
@@ -160,7 +162,7 @@ def test_an_open_deal_without_a_date_is_expected_the_typical_time_after_its_stag
 def test_an_open_deal_past_its_expected_date_is_expected_this_month():
     late = deal(Deal.Stage.UNDER_CONTRACT, expected_close_on=date(2026, 5, 2))
 
-    forecast = rules.forecast_by_month([late], start=TODAY, months=1, today=TODAY, rules=DEFAULT)
+    forecast = rules.forecast_by_month(priced([late]), start=TODAY, months=1)
 
     assert forecast[0].weighted == Decimal("10800.00")
 
@@ -168,9 +170,7 @@ def test_an_open_deal_past_its_expected_date_is_expected_this_month():
 def test_won_deals_count_in_full_in_the_month_they_closed_and_lost_ones_not_at_all():
     deals = [won(date(2026, 5, 3)), won(date(2026, 6, 1)), deal(Deal.Stage.CLOSED_LOST)]
 
-    forecast = months(
-        rules.forecast_by_month(deals, start=date(2026, 5, 1), months=2, today=TODAY, rules=DEFAULT)
-    )
+    forecast = months(rules.forecast_by_month(priced(deals), start=date(2026, 5, 1), months=2))
 
     assert forecast[date(2026, 5, 1)].closed == Decimal("12000.00")
     assert forecast[date(2026, 6, 1)].closed == Decimal("12000.00")
@@ -180,7 +180,7 @@ def test_won_deals_count_in_full_in_the_month_they_closed_and_lost_ones_not_at_a
 def test_deals_beyond_the_window_are_left_out_of_the_forecast():
     far = deal(Deal.Stage.UNDER_CONTRACT, expected_close_on=date(2027, 3, 1))
 
-    forecast = rules.forecast_by_month([far], start=TODAY, months=6, today=TODAY, rules=DEFAULT)
+    forecast = rules.forecast_by_month(priced([far]), start=TODAY, months=6)
 
     assert sum(line.total for line in forecast) == 0
 
@@ -193,7 +193,7 @@ def test_this_months_projection_is_what_closed_plus_the_weighted_deals_expected_
         deal(Deal.Stage.ACTIVE),  # August
     ]
 
-    projected = rules.projected_commission(date(2026, 6, 1), deals, today=TODAY, rules=DEFAULT)
+    projected = rules.projected_commission(date(2026, 6, 1), priced(deals))
 
     assert projected == Decimal("22800.00")
 
@@ -209,7 +209,9 @@ def test_closed_year_to_date_counts_this_years_wins_against_the_goal():
         deal(Deal.Stage.UNDER_CONTRACT),
     ]
 
-    ytd = rules.closed_year_to_date(deals, today=TODAY, rules=Rules(yearly_goal=Decimal(200_000)))
+    ytd = rules.closed_year_to_date(
+        priced(deals), today=TODAY, rules=Rules(yearly_goal=Decimal(200_000))
+    )
 
     assert ytd.year == 2026
     assert ytd.deals == 2
@@ -223,7 +225,7 @@ def test_closed_year_to_date_counts_this_years_wins_against_the_goal():
 
 def test_a_year_beyond_the_goal_has_nothing_left_to_go():
     ytd = rules.closed_year_to_date(
-        [won(date(2026, 2, 1))], today=TODAY, rules=Rules(yearly_goal=Decimal(10_000))
+        priced([won(date(2026, 2, 1))]), today=TODAY, rules=Rules(yearly_goal=Decimal(10_000))
     )
 
     assert ytd.to_go == 0
