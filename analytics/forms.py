@@ -31,7 +31,7 @@ class LeadFilterForm(forms.Form):
         required=False, label="First contact from", widget=forms.DateInput(attrs={"type": "date"})
     )
     created_to = forms.DateField(
-        required=False, label="to", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label="First contact until", widget=forms.DateInput(attrs={"type": "date"})
     )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 

@@ -119,7 +119,13 @@ class Contact(TimeStampedModel):
                 name="contact_opt_out_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["phone"]), models.Index(fields=["email"])]
+        indexes = [
+            models.Index(fields=["phone"]),
+            models.Index(fields=["email"]),
+            # The dashboard's leads explorer: its two charts and the filters their bars set.
+            models.Index(fields=["timeline", "created_at"], name="contact_timeline_recent"),
+            models.Index(fields=["budget_max"], name="contact_budget"),
+        ]
 
     def __str__(self):
         return self.full_name or self.phone or self.email or self.ghl_contact_id
@@ -192,6 +198,8 @@ class Conversation(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "-last_inbound_at"], name="conv_status_recent"),
             models.Index(fields=["bot", "stage"], name="conv_bot_stage"),
+            # The leads explorer's stage filter: the contacts with a conversation at a stage.
+            models.Index(fields=["stage", "contact"], name="conv_stage_contact"),
         ]
 
     def __str__(self):
