@@ -83,8 +83,10 @@ def ensure_environment() -> None:
 
 def backend_summary() -> str:
     database = os.environ.get("DATABASE_URL", "").split("@")[-1] or "SQLite (embedded)"
-    redis = os.environ.get("REDIS_URL", "").split("@")[-1] or "local memory (embedded)"
-    return f"database: {database} · cache/broker/channels: {redis}"
+    redis = os.environ.get("REDIS_URL", "").split("@")[-1]
+    if redis:
+        return f"database: {database} · cache/broker/channels: {redis}"
+    return f"database: {database} · cache/broker: local memory · channels: a shared SQLite file (embedded)"
 
 
 def run(extra: list[str]) -> None:

@@ -1,17 +1,34 @@
 """Reads behind Jorge's dashboard."""
 
+import math
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncDate
+from django.urls import reverse
 from django.utils import timezone
 
 from analytics import rules
 from analytics.models import BusinessSettings
-from leads.models import Contact, Conversation, Deal, Temperature, Timeline
+from compliance.models import ComplianceTicket, TicketStatus
+from leads.models import (
+    Appointment,
+    Contact,
+    Conversation,
+    Deal,
+    EscalationTicket,
+    Language,
+    Message,
+    Temperature,
+    Timeline,
+)
+from sellers.models import CMAReport
 
 
 def pipeline_summary(*, as_of=None) -> dict:
@@ -45,6 +62,423 @@ def pipeline_summary(*, as_of=None) -> dict:
         "commission_earned": rules.cents(deals["commission_earned"] or Decimal(0)),
         "commission_pending": rules.cents(deals["commission_pending"] or Decimal(0)),
     }
+
+
+# --- The overview page -------------------------------------------------------------------------
+
+# The windows the overview's figures cover (docs/dashboard.md says the same).
+RESPONSE_WINDOW = timedelta(days=30)  # first-response times and the five-minute rule
+ACTIVE_WINDOW = timedelta(days=7)  # a conversation with a message this recent is active
+FIVE_MINUTES = 300.0
+NEW_LEADS_DAYS = 30  # the new-leads-per-day chart
+TOP_SOURCES = 7  # sources beyond these are summed as "Other"
+OPEN_DEAL_STAGES = [
+    Deal.Stage.LEAD,
+    Deal.Stage.APPOINTMENT,
+    Deal.Stage.ACTIVE,
+    Deal.Stage.UNDER_CONTRACT,
+]
+
+
+def business_timezone() -> ZoneInfo:
+    """Jorge's zone: "today" and the days of the charts are his, not UTC's."""
+    return ZoneInfo(settings.DEFAULT_TIMEZONE)
+
+
+def start_of_business_day(now: datetime) -> datetime:
+    local = now.astimezone(business_timezone())
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _percentile(ordered: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile of an ascending list (None when empty)."""
+    if not ordered:
+        return None
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass(frozen=True)
+class OverviewKpis:
+    as_of: datetime
+    new_leads_today: int
+    hot_leads: int
+    first_response_median: float | None  # seconds
+    first_response_p95: float | None
+    five_minute_rate: float | None  # percent of first replies within five minutes
+    five_minute_answered: int  # conversations the rate counts
+    active_conversations: int
+    open_tickets: int
+    overdue_tickets: int
+    open_escalations: int
+    open_compliance: int
+    pipeline_value: Decimal
+    open_deals: int
+    projected_commission: Decimal
+
+
+def overview_kpis(*, now: datetime | None = None) -> OverviewKpis:
+    """The overview's tiles, in seven queries whatever the size of the data."""
+    now = now or timezone.now()
+    leads = Contact.objects.aggregate(
+        new_today=Count("id", filter=Q(created_at__gte=start_of_business_day(now))),
+        hot=Count("id", filter=Q(temperature=Temperature.HOT)),
+    )
+    since = now - RESPONSE_WINDOW
+    # Only the recent conversations' times: bounded by the window, not by the table.
+    times = sorted(
+        Conversation.objects.filter(
+            created_at__gte=since, first_response_seconds__isnull=False
+        ).values_list("first_response_seconds", flat=True)
+    )
+    conversations = Conversation.objects.aggregate(
+        # Waiting more than five minutes without any reply: a miss of the rule already.
+        unanswered_late=Count(
+            "id",
+            filter=Q(
+                created_at__gte=since,
+                first_response_seconds__isnull=True,
+                last_inbound_at__isnull=False,
+                last_inbound_at__lt=now - timedelta(seconds=FIVE_MINUTES),
+                last_outbound_at__isnull=True,
+            ),
+        ),
+        active=Count(
+            "id",
+            filter=Q(status=Conversation.Status.ACTIVE)
+            & (
+                Q(last_inbound_at__gte=now - ACTIVE_WINDOW)
+                | Q(last_outbound_at__gte=now - ACTIVE_WINDOW)
+            ),
+        ),
+    )
+    counted = len(times) + conversations["unanswered_late"]
+    in_time = sum(1 for seconds in times if seconds <= FIVE_MINUTES)
+    unresolved = ~Q(status=TicketStatus.RESOLVED)
+    escalations = EscalationTicket.objects.filter(unresolved).aggregate(
+        open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now))
+    )
+    compliance = ComplianceTicket.objects.filter(unresolved).aggregate(
+        open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now))
+    )
+    deals = Deal.objects.filter(stage__in=OPEN_DEAL_STAGES).aggregate(
+        value=Sum("value"), count=Count("id")
+    )
+    return OverviewKpis(
+        as_of=now,
+        new_leads_today=leads["new_today"],
+        hot_leads=leads["hot"],
+        first_response_median=_percentile(times, 0.5),
+        first_response_p95=_percentile(times, 0.95),
+        five_minute_rate=round(100 * in_time / counted, 1) if counted else None,
+        five_minute_answered=counted,
+        active_conversations=conversations["active"],
+        open_tickets=escalations["open"] + compliance["open"],
+        overdue_tickets=escalations["overdue"] + compliance["overdue"],
+        open_escalations=escalations["open"],
+        open_compliance=compliance["open"],
+        pipeline_value=(deals["value"] or Decimal(0)).quantize(Decimal(1)),
+        open_deals=deals["count"],
+        projected_commission=projected_commission_this_month(now=now),
+    )
+
+
+@dataclass(frozen=True)
+class ActivityItem:
+    at: datetime
+    kind: str  # lead, message, ticket, compliance, cma, deal, appointment
+    key: str  # stable across renders: the page flashes the keys it has not shown before
+    text: str
+    detail: str
+    url: str  # its admin page
+
+    KIND_LABELS = {
+        "lead": "New lead",
+        "message": "Message",
+        "ticket": "Escalation",
+        "compliance": "Compliance",
+        "cma": "CMA",
+        "deal": "Deal",
+        "appointment": "Call",
+    }
+
+    @property
+    def get_kind_label(self) -> str:
+        return self.KIND_LABELS[self.kind]
+
+
+def _name(contact) -> str:
+    return str(contact) if contact is not None else "A deleted contact"
+
+
+def recent_activity(*, limit: int = 12) -> list[ActivityItem]:
+    """The latest things that happened, newest first: new leads, messages from leads,
+    tickets, finished CMAs, deals won or lost and booked calls (one query per kind)."""
+    items: list[ActivityItem] = []
+    for contact in Contact.objects.order_by("-created_at")[:limit]:
+        items.append(
+            ActivityItem(
+                at=contact.created_at,
+                kind="lead",
+                key=f"lead-{contact.pk}",
+                text=f"New lead: {_name(contact)}",
+                detail=contact.source or "",
+                url=reverse("admin:leads_contact_change", args=[contact.pk]),
+            )
+        )
+    messages = (
+        Message.objects.filter(direction=Message.Direction.INBOUND)
+        .select_related("conversation__contact")
+        .only("body", "channel", "created_at", "conversation__contact", "conversation_id")
+        .order_by("-created_at")[:limit]
+    )
+    for message in messages:
+        body = message.body.strip() or f"({message.get_channel_display()})"
+        items.append(
+            ActivityItem(
+                at=message.created_at,
+                kind="message",
+                key=f"message-{message.pk}",
+                text=f"{_name(message.conversation.contact)} wrote",
+                detail=body if len(body) <= 90 else body[:89] + "…",
+                url=reverse("admin:leads_conversation_change", args=[message.conversation_id]),
+            )
+        )
+    for ticket in EscalationTicket.objects.select_related("contact").order_by("-created_at")[
+        :limit
+    ]:
+        items.append(
+            ActivityItem(
+                at=ticket.created_at,
+                kind="ticket",
+                key=f"escalation-{ticket.pk}",
+                text=f"Escalated: {_name(ticket.contact)}",
+                detail=f"{ticket.get_reason_display()} · {ticket.get_priority_display()}",
+                url=reverse("admin:leads_escalationticket_change", args=[ticket.pk]),
+            )
+        )
+    compliance = ComplianceTicket.objects.select_related("contact").order_by("-created_at")
+    for ticket in compliance[:limit]:
+        items.append(
+            ActivityItem(
+                at=ticket.created_at,
+                kind="compliance",
+                key=f"compliance-{ticket.pk}",
+                text=f"Compliance ticket: {_name(ticket.contact)}",
+                detail=f"{ticket.get_type_display()} · {ticket.get_severity_display()} severity",
+                url=reverse("admin:compliance_complianceticket_change", args=[ticket.pk]),
+            )
+        )
+    reports = (
+        CMAReport.objects.filter(generated_at__isnull=False)
+        .select_related("contact")
+        .defer("comparables", "subject")
+        .order_by("-generated_at")[:limit]
+    )
+    for report in reports:
+        items.append(
+            ActivityItem(
+                at=report.generated_at,
+                kind="cma",
+                key=f"cma-{report.pk}-{report.status}",
+                text=f"CMA {report.get_status_display().lower()}: {report.address}",
+                detail=_name(report.contact),
+                url=reverse("admin:sellers_cmareport_change", args=[report.pk]),
+            )
+        )
+    closed = (
+        Deal.objects.filter(
+            stage__in=[Deal.Stage.CLOSED_WON, Deal.Stage.CLOSED_LOST], closed_at__isnull=False
+        )
+        .select_related("contact")
+        .order_by("-closed_at")[:limit]
+    )
+    for deal in closed:
+        won = deal.stage == Deal.Stage.CLOSED_WON
+        items.append(
+            ActivityItem(
+                at=deal.closed_at,
+                kind="deal",
+                key=f"deal-{deal.pk}-{deal.stage}",
+                text=f"Deal {'won' if won else 'lost'}: {deal.name}",
+                detail=f"${deal.value:,.0f}" if deal.value is not None else "",
+                url=reverse("admin:leads_deal_change", args=[deal.pk]),
+            )
+        )
+    for appointment in Appointment.objects.select_related("contact").order_by("-created_at")[
+        :limit
+    ]:
+        items.append(
+            ActivityItem(
+                at=appointment.created_at,
+                kind="appointment",
+                key=f"appointment-{appointment.pk}",
+                text=f"Call booked: {_name(appointment.contact)}",
+                detail=appointment.get_status_display(),
+                url=reverse("admin:leads_appointment_change", args=[appointment.pk]),
+            )
+        )
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items[:limit]
+
+
+@dataclass(frozen=True)
+class LeadCharts:
+    by_temperature: list[tuple[str, int]]  # (label, count), in the temperature order
+    by_source: list[tuple[str, int]]  # largest first, the tail as "Other"
+    by_language: list[tuple[str, int]]
+    per_day: list[tuple[date, int]]  # every day of the window, zeros included
+
+
+def lead_charts(*, now: datetime | None = None) -> LeadCharts:
+    """The overview's charts of every lead, in four grouped queries."""
+    now = now or timezone.now()
+    temperatures = dict(
+        Contact.objects.values_list("temperature")
+        .annotate(n=Count("id"))
+        .values_list("temperature", "n")
+    )
+    sources = sorted(
+        Contact.objects.values_list("source").annotate(n=Count("id")).values_list("source", "n"),
+        key=lambda row: (-row[1], row[0]),
+    )
+    top = [(source or "Unknown", n) for source, n in sources[:TOP_SOURCES]]
+    rest = sum(n for _, n in sources[TOP_SOURCES:])
+    languages = dict(
+        Contact.objects.values_list("language").annotate(n=Count("id")).values_list("language", "n")
+    )
+    tz = business_timezone()
+    first_day = start_of_business_day(now) - timedelta(days=NEW_LEADS_DAYS - 1)
+    days = dict(
+        Contact.objects.filter(created_at__gte=first_day)
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    return LeadCharts(
+        by_temperature=[
+            (label, temperatures.get(value, 0)) for value, label in Temperature.choices
+        ],
+        by_source=top + ([("Other", rest)] if rest else []),
+        by_language=[(label, languages.get(value, 0)) for value, label in Language.choices],
+        per_day=[
+            (day, days.get(day, 0))
+            for day in (first_day.date() + timedelta(days=n) for n in range(NEW_LEADS_DAYS))
+        ],
+    )
+
+
+# --- The tickets panel -------------------------------------------------------------------------
+
+TICKETS_SHOWN = 200  # per kind; a longer queue says how many more wait in the admin
+DUE_SOON = timedelta(hours=1)
+ESCALATION_LEVEL = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+COMPLIANCE_LEVEL = {"high": 1, "medium": 2, "low": 3}
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    kind: str  # "escalation" or "compliance"
+    pk: int
+    title: str
+    summary: str
+    urgency: str  # the priority or severity, as a word
+    level: int  # 0 (urgent) … 3 (low), to colour the badge
+    contact: str
+    status: str
+    assignee: str
+    created_at: datetime
+    due_at: datetime
+    overdue: bool
+    due_soon: bool
+    url: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}-{self.pk}"
+
+
+@dataclass(frozen=True)
+class TicketQueue:
+    rows: list[TicketRow]  # the most urgent first: by SLA due time
+    open: int
+    overdue: int
+    due_soon: int
+    escalations: int
+    compliance: int
+    not_shown: int
+
+
+def _ticket_counts(queryset, now: datetime) -> dict:
+    return queryset.aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=Q(due_at__lt=now)),
+        due_soon=Count("id", filter=Q(due_at__gte=now, due_at__lt=now + DUE_SOON)),
+    )
+
+
+def open_ticket_queue(*, now: datetime | None = None) -> TicketQueue:
+    """Unresolved escalation and compliance tickets, soonest due first, in four queries."""
+    now = now or timezone.now()
+    unresolved = ~Q(status=TicketStatus.RESOLVED)
+    escalations = EscalationTicket.objects.filter(unresolved)
+    compliance = ComplianceTicket.objects.filter(unresolved)
+    rows = [
+        TicketRow(
+            kind="escalation",
+            pk=ticket.pk,
+            title=ticket.get_reason_display(),
+            summary=ticket.summary,
+            urgency=ticket.get_priority_display(),
+            level=ESCALATION_LEVEL.get(ticket.priority, 2),
+            contact=_name(ticket.contact),
+            status=ticket.get_status_display(),
+            assignee=ticket.assignee.get_username() if ticket.assignee else "",
+            created_at=ticket.created_at,
+            due_at=ticket.due_at,
+            overdue=ticket.due_at < now,
+            due_soon=now <= ticket.due_at < now + DUE_SOON,
+            url=reverse("admin:leads_escalationticket_change", args=[ticket.pk]),
+        )
+        for ticket in escalations.select_related("contact", "assignee")
+        .defer("context", "notifications")
+        .order_by("due_at")[:TICKETS_SHOWN]
+    ]
+    rows += [
+        TicketRow(
+            kind="compliance",
+            pk=ticket.pk,
+            title=f"{ticket.get_type_display()}: {ticket.category.replace('_', ' ')}",
+            summary=ticket.evidence if len(ticket.evidence) <= 120 else ticket.evidence[:119] + "…",
+            urgency=f"{ticket.get_severity_display()} severity",
+            level=COMPLIANCE_LEVEL.get(ticket.severity, 2),
+            contact=_name(ticket.contact),
+            status=ticket.get_status_display(),
+            assignee=ticket.assignee.get_username() if ticket.assignee else "",
+            created_at=ticket.created_at,
+            due_at=ticket.due_at,
+            overdue=ticket.due_at < now,
+            due_soon=now <= ticket.due_at < now + DUE_SOON,
+            url=reverse("admin:compliance_complianceticket_change", args=[ticket.pk]),
+        )
+        for ticket in compliance.select_related("contact", "assignee").order_by("due_at")[
+            :TICKETS_SHOWN
+        ]
+    ]
+    rows.sort(key=lambda row: (row.due_at, row.level))
+    counts_e = _ticket_counts(escalations, now)
+    counts_c = _ticket_counts(compliance, now)
+    total = counts_e["open"] + counts_c["open"]
+    return TicketQueue(
+        rows=rows,
+        open=total,
+        overdue=counts_e["overdue"] + counts_c["overdue"],
+        due_soon=counts_e["due_soon"] + counts_c["due_soon"],
+        escalations=counts_e["open"],
+        compliance=counts_c["open"],
+        not_shown=total - len(rows),
+    )
 
 
 # --- Business rules -------------------------------------------------------------------------

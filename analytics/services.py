@@ -12,14 +12,25 @@ from django.utils import timezone
 from analytics.models import BusinessSettings
 from analytics.selectors import forget_current_rules
 
+from .channel_layer import SQLiteChannelLayer
+
 logger = logging.getLogger(__name__)
 
 DASHBOARD_GROUP = "dashboard"
 _SEQUENCE_KEY = "dashboard:sequence"
 
 
+def _shared_layer():
+    # The embedded default: the local-memory cache is per process, so the counter lives in
+    # the channel layer's file that every process shares.
+    layer = get_channel_layer()
+    return layer if isinstance(layer, SQLiteChannelLayer) else None
+
+
 def _next_sequence() -> int:
     # A gap in the sequence tells a client it missed an event and must resync.
+    if (layer := _shared_layer()) is not None:
+        return layer.next_sequence(_SEQUENCE_KEY)
     try:
         return cache.incr(_SEQUENCE_KEY)
     except ValueError:
@@ -27,14 +38,22 @@ def _next_sequence() -> int:
         return cache.incr(_SEQUENCE_KEY)
 
 
+def current_sequence() -> int:
+    """The sequence number of the latest dashboard event (0 before the first)."""
+    if (layer := _shared_layer()) is not None:
+        return layer.current_sequence(_SEQUENCE_KEY)
+    return cache.get(_SEQUENCE_KEY, 0)
+
+
 def _send(kind: str, data: dict) -> None:
     payload = {
         "kind": kind,
-        "seq": _next_sequence(),
+        "seq": None,
         "at": timezone.now().isoformat(),
         "data": data,
     }
     try:
+        payload["seq"] = _next_sequence()
         async_to_sync(get_channel_layer().group_send)(
             DASHBOARD_GROUP, {"type": "dashboard.event", "payload": payload}
         )

@@ -339,6 +339,9 @@ def assign_compliance_ticket(
             user=user or assignee,
             data={"assignee": assignee.get_username(), "previous": previous},
         )
+        broadcast_dashboard_event(
+            kind="compliance.ticket_updated", data={"ticket": ticket.pk, "status": ticket.status}
+        )
     return ticket
 
 
@@ -372,6 +375,9 @@ def resolve_compliance_ticket(
             subject=ticket,
             user=user,
             data={"note": note[:500]},
+        )
+        broadcast_dashboard_event(
+            kind="compliance.ticket_updated", data={"ticket": ticket.pk, "status": ticket.status}
         )
         contact = ticket.contact
         if (

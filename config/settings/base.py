@@ -115,7 +115,16 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One SQLite file that every process shares (the server, simulate_inbound, the scheduler),
+    # so an event sent by any of them reaches the open dashboards (analytics/channel_layer.py).
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "analytics.channel_layer.SQLiteChannelLayer",
+            "CONFIG": {
+                "path": env("CHANNEL_LAYER_SQLITE_PATH", default=str(BASE_DIR / "channels.sqlite3"))
+            },
+        }
+    }
 
 # --- Celery -----------------------------------------------------------------
 # Eager mode still opens a producer on the broker (it serialises through it): memory:// serves.

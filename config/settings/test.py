@@ -1,6 +1,7 @@
 """Settings for the test suite: the same services as configured, made fast and offline."""
 
 import os
+import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
@@ -21,11 +22,15 @@ CELERY_TASK_ALWAYS_EAGER = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, like the embedded default's: concurrent tests then see SQLite's real locking
     # (WAL, IMMEDIATE, the busy timeout), not an in-memory database's shared-cache table locks.
-    import tempfile
-
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"jorge-test-{os.getpid()}.sqlite3")
     }
+if "SQLiteChannelLayer" in CHANNEL_LAYERS["default"]["BACKEND"]:  # noqa: F405
+    # One shared-layer file per test run (a daphne server the browser tests start is told it).
+    CHANNEL_LAYERS["default"]["CONFIG"]["path"] = env(  # noqa: F405
+        "CHANNEL_LAYER_SQLITE_PATH",
+        default=str(Path(tempfile.gettempdir()) / f"jorge-test-channels-{os.getpid()}.sqlite3"),
+    )
 # Someone is always on call in tests, so a test's outcome never depends on the hour it runs;
 # the on-call tests set the hours they need.
 ESCALATION_ONCALL_START_HOUR = 0

@@ -21,6 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent
 from compliance.rules.privacy import redact_json_text, redact_sensitive, redact_sensitive_data
 from compliance.services import audit
@@ -310,9 +311,11 @@ def sweep_stuck_webhook_events(*, now: datetime | None = None, limit: int = 500)
 
 def get_or_create_contact_from_ghl(*, location_id: str, contact_id: str) -> Contact:
     """The local mirror of a HighLevel contact, created bare if we have not seen it yet; locked."""
-    contact, _ = Contact.objects.select_for_update().get_or_create(
+    contact, created = Contact.objects.select_for_update().get_or_create(
         ghl_location_id=location_id[:64], ghl_contact_id=contact_id[:64]
     )
+    if created:
+        broadcast_dashboard_event(kind="lead.new", data={"contact": contact.pk})
     return contact
 
 
@@ -518,6 +521,15 @@ def record_inbound_message(
         if conversation.last_inbound_at is None or sent_at > conversation.last_inbound_at:
             conversation.last_inbound_at = sent_at
             conversation.save(update_fields=["last_inbound_at", "updated_at"])
+        broadcast_dashboard_event(
+            kind="message.inbound",
+            data={
+                "message": message.pk,
+                "conversation": conversation.pk,
+                "contact": contact.pk,
+                "channel": channel,
+            },
+        )
         if answerable and INBOUND_MESSAGE_HANDLERS:
             transaction.on_commit(partial(_notify_inbound_handlers, message.pk))
     return message, True
@@ -665,6 +677,7 @@ def upsert_deal_from_ghl(
         if value is not None:
             deal.value = value
         deal.contact = contact
+        was_stage = deal.stage if deal.pk else None
         status = (status or "").lower()
         if deleted or status in ("lost", "abandoned"):
             deal.stage = Deal.Stage.CLOSED_LOST
@@ -677,6 +690,11 @@ def upsert_deal_from_ghl(
         else:
             deal.closed_at = None
         deal.save()
+        if deal.stage != was_stage:
+            broadcast_dashboard_event(
+                kind="deal.stage_changed",
+                data={"deal": deal.pk, "contact": contact.pk, "stage": deal.stage},
+            )
         if deleted:
             audit(
                 action="deal.deleted_in_ghl",

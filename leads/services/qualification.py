@@ -1,5 +1,6 @@
 """What each inbound message teaches us about a lead: intent, budget, timeline, score."""
 
+from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent
 from compliance.services import audit
 from leads.intelligence.schema import Budget, LeadAnalysis
@@ -51,6 +52,15 @@ def _save(
         data={k: v for k, v in changed.items() if k != "score_reasons"}
         | {"reasons": list(contact.score_reasons), **(extra or {})},
     )
+    if scored.keys() & {"score", "temperature"}:
+        broadcast_dashboard_event(
+            kind="lead.scored",
+            data={
+                "contact": contact.pk,
+                "score": contact.score,
+                "temperature": contact.temperature,
+            },
+        )
     return changed
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent
 from compliance.services import audit
 from config.errors import ApplicationError
@@ -181,5 +182,9 @@ def generate_cma_report(*, report_id: int) -> CMAReport:
                 "pdf_bytes": report.pdf_bytes,
                 "error": report.error[:300],
             },
+        )
+        broadcast_dashboard_event(
+            kind="cma.completed",
+            data={"report": report.pk, "contact": report.contact_id, "status": report.status},
         )
     return report

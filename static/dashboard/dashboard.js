@@ -70,19 +70,15 @@
   // --- Numbers that change: remember them before a swap, animate the ones that moved -------
   const formats = {
     int: function (v) { return Math.round(v).toLocaleString("en-US"); },
-    money: function (v) { return "$" + Math.round(v).toLocaleString("en-US"); },
+    // As the money_short filter: whole dollars below a million, "$21.37M" from there.
+    money: function (v) {
+      if (Math.abs(v) >= 1e6) return "$" + (v / 1e6).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + "M";
+      return "$" + Math.round(v).toLocaleString("en-US");
+    },
     percent: function (v) { return v.toFixed(1) + "%"; },
   };
-  let before = {};
-
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    before = {};
-    const target = event.detail.target;
-    if (!target || !target.querySelectorAll) return;
-    target.querySelectorAll("[data-kpi]").forEach(function (el) {
-      before[el.dataset.kpi] = { text: el.textContent.trim(), value: parseFloat(el.dataset.value) };
-    });
-  });
+  // What each number said when last drawn: a re-render that changes it flashes and counts.
+  const shown = {};
 
   function tween(el, from, to, format) {
     if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) return;
@@ -98,27 +94,64 @@
     requestAnimationFrame(frame);
   }
 
+  // When a tile last changed: a re-render soon after (events come in bursts) keeps the mark.
+  const changedAt = {};
+  const FLASH_MS = 2500;
+
+  function flash(tile) {
+    tile.classList.remove("changed");
+    void tile.offsetWidth; // restart the animation when it changes twice in a row
+    tile.classList.add("changed");
+    setTimeout(function () { tile.classList.remove("changed"); }, FLASH_MS);
+  }
+
   function markChanges(root) {
     root.querySelectorAll("[data-kpi]").forEach(function (el) {
-      const old = before[el.dataset.kpi];
-      if (!old || old.text === el.textContent.trim()) return;
+      const key = el.dataset.kpi;
       const tile = el.closest(".kpi") || el;
-      tile.classList.remove("changed");
-      void tile.offsetWidth; // restart the animation when it changes twice in a row
-      tile.classList.add("changed");
-      tile.dataset.changedAt = String(Date.now());
-      setTimeout(function () { tile.classList.remove("changed"); }, 2500);
+      const old = shown[key];
+      const text = el.textContent.trim();
+      shown[key] = { text: text, value: parseFloat(el.dataset.value) };
+      if (!old || old.text === text) {
+        const left = FLASH_MS - (Date.now() - (changedAt[key] || 0));
+        if (left > 0) {
+          tile.classList.add("changed");
+          setTimeout(function () { tile.classList.remove("changed"); }, left);
+        }
+        return;
+      }
+      changedAt[key] = Date.now();
+      flash(tile);
       const to = parseFloat(el.dataset.value);
       const format = formats[el.dataset.format];
       if (format && isFinite(old.value) && isFinite(to)) tween(el, old.value, to, format);
     });
-    // Feed items not on the page before are new: flash them once.
-    root.querySelectorAll("[data-feed-key]").forEach(function (el) {
-      if (seenFeed.size && !seenFeed.has(el.dataset.feedKey)) el.classList.add("fresh");
-    });
-    document.querySelectorAll("[data-feed-key]").forEach(function (el) { seenFeed.add(el.dataset.feedKey); });
+    markFeed(root);
   }
-  const seenFeed = new Set();
+
+  // Rows (feed items, tickets) carry data-feed-key: one not on the page before is new, and
+  // flashes, except in a section's first render (everything would be "new" then).
+  const seenRows = new Set();
+  const freshAt = {};
+
+  function markFeed(root) {
+    const sections = root.matches && root.matches("[data-section]") ? [root] : Array.from(root.querySelectorAll("[data-section]"));
+    sections.forEach(function (section) {
+      if (section.querySelector(".skeleton")) return; // still waiting for its first render
+      const first = section.dataset.rendered !== "true";
+      section.querySelectorAll("[data-feed-key]").forEach(function (el) {
+        const key = el.dataset.feedKey;
+        if (!first && !seenRows.has(key)) freshAt[key] = Date.now();
+        seenRows.add(key);
+        const left = FLASH_MS - (Date.now() - (freshAt[key] || 0));
+        if (left > 0) {
+          el.classList.add("fresh");
+          setTimeout(function () { el.classList.remove("fresh"); }, left);
+        }
+      });
+      section.dataset.rendered = "true";
+    });
+  }
 
   // --- Charts: <div class="chart" data-figure="id-of-a-json_script"> ---------------------
   function drawCharts(root) {
@@ -202,10 +235,24 @@
     schedule(Array.from(document.querySelectorAll("[data-section]")).filter(function (s) { return matches(s, event.kind); }));
   }
 
+  function retry() {
+    attempts += 1;
+    // 1 s, 2 s, 4 s … at most 15 s, with jitter so many tabs do not reconnect together.
+    const delay = Math.min(15000, 1000 * Math.pow(2, attempts - 1)) * (0.75 + Math.random() * 0.5);
+    setStatus("reconnecting", everOpen ? "Reconnecting…" : "Connecting…");
+    setTimeout(connect, delay);
+  }
+
   function connect() {
     if (stopped || !body.dataset.liveUrl || !("WebSocket" in window)) return;
     const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + body.dataset.liveUrl;
-    socket = new WebSocket(url);
+    try {
+      socket = new WebSocket(url);
+    } catch (error) {
+      socket = null;
+      retry();
+      return;
+    }
     socket.onopen = function () {
       attempts = 0;
       everOpen = true;
@@ -221,11 +268,7 @@
         setStatus("offline", close.code === 4401 ? "Offline: log in again" : "Offline");
         return;
       }
-      attempts += 1;
-      // 1 s, 2 s, 4 s … at most 15 s, with jitter so many tabs do not reconnect together.
-      const delay = Math.min(15000, 1000 * Math.pow(2, attempts - 1)) * (0.75 + Math.random() * 0.5);
-      setStatus("reconnecting", everOpen ? "Reconnecting…" : "Connecting…");
-      setTimeout(connect, delay);
+      retry();
     };
   }
 

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
+from analytics.services import broadcast_dashboard_event, current_sequence
 from leads.permissions import REVIEWERS_GROUP
 from tests.factories import UserFactory
 
@@ -79,3 +80,16 @@ def test_htmx_and_plotly_are_served_from_our_static_files(dashboard_client):
     assert plotly
     with open(plotly, "rb") as bundle:
         assert b"plotly.js" in bundle.read(400)
+
+
+def test_every_page_carries_the_latest_live_event_number_for_its_socket_to_compare(
+    dashboard_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        broadcast_dashboard_event(kind="lead.new", data={"contact": 1})
+        broadcast_dashboard_event(kind="lead.new", data={"contact": 2})
+
+    for page in ["overview", "tickets", "commission"]:
+        html = dashboard_client.get(reverse(f"dashboard:{page}")).content.decode()
+        assert f'data-seq="{current_sequence()}"' in html
+    assert current_sequence() >= 2

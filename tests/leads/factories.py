@@ -3,7 +3,7 @@ import itertools
 import factory
 from django.utils import timezone
 
-from leads.models import Contact, Conversation, Deal, Message
+from leads.models import Contact, Conversation, Deal, EscalationTicket, Message
 from leads.services.inbound import record_inbound_message
 
 
@@ -80,3 +80,18 @@ def bot_texts() -> list[str]:
         .order_by("id")
         .values_list("body", flat=True)
     )
+
+
+class EscalationTicketFactory(factory.django.DjangoModelFactory):
+    """A ticket as a hand-off opens it (no side effects: use escalate_to_human for those)."""
+
+    class Meta:
+        model = EscalationTicket
+
+    conversation = factory.SubFactory(ConversationFactory)
+    contact = factory.LazyAttribute(lambda t: t.conversation.contact)
+    reason = EscalationTicket.Reason.ASKED_FOR_PERSON
+    summary = "Asked to talk to Jorge."
+    priority = EscalationTicket.Priority.HIGH
+    due_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(hours=1))
+    notify_at = factory.LazyFunction(timezone.now)
