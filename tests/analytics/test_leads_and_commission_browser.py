@@ -83,6 +83,12 @@ def test_clicking_a_budget_bar_filters_the_list_and_a_reload_keeps_it(
     assert page.locator("#id_budget").input_value() == "750k-1m"
     assert page.locator('[data-filter="budget"].selected').inner_text().startswith("$750k–1M")
 
+    page.go_back()  # to the page before the bar was clicked: every lead again
+
+    page.wait_for_url(re.compile(r"/dashboard/leads/$"))
+    page.wait_for_function("() => document.querySelectorAll('.leads-table tbody tr').length === 6")
+    assert page.locator("#id_budget").input_value() == ""
+
 
 def test_filters_combine_from_the_form_and_the_bars_and_clicking_a_bar_again_clears_it(
     live_browser, daphne_server, jorge
