@@ -56,10 +56,7 @@ class LeadFilterForm(forms.Form):
         return cleaned
 
     def filters(self) -> LeadFilters:
-        data = {name: value for name, value in self.cleaned_data.items() if name != "page"}
+        """The valid filters; an empty field is no filter."""
         return LeadFilters(
-            **{
-                name: value or LeadFilters.__dataclass_fields__[name].default
-                for name, value in data.items()
-            }
+            **{name: value for name, value in self.cleaned_data.items() if name != "page" and value}
         )

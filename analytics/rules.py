@@ -10,9 +10,9 @@ How a sale pays Jorge (docs/dashboard.md, "Commission"):
     Jorge's take-home = his side × his share of the brokerage split   (80%; the brokerage 20%)
 
 The rate is the business's (``BusinessSettings``, edited in the admin) unless a deal was
-negotiated at another one (``Deal.commission_percent_override``). The functions here are
-pure: they take the deals and a ``Rules``; ``analytics.selectors`` reads both from the
-database and passes them in.
+negotiated at another one (``Deal.commission_percent_override``). The functions here take
+the deals and a ``Rules`` and read nothing themselves, except that a missing ``Rules`` means
+the current ones (read, and cached, by ``analytics.selectors.current_rules``).
 """
 
 import calendar
@@ -160,7 +160,8 @@ def commission_for(deal, rules: Rules | None = None) -> Commission:
 def jorge_commission_expression(rules: Rules):
     """``commission_for(deal).jorge`` as a database expression, for sums over many deals.
 
-    Kept next to ``commission_for`` so the two cannot drift (a test holds them equal).
+    Kept next to ``commission_for`` so the two cannot drift (a test holds them within a cent a
+    deal: the database sums before rounding).
     """
     money = DecimalField(max_digits=16, decimal_places=6)
     rate = Coalesce(

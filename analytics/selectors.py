@@ -619,7 +619,6 @@ BUDGET_RANGES = [
     ("1m-plus", "$1M and up", 1_000_000, None),
     ("none", "Not given", None, None),
 ]
-BUDGET_LABELS = {key: label for key, label, _, _ in BUDGET_RANGES}
 LEADS_PER_PAGE = 25
 _SOURCES_CACHE_KEY = "analytics:lead-sources"
 _SOURCES_CACHE_SECONDS = 300
