@@ -307,6 +307,17 @@ def _properties(rng: random.Random, today: date) -> list[Property]:
     return homes
 
 
+def _early_stage_and_close(i: int, stage: str, today: date) -> tuple[str, date | None]:
+    """Spread the open deals over the whole pipeline and give those under contract their
+    closing date, from their own generator (every other demo value stays as it was)."""
+    rng = random.Random(SEED * 7 + i)  # noqa: S311 - reproducible demo data
+    if stage == Deal.Stage.ACTIVE:
+        stage = rng.choice([Deal.Stage.LEAD, Deal.Stage.APPOINTMENT, Deal.Stage.ACTIVE])
+    if stage == Deal.Stage.UNDER_CONTRACT:
+        return stage, today + timedelta(days=rng.randint(7, 45))
+    return stage, None
+
+
 def _at(day: date, hour: int, minute: int) -> datetime:
     return timezone.make_aware(
         datetime.combine(day, time(hour, minute)), timezone.get_default_timezone()
@@ -462,6 +473,7 @@ def load_demo_data(*, now: datetime | None = None, password: str) -> DemoSummary
                 if deal_roll < 0.11
                 else Deal.Stage.ACTIVE
             )
+            stage_choice, expected_close = _early_stage_and_close(i, stage_choice, now.date())
             value = budget * 1000 if intent == Intent.BUYER else rng.randrange(450, 900, 5) * 1000
             Deal.objects.create(
                 contact=contact,
@@ -469,8 +481,8 @@ def load_demo_data(*, now: datetime | None = None, password: str) -> DemoSummary
                 side=Deal.Side.BUY if intent == Intent.BUYER else Deal.Side.SELL,
                 stage=stage_choice,
                 property_address=words["address"] if intent != Intent.BUYER else "",
-                value=value,
-                commission_rate=Decimal("0.0250"),
+                value=value,  # its commission follows the business rules (analytics.rules)
+                expected_close_on=expected_close,
                 closed_at=_at(now.date() - timedelta(days=rng.randint(1, 90)), 12, 0)
                 if stage_choice == Deal.Stage.CLOSED_WON
                 else None,

@@ -1,12 +1,16 @@
-"""Writes of the analytics app: pushing events to the live dashboard."""
+"""Writes of the analytics app: pushing events to the live dashboard, the business rules."""
 
 import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+
+from analytics.models import BusinessSettings
+from analytics.selectors import forget_current_rules
 
 from .channel_layer import SQLiteChannelLayer
 
@@ -60,3 +64,23 @@ def _send(kind: str, data: dict) -> None:
 def broadcast_dashboard_event(*, kind: str, data: dict) -> None:
     """Send ``kind`` to every open dashboard once the current transaction commits."""
     transaction.on_commit(lambda: _send(kind, data))
+
+
+def update_business_settings(
+    *, settings_row: BusinessSettings, changed: list[str], user: AbstractBaseUser | None
+) -> BusinessSettings:
+    """Save staff's change to the business rules (rate, splits, odds, goal), audited."""
+    from compliance.services import audit  # compliance.services imports this module
+
+    with transaction.atomic():
+        settings_row.full_clean()
+        settings_row.save()
+        audit(
+            action="business.settings_changed",
+            subject=settings_row,
+            user=user,
+            data={field: str(getattr(settings_row, field)) for field in changed},
+        )
+        # Every page reads the new rules as soon as they are committed.
+        transaction.on_commit(forget_current_rules)
+    return settings_row

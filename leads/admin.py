@@ -326,8 +326,9 @@ class DealAdmin(admin.ModelAdmin):
         "side",
         "stage",
         "value",
-        "commission_rate",
+        "rate",
         "commission",
+        "expected_close_on",
         "closed_at",
     ]
     list_filter = ["side", "stage"]
@@ -335,6 +336,14 @@ class DealAdmin(admin.ModelAdmin):
     search_fields = ["name", "property_address", "contact__last_name", "ghl_opportunity_id"]
     autocomplete_fields = ["contact"]
     date_hierarchy = "closed_at"
+
+    @admin.display(description="Commission rate")
+    def rate(self, obj):
+        from analytics.rules import commission_for
+
+        figures = commission_for(obj)
+        percent = f"{figures.rate * 100:.2f}".rstrip("0").rstrip(".")
+        return f"{percent}% (negotiated)" if figures.rate_is_override else f"{percent}%"
 
 
 @admin.register(Appointment)

@@ -128,6 +128,9 @@ class Contact(TimeStampedModel):
             models.Index(fields=["score"], name="contact_score"),
             models.Index(Lower("last_name"), Lower("first_name"), name="contact_name_lower"),
             models.Index(Lower("first_name"), name="contact_first_name_lower"),
+            # The dashboard's leads explorer: its two charts and the filters their bars set.
+            models.Index(fields=["timeline", "created_at"], name="contact_timeline_recent"),
+            models.Index(fields=["budget_max"], name="contact_budget"),
         ]
 
     def __str__(self):
@@ -212,6 +215,8 @@ class Conversation(TimeStampedModel):
             models.Index(fields=["bot", "stage"], name="conv_bot_stage"),
             # The dashboard's default order, newest activity first (an index walk, LIMIT).
             models.Index(last_activity(), name="conv_last_activity"),
+            # The leads explorer's stage filter: the contacts with a conversation at a stage.
+            models.Index(fields=["stage", "contact"], name="conv_stage_contact"),
         ]
 
     def __str__(self):
@@ -481,8 +486,21 @@ class Deal(TimeStampedModel):
     value = models.DecimalField(
         max_digits=12, decimal_places=2, null=True, blank=True, help_text="Sale price in USD."
     )
-    commission_rate = models.DecimalField(
-        max_digits=5, decimal_places=4, default=0.0250, help_text="0.0250 = 2.5%"
+    # The commission math and the business's rate live in analytics.rules (one place); a deal
+    # only says when it was negotiated at another rate.
+    commission_percent_override = models.DecimalField(
+        "negotiated commission (%)",
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Only when this deal's commission differs from the business's rate (Business "
+        "settings), e.g. 5.00 for 5% of the sale price. Blank = the business's rate.",
+    )
+    expected_close_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When Jorge expects it to close; blank = estimated from the stage.",
     )
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -494,8 +512,11 @@ class Deal(TimeStampedModel):
                 name="deal_unique_ghl_id",
             ),
             models.CheckConstraint(
-                condition=Q(commission_rate__gte=0) & Q(commission_rate__lte=0.1),
-                name="deal_commission_rate_sane",
+                condition=Q(commission_percent_override__isnull=True)
+                | Q(commission_percent_override__gte=0, commission_percent_override__lte=10),
+                name="deal_commission_override_range",
+                violation_error_message="A negotiated commission is from 0%% to 10%% of the "
+                "sale price.",
             ),
         ]
         indexes = [models.Index(fields=["stage", "-closed_at"], name="deal_stage_closed")]
@@ -505,7 +526,10 @@ class Deal(TimeStampedModel):
 
     @property
     def commission(self):
-        return None if self.value is None else (self.value * self.commission_rate).quantize(1)
+        """What the deal pays Jorge (take-home), under the business rules."""
+        from analytics.rules import commission_for
+
+        return None if self.value is None else commission_for(self).jorge
 
 
 class WebhookEvent(TimeStampedModel):

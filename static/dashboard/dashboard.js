@@ -166,7 +166,8 @@
   }
 
   document.addEventListener("htmx:afterSettle", function (event) {
-    const target = event.detail.target;
+    // The element that settled: after an outerHTML swap detail.target is the old, detached one.
+    const target = event.target;
     const section = sectionOf(target) || target;
     if (section) {
       section.removeAttribute("aria-busy");

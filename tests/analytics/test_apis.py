@@ -10,9 +10,14 @@ URL = "/api/v1/analytics/pipeline"
 def test_pipeline_summary_counts_leads_stages_and_commission(api_client):
     ContactFactory.create_batch(2, temperature=Temperature.HOT)
     ConversationFactory(stage="qualifying")
-    DealFactory(stage=Deal.Stage.CLOSED_WON, value=500_000, commission_rate=Decimal("0.025"))
-    DealFactory(stage=Deal.Stage.CLOSED_WON, value=400_000, commission_rate=Decimal("0.03"))
-    DealFactory(stage=Deal.Stage.UNDER_CONTRACT, value=600_000, commission_rate=Decimal("0.025"))
+    DealFactory(stage=Deal.Stage.CLOSED_WON, value=500_000)
+    DealFactory(
+        stage=Deal.Stage.CLOSED_WON,
+        value=400_000,
+        side=Deal.Side.SELL,
+        commission_percent_override=Decimal("5"),
+    )
+    DealFactory(stage=Deal.Stage.UNDER_CONTRACT, value=600_000)
     DealFactory(stage=Deal.Stage.CLOSED_LOST, value=900_000)
 
     response = api_client.get(URL)
@@ -23,8 +28,9 @@ def test_pipeline_summary_counts_leads_stages_and_commission(api_client):
     assert body["conversations_by_stage"]["qualifying"] == 1
     assert body["deals_won"] == 2
     assert body["deals_open"] == 1
-    assert body["commission_earned"] == "24500"  # 12,500 + 12,000
-    assert body["commission_pending"] == "15000"
+    # Jorge's take-home under the default rules: 6% of the price, his side's half, 80% of it.
+    assert body["commission_earned"] == "20000"  # 12,000 + 8,000 (negotiated at 5%)
+    assert body["commission_pending"] == "14400"
 
 
 def test_pipeline_summary_needs_a_login(anonymous_api_client, db):

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 
@@ -84,3 +86,21 @@ def test_seed_demo_refuses_to_run_with_debug_off(db, settings):
     with pytest.raises(CommandError, match="DEBUG off"):
         call_command("seed_demo")
     assert not Contact.objects.exists()
+
+
+def test_demo_deals_follow_the_business_rules_across_the_whole_pipeline(seeded):
+    deals = Deal.objects.all()
+
+    # No demo deal sets a rate of its own: each pays what the business rules say.
+    assert not deals.exclude(commission_percent_override=None).exists()
+    assert set(deals.values_list("stage", flat=True)) == {
+        Deal.Stage.LEAD,
+        Deal.Stage.APPOINTMENT,
+        Deal.Stage.ACTIVE,
+        Deal.Stage.UNDER_CONTRACT,
+        Deal.Stage.CLOSED_WON,
+    }
+    under_contract = deals.filter(stage=Deal.Stage.UNDER_CONTRACT)
+    assert not under_contract.filter(expected_close_on=None).exists()
+    won = deals.filter(stage=Deal.Stage.CLOSED_WON, side=Deal.Side.BUY).first()
+    assert won.commission == won.value * Decimal("0.06") / 2 * Decimal("0.8")

@@ -1,6 +1,6 @@
 """The overview: what each tile, the feed and the charts say, and what they cost in queries."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -115,14 +115,20 @@ def test_open_tickets_add_escalation_and_compliance_and_count_the_overdue(now):
 
 
 def test_pipeline_value_sums_open_deals_and_projected_commission_counts_this_month(now):
-    DealFactory(stage=Deal.Stage.ACTIVE, value=500_000, commission_rate=Decimal("0.03"))
-    DealFactory(stage=Deal.Stage.UNDER_CONTRACT, value=700_000, commission_rate=Decimal("0.025"))
+    # Commission under the business rules (analytics.rules): 6% of the price, Jorge's side's
+    # half, 80% of that after the brokerage split; open deals weighted by their stage's odds.
+    DealFactory(stage=Deal.Stage.ACTIVE, value=500_000)  # expected in about 60 days
+    DealFactory(
+        stage=Deal.Stage.UNDER_CONTRACT,
+        value=700_000,
+        expected_close_on=date(2026, 6, 25),
+    )  # 16,800 × 90% = 15,120 this month
     DealFactory(
         stage=Deal.Stage.CLOSED_WON,
         value=400_000,
-        commission_rate=Decimal("0.03"),
+        commission_percent_override=Decimal("5"),
         closed_at=datetime(2026, 6, 2, 18, 0, tzinfo=UTC),
-    )
+    )  # 400k × 5% ÷ 2 × 80% = 8,000
     DealFactory(  # won last month: not this month's
         stage=Deal.Stage.CLOSED_WON, value=900_000, closed_at=datetime(2026, 5, 28, tzinfo=UTC)
     )
@@ -132,7 +138,7 @@ def test_pipeline_value_sums_open_deals_and_projected_commission_counts_this_mon
 
     assert kpis.pipeline_value == Decimal(1_200_000)
     assert kpis.open_deals == 2
-    assert kpis.projected_commission == Decimal(17_500 + 12_000)
+    assert kpis.projected_commission == Decimal(15_120 + 8_000)
 
 
 def test_the_tiles_show_formatted_figures(dashboard_client, now):
@@ -232,6 +238,7 @@ def test_each_section_costs_the_same_few_queries_however_many_rows(
     dashboard_client, django_assert_max_num_queries, now, rows
 ):
     _seed(rows)
+    selectors.current_rules()  # the business rules: read once a minute at most (cached)
     # session + user + the reviewers check, then the section's own reads
     budget = {
         "overview": 3,
