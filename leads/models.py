@@ -719,4 +719,5 @@ class Appointment(TimeStampedModel):
         indexes = [models.Index(fields=["status", "start"], name="appointment_status_start")]
 
     def __str__(self):
-        return f"{self.contact} · {self.start:%Y-%m-%d %H:%M} UTC · {self.get_status_display()}"
+        start = timezone.localtime(self.start)  # the business's zone (BUSINESS_TIMEZONE)
+        return f"{self.contact} · {start:%Y-%m-%d %H:%M %Z} · {self.get_status_display()}"

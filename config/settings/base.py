@@ -166,11 +166,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "admin:login"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-# Jorge works the Inland Empire: leads whose zone we cannot tell get Pacific time.
-DEFAULT_TIMEZONE = env("DEFAULT_TIMEZONE", default="America/Los_Angeles")
+# The business's own time zone: every time the back office, emails and PDFs show is local to
+# it (Jorge is in California). Stored times stay UTC (USE_TZ); this is only how they read.
+BUSINESS_TIMEZONE = env("BUSINESS_TIMEZONE", default="America/Los_Angeles")
+TIME_ZONE = BUSINESS_TIMEZONE
+# Leads whose zone we cannot tell get the business's zone (Jorge works the Inland Empire).
+DEFAULT_TIMEZONE = env("DEFAULT_TIMEZONE", default=BUSINESS_TIMEZONE)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
