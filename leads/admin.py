@@ -392,9 +392,53 @@ class SendLedgerEntryAdmin(admin.ModelAdmin):
         return False
 
 
+class DayListField(forms.CharField):
+    """Days typed as staff think of them, "1, 3, 7, 14, 30" (a JSON list is read too)."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(day) for day in value)
+        return value
+
+    def to_python(self, value):
+        text = (super().to_python(value) or "").strip().removeprefix("[").removesuffix("]")
+        days = []
+        for part in text.replace(",", " ").split():
+            part = part.strip("\"'")
+            try:
+                days.append(int(part))
+            except ValueError:
+                raise forms.ValidationError(
+                    f"“{part}” is not a whole number of days. Enter days in order, "
+                    "e.g. 1, 3, 7, 14, 30."
+                ) from None
+        return days
+
+
+class BotSettingsForm(forms.ModelForm):
+    followup_days = DayListField(
+        required=False,
+        label="Follow-up days",
+        help_text=BotSettings._meta.get_field("followup_days").help_text,
+    )
+
+    class Meta:
+        model = BotSettings
+        fields = [
+            "bots_enabled",
+            "someone_on_call",
+            "max_unanswered_automated",
+            "followup_days",
+            "email_followup_day",
+            "speed_to_lead_seconds",
+        ]
+
+
 @admin.register(BotSettings)
 class BotSettingsAdmin(admin.ModelAdmin):
     """One row: the kill switch, the cap on unanswered messages and the nurture cadence."""
+
+    form = BotSettingsForm
 
     list_display = [
         "__str__",

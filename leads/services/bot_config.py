@@ -11,7 +11,11 @@ from leads.models import BotSettings, Language, ReplyTemplate
 def update_bot_settings(
     *, settings_row: BotSettings, changed: list[str], user: AbstractBaseUser
 ) -> BotSettings:
-    """Save staff's change to the bot settings, audited (the kill switch above all)."""
+    """Save staff's change to the bot settings, audited (the kill switch above all).
+
+    Raises ``ValidationError`` for a value the bots could not run on (nothing is saved).
+    """
+    settings_row.full_clean()
     with transaction.atomic():
         settings_row.save()
         if "bots_enabled" in changed and settings_row.bots_enabled:
