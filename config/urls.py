@@ -5,10 +5,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import health
 
-admin.site.site_header = "Jorge's real-estate AI · back office"
-admin.site.site_title = "Jorge back office"
-admin.site.index_title = "Contacts, conversations, tickets and settings"
-
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", health.healthz, name="healthz"),

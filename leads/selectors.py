@@ -4,10 +4,13 @@ import contextlib
 import contextvars
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Round
 from django.utils import timezone
 
 from .bots.texts import AGENT, DEFAULT_TEXTS, TEAM
@@ -16,6 +19,7 @@ from .models import (
     BotSettings,
     Contact,
     Conversation,
+    Deal,
     Message,
     ReplyTemplate,
     WebhookEvent,
@@ -301,12 +305,42 @@ def previous_lead_message_answered(*, message: Message) -> str | None:
     return rows[1][1] if answered and rows[1][0] == Message.Direction.INBOUND else None
 
 
-def ticket_transcript(*, ticket, limit: int = 60) -> list[Message]:
-    """The last ``limit`` messages of a ticket's conversation, oldest first (its admin page)."""
-    rows = Message.objects.filter(conversation_id=ticket.conversation_id).order_by(
-        "-sent_at", "-id"
+# The latest messages a ticket's page shows of its conversation.
+TICKET_THREAD_LIMIT = 60
+
+
+def conversation_thread(*, conversation_id: int, limit: int) -> tuple[list[Message], int]:
+    """The last ``limit`` messages of a conversation, oldest first, and how many it has
+    (the back office's chat thread)."""
+    rows = Message.objects.filter(conversation_id=conversation_id).order_by("-sent_at", "-id")
+    latest = list(reversed(rows[:limit]))
+    total = len(latest) if len(latest) < limit else rows.count()
+    return latest, total
+
+
+@dataclass(frozen=True)
+class DealTotals:
+    count: int
+    value: Decimal
+    commission: Decimal
+
+
+def deal_totals(*, deals: QuerySet[Deal]) -> DealTotals:
+    """How many deals, their summed sale prices and commissions (the deal list's footer, for
+    whatever the list is filtered to); each commission rounded to the dollar as listed."""
+    row = deals.order_by().aggregate(
+        deals=Count("id"),
+        total_value=Sum("value"),
+        total_commission=Sum(
+            Round(F("value") * F("commission_rate")),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        ),
     )
-    return list(reversed(rows[:limit]))
+    return DealTotals(
+        count=row["deals"],
+        value=Decimal(row["total_value"] or 0),
+        commission=Decimal(row["total_commission"] or 0),
+    )
 
 
 # Conversation.bot_state key set when the bot books Jorge's call (any bot's ``book_call``).
