@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from analytics.demo import load_demo_data
+from analytics.demo_activity import load_demo_activity
 
 
 class Command(BaseCommand):
@@ -25,6 +27,14 @@ class Command(BaseCommand):
             f"Demo data: {summary.contacts_created} contacts, {summary.conversations_created} "
             f"conversations, {summary.messages_created} messages, {summary.deals_created} deals and "
             f"{summary.properties_created} properties created (existing rows left alone)."
+        )
+        user = get_user_model().objects.get(username=summary.username)
+        activity = load_demo_activity(user=user)
+        self.stdout.write(
+            f"Recent activity: {activity.webhooks} webhook deliveries played through the bots, "
+            f"{activity.new_listings} new listing, {activity.cma_reports} CMA reports, "
+            f"{activity.ticket_steps} ticket steps by "
+            f"{summary.username} (already there: left alone)."
         )
         self.stdout.write(
             self.style.SUCCESS(
