@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from config import health
+from config import api_docs, health
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
@@ -17,5 +17,6 @@ urlpatterns = [
     path("sellers/", include("sellers.urls")),
     path("p/", include("sellers.listing_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs.swagger, name="api-docs"),
+    path("api/redoc/", api_docs.redoc, name="api-redoc"),
 ]

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files, no CDN
     "channels",
     "leads",
     "compliance",
@@ -207,6 +208,12 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Jorge's real-estate AI platform",
     "VERSION": "1.0.0",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_INCLUDE_SCHEMA": False,  # the schema's own URL is not an endpoint of the API
+    # The docs pages load their JavaScript and CSS from our own static files (no CDN): they
+    # work offline and behind a firewall.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Outside services -------------------------------------------------------
