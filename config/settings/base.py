@@ -20,8 +20,9 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-embedded-default-key-change-me")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-# Absolute links sent to leads: the CMA download, listing pages (/p/<slug>/) in matches and alerts.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Absolute links sent to leads: the CMA download, listing pages (/p/<slug>/) in matches and alerts;
+# and to staff: ticket links in emails. Unset: `dev.py run` passes the address it serves.
+SITE_URL = env("SITE_URL", default="") or "http://127.0.0.1:8000"
 
 INSTALLED_APPS = [
     "daphne",  # first: its runserver serves HTTP and WebSocket in one process

@@ -94,6 +94,15 @@ def test_seed_demo_prints_a_login_that_works(db, settings, client, capsys):
     assert client.get("/admin/leads/contact/").status_code == 200
 
 
+def test_seed_demo_prints_the_login_at_the_address_served(db, settings, capsys):
+    settings.DEBUG = True
+    settings.SITE_URL = "http://127.0.0.1:8001"  # what dev.py run passes when it serves there
+
+    call_command("seed_demo", password="demo-pass-123")
+
+    assert "Log in at http://127.0.0.1:8001/admin/ as jorge" in capsys.readouterr().out
+
+
 def test_seed_demo_refuses_to_run_with_debug_off(db, settings):
     from django.core.management.base import CommandError
 

@@ -36,8 +36,9 @@ class Command(BaseCommand):
             f"{activity.ticket_steps} ticket steps by "
             f"{summary.username} (already there: left alone)."
         )
+        site = settings.SITE_URL.rstrip("/")  # dev.py run: the address it serves
         self.stdout.write(
             self.style.SUCCESS(
-                f"Log in at http://127.0.0.1:8000/admin/ as {summary.username} / {summary.password}"
+                f"Log in at {site}/admin/ as {summary.username} / {summary.password}"
             )
         )
