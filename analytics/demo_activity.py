@@ -29,7 +29,9 @@ from compliance.models import ComplianceTicket
 from compliance.services import assign_compliance_ticket, resolve_compliance_ticket
 from config.celery import app as celery_app
 from leads.models import Contact, EscalationTicket, WebhookEvent
+from leads.selectors import agent_profile
 from leads.services import escalation
+from leads.services.bot_config import update_agent_profile
 from leads.services.inbound import store_webhook_event
 from leads.webhooks.ghl.handlers import is_known_event
 from sellers.models import CMAReport, Property
@@ -119,7 +121,7 @@ LEADS = [
 
 # A home that came on the market today, imported as a CSV row: the buyers it fits are alerted.
 NEW_LISTING = {
-    "mls_id": "DEMO-NEW-0001",
+    "mls_id": "LIVE-IE0001",
     "address": "4120 Magnolia Ave",
     "city": "Riverside",
     "postal_code": "92503",
@@ -157,6 +159,7 @@ def load_demo_activity(*, user: AbstractBaseUser) -> ActivitySummary:
     celery_app.conf.task_always_eager = True  # the turns run here, on the settings below
     try:
         with override_settings(ANTHROPIC_API_KEY="", GHL_API_TOKEN="", GHL_CALENDAR_ID=""):
+            _agent_profile(user=user)
             for lead in LEADS:
                 summary.webhooks += _play(lead)
             summary.new_listings += _new_listing(user=user)
@@ -224,6 +227,16 @@ def _play(lead: dict) -> int:
             },
         )
     return delivered
+
+
+def _agent_profile(*, user: AbstractBaseUser) -> None:
+    """A demo licence and phone for the CMA's first page, unless someone already set them."""
+    profile = agent_profile()
+    if profile.licence_number or profile.phone:
+        return
+    profile.licence_number = "DRE #00000000 (demo)"
+    profile.phone = "+19515550000"  # no demo contact's number (theirs end 0001 and up)
+    update_agent_profile(profile=profile, changed=["licence_number", "phone"], user=user)
 
 
 def _new_listing(*, user: AbstractBaseUser) -> int:

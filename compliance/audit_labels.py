@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "bot.resumed": "Bot resumed",
     "bots.kill_switch": "Kill switch changed (bots on/off)",
     "bots.settings_changed": "Bot settings changed",
+    "agent.profile_changed": "Agent profile changed (name, licence, phone, photo)",
     "keyword.help": "Answered HELP",
     "guard.inbound": "Incoming message stopped by a rule",
     "guard.outbound": "Bot's draft stopped by a rule",

@@ -23,6 +23,7 @@ from config.backoffice import (
 
 from . import selectors
 from .models import (
+    AgentProfile,
     Appointment,
     BotSettings,
     Contact,
@@ -36,7 +37,11 @@ from .models import (
     WebhookEvent,
 )
 from .services import consent, escalation
-from .services.bot_config import ensure_reply_templates, update_bot_settings
+from .services.bot_config import (
+    ensure_reply_templates,
+    update_agent_profile,
+    update_bot_settings,
+)
 
 
 class AuditHistoryMixin:
@@ -737,6 +742,37 @@ class BotSettingsAdmin(BackOfficeAdmin):
 
     def save_model(self, request, obj, form, change):
         update_bot_settings(settings_row=obj, changed=form.changed_data, user=request.user)
+
+
+@admin.register(AgentProfile)
+class AgentProfileAdmin(BackOfficeAdmin):
+    """One row: the agent's name, licence, phone and photo or logo, as the CMA PDF shows them."""
+
+    list_display = ["name", "team", "licence_number", "phone_number", "has_photo", "updated_at"]
+    list_display_links = ["name"]
+    fields = ["name", "team", "licence_number", "phone", "email", "photo", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    @admin.display(description="Phone")
+    def phone_number(self, profile: AgentProfile) -> str:
+        return phone(profile.phone)
+
+    @admin.display(description="Photo or logo", boolean=True)
+    def has_photo(self, profile: AgentProfile) -> bool:
+        return bool(profile.photo)
+
+    def changelist_view(self, request, extra_context=None):
+        selectors.agent_profile()  # the row exists from the first visit on
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        update_agent_profile(profile=obj, changed=form.changed_data, user=request.user)
 
 
 class ReplyTemplateForm(forms.ModelForm):

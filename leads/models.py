@@ -771,3 +771,51 @@ class Appointment(TimeStampedModel):
     def __str__(self):
         start = timezone.localtime(self.start)  # the business's zone (BUSINESS_TIMEZONE)
         return f"{self.contact} · {start:%Y-%m-%d %H:%M %Z} · {self.get_status_display()}"
+
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+
+
+def validate_photo_size(photo) -> None:
+    if photo.size > MAX_PHOTO_BYTES:
+        raise ValidationError(f"The photo is {photo.size / 1024 / 1024:.1f} MB: at most 5 MB.")
+
+
+class AgentProfile(models.Model):
+    """Who the leads deal with: Jorge's name, licence, phone and photo or logo, as the CMA
+    PDF shows them (one row, edited in the admin)."""
+
+    name = models.CharField(max_length=100, default="Jorge", help_text="As leads know the agent.")
+    team = models.CharField(
+        max_length=120,
+        default="Jorge's real-estate team",
+        help_text="The team or brokerage name printed with the agent's.",
+    )
+    licence_number = models.CharField(
+        "licence number",
+        max_length=40,
+        blank=True,
+        help_text="The real-estate licence, as it must appear on the CMA, e.g. DRE #01234567.",
+    )
+    phone = models.CharField(
+        max_length=16,
+        blank=True,
+        validators=[e164_validator],
+        help_text="E.164, e.g. +19095550123; printed as (909) 555-0123.",
+    )
+    email = models.EmailField(blank=True)
+    photo = models.ImageField(
+        "photo or logo",
+        upload_to="agent/",
+        blank=True,
+        validators=[validate_photo_size],
+        help_text="A headshot or the team's logo (JPEG or PNG); the CMA shows it small.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "agent profile"
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="agent_profile_singleton")]
+
+    def __str__(self):
+        return f"{self.name} · {self.team}"

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from .bots.texts import AGENT, DEFAULT_TEXTS, TEAM
 from .models import (
+    AgentProfile,
     Appointment,
     BotSettings,
     Contact,
@@ -110,6 +111,12 @@ def webhook_events_due_for_sweep(*, now: datetime | None = None) -> QuerySet[Web
 _settings_memo: contextvars.ContextVar[list[BotSettings] | None] = contextvars.ContextVar(
     "bot_settings", default=None
 )
+
+
+def agent_profile() -> AgentProfile:
+    """The agent's profile as the CMA shows it (created with its defaults on first use)."""
+    profile, _ = AgentProfile.objects.get_or_create(pk=1)
+    return profile
 
 
 def bot_settings() -> BotSettings:

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from compliance.services import audit
 from leads.bots.texts import DEFAULT_TEXTS
-from leads.models import BotSettings, Language, ReplyTemplate
+from leads.models import AgentProfile, BotSettings, Language, ReplyTemplate
 
 
 def update_bot_settings(
@@ -30,6 +30,23 @@ def update_bot_settings(
             data={field: getattr(settings_row, field) for field in changed},
         )
     return settings_row
+
+
+def update_agent_profile(
+    *, profile: AgentProfile, changed: list[str], user: AbstractBaseUser
+) -> AgentProfile:
+    """Save staff's change to the agent's profile (what the CMA prints), audited."""
+    profile.full_clean()
+    with transaction.atomic():
+        profile.save()
+        audit(
+            action="agent.profile_changed",
+            subject=profile,
+            user=user,
+            # The photo by its file name: the audit trail holds no images.
+            data={field: str(getattr(profile, field)) for field in changed},
+        )
+    return profile
 
 
 def ensure_reply_templates() -> int:

@@ -161,7 +161,7 @@ def test_the_recent_activity_went_through_the_real_product(seeded_now):
     assert spanish.sender == "bot"
     booked = Appointment.objects.get()  # the hot buyer picked one of Jorge's free times
     assert booked.contact.ghl_contact_id == "demo-live-07" and booked.status == "booked"
-    assert ListingAlert.objects.filter(listing__mls_id="DEMO-NEW-0001").exists()
+    assert ListingAlert.objects.filter(listing__mls_id="LIVE-IE0001").exists()
     # Tickets in every state, worked by Jorge; the lead's SSN never stored.
     tickets = {t.reason: t for t in EscalationTicket.objects.select_related("assignee")}
     assert tickets["asked_for_person"].status == "assigned"
