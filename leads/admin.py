@@ -898,20 +898,30 @@ class EscalationTicketAdmin(AuditHistoryMixin, BackOfficeAdmin):
                 "fields": [
                     "notify_at",
                     "notified_at",
-                    "notifications",
+                    "notified_by",
                     "holding_message",
                     "occurrences",
                 ]
             },
         ),
-        ("Machine context (no personal data)", {"fields": ["context"]}),
+        ("Why, for machines (no personal data)", {"fields": ["machine_context"]}),
         ("History", {"fields": ["created_at", "updated_at", "audit_history"]}),
     ]
     readonly_fields = [f.name for f in EscalationTicket._meta.fields] + [
         "sla",
         "transcript",
+        "notified_by",
+        "machine_context",
         "audit_history",
     ]
+
+    @admin.display(description="Notifications")
+    def notified_by(self, ticket: EscalationTicket) -> str:
+        return readable_data(ticket.notifications)
+
+    @admin.display(description="Context")
+    def machine_context(self, ticket: EscalationTicket) -> str:
+        return readable_data(ticket.context)
 
     def has_add_permission(self, request):
         return False

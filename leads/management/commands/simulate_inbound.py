@@ -181,7 +181,7 @@ class Command(BaseCommand):
             out("No contact was recorded.")
             return
         paused = (
-            f", bot paused until {contact.bot_paused_until:%Y-%m-%d %H:%M}"
+            f", bot paused until {timezone.localtime(contact.bot_paused_until):%Y-%m-%d %H:%M %Z}"
             if contact.bot_paused_until
             else ""
         )
