@@ -2,6 +2,7 @@
 """The two commands of the README, with nothing but Python 3.11+ installed.
 
     python3 dev.py run    # venv, install, migrate, demo data, serve on http://127.0.0.1:8000
+    python3 dev.py run 8001            # ... on another port (or 0.0.0.0:8001)
     python3 dev.py test   # venv, install (and Debian's chromium), run the whole test suite
 
 Standard library only: it has to work before anything is installed.
@@ -11,6 +12,7 @@ import ctypes.util
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import venv
@@ -89,23 +91,97 @@ def backend_summary() -> str:
     return f"database: {database} · cache/broker: local memory · channels: a shared SQLite file (embedded)"
 
 
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
+# With no address given and port 8000 taken (another app), the next free one of these.
+SPARE_PORTS = range(8001, 8020)
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """runserver's forms: "8001", "0.0.0.0:8001", "localhost:8001", "[::1]:8001"."""
+    host, _, port = address.rpartition(":")
+    if not port.isdigit():
+        sys.exit(f"Not an address to serve on: {address!r} (e.g. 8001 or 0.0.0.0:8001).")
+    return (host.strip("[]") or DEFAULT_HOST), int(port)
+
+
+def browser_url(host: str, port: int) -> str:
+    """The address a browser on this machine opens for a server bound to ``host``."""
+    if host in ("0.0.0.0", ""):  # noqa: S104 - every interface: this machine is one of them
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def port_is_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def serving_address(extra: list[str]) -> tuple[str, str]:
+    """Where to serve (runserver's argument) and the URL a browser opens there."""
+    if extra:
+        host, port = parse_address(extra[0])
+        if not port_is_free(host, port):
+            sys.exit(f"{extra[0]} is already in use: give another address, e.g. 8001.")
+    else:
+        host, port = DEFAULT_HOST, DEFAULT_PORT
+        if not port_is_free(host, port):
+            spare = next((p for p in SPARE_PORTS if port_is_free(host, p)), None)
+            if spare is None:
+                sys.exit("Ports 8000-8019 are all in use: give an address, e.g. 9000.")
+            say(f"Port {port} is in use (another app?): serving on {spare} instead")
+            port = spare
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return bind, browser_url(host, port)
+
+
+def configured_site_url() -> str:
+    """SITE_URL as the environment or .env sets it ("" when neither does)."""
+    if os.environ.get("SITE_URL"):
+        return os.environ["SITE_URL"]
+    dotenv = ROOT / ".env"
+    if dotenv.exists():
+        for line in dotenv.read_text().splitlines():
+            name, _, value = line.strip().partition("=")
+            if name.strip() == "SITE_URL" and value.strip().strip("\"'"):
+                return value.strip().strip("\"'")
+    return ""
+
+
 def run(extra: list[str]) -> None:
     ensure_environment()
+    address, url = serving_address(extra)
+    env = dict(os.environ)
+    site_url = configured_site_url()
+    if not site_url:
+        # Links to this site (emails, CMA and listing links, the login line) use the address
+        # actually served, not a fixed :8000.
+        env["SITE_URL"] = site_url = url
     manage = [PYTHON, "manage.py"]
     say(f"Migrating ({backend_summary()})")
-    sh(*manage, "migrate", "--no-input")
-    sh(*manage, "collectstatic", "--no-input", "--verbosity", "0")
+    sh(*manage, "migrate", "--no-input", env=env)
+    sh(*manage, "collectstatic", "--no-input", "--verbosity", "0", env=env)
     say("Loading the demo data")
-    sh(*manage, "seed_demo")
-    address = extra[0] if extra else "127.0.0.1:8000"
+    sh(*manage, "seed_demo", env=env)
+    if site_url.rstrip("/") != url:
+        say(f"Links sent to leads use SITE_URL={site_url} (as configured)")
     scheduler = None
     if not os.environ.get("REDIS_URL"):
         # No broker, so no Celery beat: run the periodic tasks (deferred sends, follow-ups) here.
-        scheduler = subprocess.Popen([str(PYTHON), "manage.py", "run_scheduler"], cwd=ROOT)
-    say(f"Serving HTTP and WebSocket on http://{address}/  (Ctrl-C to stop)")
+        scheduler = subprocess.Popen([str(PYTHON), "manage.py", "run_scheduler"], cwd=ROOT, env=env)
+    say(f"Serving HTTP and WebSocket on {url}/  (Ctrl-C to stop)")
     try:
         subprocess.run(
-            [str(PYTHON), "manage.py", "runserver", address, "--noreload"], cwd=ROOT, check=False
+            [str(PYTHON), "manage.py", "runserver", address, "--noreload"],
+            cwd=ROOT,
+            check=False,
+            env=env,
         )
     except KeyboardInterrupt:
         pass

@@ -24,6 +24,19 @@ CONTACT_COUNT = 300
 PROPERTY_COUNT = 160
 DEMO_USERNAME = "jorge"
 
+# The phones the README's examples text from (simulate_inbound). No demo contact ever has one,
+# so a new user trying the README starts a new conversation instead of landing in a demo one.
+# The demo's own numbers are 909/951-555-xxxx (history) and 714-555-03xx (recent activity).
+README_PHONES = frozenset({"+17145550100", "+17145550999"})
+
+
+def demo_phone(phone: str) -> str:
+    """``phone``, checked: the demo must never give a contact one of the README's numbers."""
+    if phone in README_PHONES:
+        raise ValueError(f"{phone} is the README's example number: the demo must not use it.")
+    return phone
+
+
 # (city, zip, $/sqft of a typical sale, latitude, longitude)
 CITIES = [
     ("Riverside", "92503", 395, 33.9533, -117.3962),
@@ -375,7 +388,7 @@ def load_demo_data(*, now: datetime | None = None, password: str) -> DemoSummary
             ghl_location_id=location,
             first_name=first,
             last_name=last,
-            phone=f"+1{rng.choice(['909', '951'])}555{i + 1:04d}",
+            phone=demo_phone(f"+1{rng.choice(['909', '951'])}555{i + 1:04d}"),
             email=f"{first.lower()}.{last.lower()}{i + 1}@example.com".encode(
                 "ascii", "ignore"
             ).decode(),

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from config.backoffice import BackOfficeAdmin, money_cell, percent, readable_data
+
 from .models import BuyerProfile, FinancialAssessment, ListingAlert
 
 
 @admin.register(BuyerProfile)
-class BuyerProfileAdmin(admin.ModelAdmin):
+class BuyerProfileAdmin(BackOfficeAdmin):
     list_display = [
         "contact",
         "stage",
@@ -24,7 +26,7 @@ class BuyerProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(FinancialAssessment)
-class FinancialAssessmentAdmin(admin.ModelAdmin):
+class FinancialAssessmentAdmin(BackOfficeAdmin):
     """Every assessment as it was made: read-only, like an audit row."""
 
     list_display = [
@@ -32,14 +34,45 @@ class FinancialAssessmentAdmin(admin.ModelAdmin):
         "source",
         "pre_approved",
         "requires_review",
-        "confidence",
-        "max_purchase_price",
+        "confidence_percent",
+        "max_price",
         "created_at",
     ]
     list_filter = ["source", "pre_approved", "requires_review"]
     list_select_related = ["contact"]
     search_fields = ["contact__first_name", "contact__last_name", "contact__phone"]
     date_hierarchy = "created_at"
+    fields = [
+        "contact",
+        "conversation",
+        "source",
+        "pre_approved",
+        "requires_review",
+        "confidence_percent",
+        "max_price",
+        "reasons_readable",
+        "inputs_readable",
+        "provider_attempts",
+        "provider_error",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Confidence", ordering="confidence")
+    def confidence_percent(self, assessment: FinancialAssessment) -> str:
+        return percent(assessment.confidence)
+
+    @admin.display(description="Max purchase price", ordering="max_purchase_price")
+    def max_price(self, assessment: FinancialAssessment) -> str:
+        return money_cell(assessment.max_purchase_price)
+
+    @admin.display(description="Reasons")
+    def reasons_readable(self, assessment: FinancialAssessment) -> str:
+        return readable_data(assessment.reasons)
+
+    @admin.display(description="What was assessed")
+    def inputs_readable(self, assessment: FinancialAssessment) -> str:
+        return readable_data(assessment.inputs)
 
     def has_add_permission(self, request):
         return False
@@ -53,8 +86,8 @@ class FinancialAssessmentAdmin(admin.ModelAdmin):
 
 # --- Listing alerts (read-only: written by buyers.services.alerts) -----------------------------
 @admin.register(ListingAlert)
-class ListingAlertAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "contact", "listing", "price", "score", "message_status"]
+class ListingAlertAdmin(BackOfficeAdmin):
+    list_display = ["created_at", "contact", "listing", "asking_price", "score", "message_status"]
     list_select_related = ["contact", "listing", "message"]
     list_filter = ["created_at"]
     search_fields = [
@@ -64,8 +97,24 @@ class ListingAlertAdmin(admin.ModelAdmin):
         "listing__address",
     ]
     date_hierarchy = "created_at"
-    fields = ["contact", "listing", "price", "score", "explanation", "message", "created_at"]
+    fields = [
+        "contact",
+        "listing",
+        "asking_price",
+        "score",
+        "explanation_readable",
+        "message",
+        "created_at",
+    ]
     readonly_fields = fields
+
+    @admin.display(description="Asking price", ordering="price")
+    def asking_price(self, alert: ListingAlert) -> str:
+        return money_cell(alert.price)
+
+    @admin.display(description="Why this score")
+    def explanation_readable(self, alert: ListingAlert) -> str:
+        return readable_data(alert.explanation)
 
     @admin.display(description="Message")
     def message_status(self, alert: ListingAlert) -> str:

@@ -7,22 +7,83 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from config.backoffice import BackOfficeAdmin, readable_data
 from config.errors import ApplicationError
 
+from . import audit_labels
 from .models import AuditEvent, ComplianceTicket
 from .selectors import audit_trail
 from .services import assign_compliance_ticket, resolve_compliance_ticket, resume_bot_after_review
+from .templatetags.audit_labels import audit_actor
+
+# The latest messages a compliance ticket's page shows of its conversation.
+TRANSCRIPT_MESSAGES = 20
+
+
+class ActionFilter(admin.SimpleListFilter):
+    """Filter the trail by what happened, in words (the codes that occur, labelled)."""
+
+    title = "what happened"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("action", flat=True)
+        return sorted(
+            ((code, audit_labels.action_label(code)) for code in set(codes)),
+            key=lambda pair: pair[1],
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+class SubjectFilter(admin.SimpleListFilter):
+    """Filter the trail by the kind of thing it is about, by its name (not ``leads.contact``)."""
+
+    title = "about"
+    parameter_name = "about"
+
+    def lookups(self, request, model_admin):
+        kinds = model_admin.get_queryset(request).order_by().values_list("subject_type", flat=True)
+        return sorted(
+            ((kind, audit_labels.subject_kind_label(kind)) for kind in set(kinds)),
+            key=lambda pair: pair[1],
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(subject_type=self.value()) if self.value() else queryset
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(BackOfficeAdmin):
     """The audit trail is read-only for everyone, superusers included."""
 
-    list_display = ["at", "actor", "actor_label", "action", "subject_type", "subject_id"]
-    list_filter = ["actor", "action", "subject_type"]
+    list_display = ["at", "who", "what", "about", "details"]
+    list_filter = ["actor", ActionFilter, SubjectFilter]
     search_fields = ["action", "subject_id", "actor_label"]
     date_hierarchy = "at"
-    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    fields = ["at", "who", "what", "about", "details", "action", "actor_label", "data"]
+    readonly_fields = fields
+
+    @admin.display(description="Who", ordering="actor")
+    def who(self, event: AuditEvent) -> str:
+        return audit_actor(event)
+
+    @admin.display(description="What happened", ordering="action")
+    def what(self, event: AuditEvent) -> str:
+        return format_html(
+            '<span title="{}">{}</span>', event.action, audit_labels.action_label(event.action)
+        )
+
+    @admin.display(description="About")
+    def about(self, event: AuditEvent) -> str:
+        label = audit_labels.subject_label(event.subject_type, event.subject_id)
+        url = audit_labels.subject_admin_url(event.subject_type, event.subject_id)
+        return format_html('<a href="{}">{}</a>', url, label) if url else label
+
+    @admin.display(description="Details")
+    def details(self, event: AuditEvent) -> str:
+        return readable_data(event.data)
 
     def has_add_permission(self, request):
         return False
@@ -66,7 +127,7 @@ class ResolveForm(forms.Form):
 
 
 @admin.register(ComplianceTicket)
-class ComplianceTicketAdmin(admin.ModelAdmin):
+class ComplianceTicketAdmin(BackOfficeAdmin):
     """Reviewers' queue: read the evidence, assign, resolve with a note, resume the bot.
 
     Nothing is edited by hand: every change is an action that calls a service and is audited.
@@ -130,14 +191,18 @@ class ComplianceTicketAdmin(admin.ModelAdmin):
             )
         return timezone.localtime(obj.due_at).strftime("%Y-%m-%d %H:%M")
 
-    @admin.display(description="Conversation (latest 20 messages)")
+    @admin.display(description="Conversation (latest 20 messages, oldest first)")
     def transcript(self, obj):
         if obj.conversation_id is None:
             return "—"
-        rows = obj.conversation.messages.order_by("-sent_at", "-id")[:20]
-        return render_to_string(
-            "admin/tickets/transcript.html",
-            {"messages": list(reversed(rows)), "flagged": obj.message_id},
+        from leads.admin import thread  # the one chat thread of the back office
+
+        return thread(
+            conversation_id=obj.conversation_id,
+            lead=obj.contact,
+            limit=TRANSCRIPT_MESSAGES,
+            flagged=obj.message_id,
+            template="admin/tickets/transcript.html",
         )
 
     @admin.display(description="Audit history")

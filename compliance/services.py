@@ -305,7 +305,7 @@ def _email_body(tickets: list[ComplianceTicket]) -> str:
         lines += [
             f"Ticket #{ticket.pk} · {ticket.get_type_display()} · {ticket.category} · "
             f"{ticket.get_severity_display()} severity",
-            f"  {ticket.get_direction_display()}; due {ticket.due_at:%Y-%m-%d %H:%M} UTC",
+            f"  {ticket.get_direction_display()}; due {timezone.localtime(ticket.due_at):%Y-%m-%d %H:%M %Z}",
             f"  Contact: {ticket.contact or 'unknown'}",
             f"  Evidence (sensitive data removed): {ticket.evidence}",
             f"  Review it: {link}",

@@ -1,14 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from analytics.urls import dashboard_urlpatterns
-from config import health
-
-admin.site.site_header = "Jorge's real-estate AI · back office"
-admin.site.site_title = "Jorge back office"
-admin.site.index_title = "Contacts, conversations, tickets and settings"
+from config import api_docs, health
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
@@ -24,5 +20,6 @@ urlpatterns = [
     path("sellers/", include("sellers.urls")),
     path("p/", include("sellers.listing_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs.swagger, name="api-docs"),
+    path("api/redoc/", api_docs.redoc, name="api-redoc"),
 ]

@@ -2,15 +2,26 @@ from django import forms
 from django.contrib import admin
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from compliance.models import ConsentRecord
 from compliance.selectors import audit_trail
+from config.backoffice import (
+    EMPTY,
+    BackOfficeAdmin,
+    duration,
+    local_time,
+    money_cell,
+    phone,
+    readable_data,
+)
 from config.errors import ApplicationError
 
 from . import selectors
 from .models import (
+    AgentProfile,
     Appointment,
     BotSettings,
     Contact,
@@ -24,7 +35,11 @@ from .models import (
     WebhookEvent,
 )
 from .services import consent, conversations, escalation
-from .services.bot_config import ensure_reply_templates, update_bot_settings
+from .services.bot_config import (
+    ensure_reply_templates,
+    update_agent_profile,
+    update_bot_settings,
+)
 
 
 class AuditHistoryMixin:
@@ -33,9 +48,37 @@ class AuditHistoryMixin:
     @admin.display(description="Audit history")
     def audit_history(self, obj):
         if obj is None or obj.pk is None:
-            return "—"
+            return EMPTY
         events = audit_trail(subject=obj)[:50]
         return render_to_string("admin/audit_history.html", {"events": events})
+
+
+def _contact_link(contact: Contact) -> str:
+    url = reverse("admin:leads_contact_change", args=[contact.pk])
+    return format_html('<a href="{}">{}</a>', url, contact)
+
+
+def thread(
+    *,
+    conversation_id: int,
+    lead: Contact | None,
+    limit: int,
+    flagged: int | None = None,
+    template: str = "admin/chat_thread.html",
+) -> str:
+    """A conversation as a chat thread, oldest first (conversation and ticket pages)."""
+    messages, total = selectors.latest_messages_of(conversation_id=conversation_id, limit=limit)
+    return render_to_string(
+        template,
+        {
+            "messages": messages,
+            "total": total,
+            "shown": len(messages),
+            "flagged": flagged,
+            "lead": lead,
+            "conversation_id": conversation_id,
+        },
+    )
 
 
 class ConsentRecordInline(admin.TabularInline):
@@ -57,19 +100,20 @@ class ConversationInline(admin.TabularInline):
     show_change_link = True
     can_delete = False
 
+    def has_add_permission(self, request, obj=None):
+        return False  # conversations start when the lead writes, never by hand
+
 
 @admin.register(Contact)
-class ContactAdmin(AuditHistoryMixin, admin.ModelAdmin):
+class ContactAdmin(AuditHistoryMixin, BackOfficeAdmin):
     list_display = [
-        "__str__",
-        "phone",
-        "email",
+        "name",
+        "phone_number",
         "intent",
-        "temperature",
-        "score",
+        "temperature_and_score",
         "language",
-        "opted_out",
-        "dnd",
+        "consent",
+        "source",
         "created_at",
     ]
     list_filter = ["temperature", "intent", "language", "opted_out", "dnd", "timeline", "source"]
@@ -125,6 +169,31 @@ class ContactAdmin(AuditHistoryMixin, admin.ModelAdmin):
         ),
         ("History", {"fields": ["created_at", "updated_at", "audit_history"]}),
     ]
+
+    @admin.display(description="Contact", ordering="last_name")
+    def name(self, contact: Contact) -> str:
+        return str(contact)
+
+    @admin.display(description="Phone", ordering="phone")
+    def phone_number(self, contact: Contact) -> str:
+        return phone(contact.phone)
+
+    @admin.display(description="Temperature", ordering="score")
+    def temperature_and_score(self, contact: Contact) -> str:
+        return format_html(
+            '<span class="temp temp-{}">{}</span>&nbsp;{}',
+            contact.temperature,
+            contact.get_temperature_display(),
+            contact.score,
+        )
+
+    @admin.display(description="Texts")
+    def consent(self, contact: Contact) -> str:
+        if contact.opted_out:
+            return "Opted out"
+        if contact.dnd:
+            return "Do not disturb"
+        return "Allowed"
 
     def _each(self, request, queryset, change, done: str) -> None:
         changed = sum(bool(change(contact)) for contact in queryset)
@@ -197,27 +266,12 @@ def _by(request) -> str:
     return f"changed in the admin by {request.user.get_username()}"
 
 
-class MessageInline(admin.TabularInline):
-    model = Message
-    fields = ["sent_at", "direction", "sender", "channel", "status", "turn_outcome", "body"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ["-sent_at"]
-
-
 @admin.register(Conversation)
-class ConversationAdmin(AuditHistoryMixin, admin.ModelAdmin):
-    list_display = [
-        "contact",
-        "channel",
-        "bot",
-        "stage",
-        "status",
-        "first_response_seconds",
-        "last_inbound_at",
-        "last_outbound_at",
-    ]
+class ConversationAdmin(AuditHistoryMixin, BackOfficeAdmin):
+    """A conversation is the bots' record: read here as a chat thread, changed only through the
+    actions (resume the bot) and the services behind the dashboard, never by a form."""
+
+    list_display = ["contact", "bot", "stage", "status", "first_reply", "last_message"]
     list_filter = ["status", "needs_human_review", "bot", "stage", "channel"]
     list_select_related = ["contact"]
     search_fields = [
@@ -226,20 +280,47 @@ class ConversationAdmin(AuditHistoryMixin, admin.ModelAdmin):
         "contact__phone",
         "ghl_conversation_id",
     ]
-    autocomplete_fields = ["contact"]
     date_hierarchy = "last_inbound_at"
-    # A pause, a review or a stage changes through the services (the actions below; tickets),
-    # which audit it, not through a field.
-    readonly_fields = [
-        "status",
-        "stage",
-        "needs_human_review",
-        "first_response_seconds",
-        "created_at",
-        "updated_at",
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "contact_link",
+                    "channel",
+                    "bot",
+                    "stage",
+                    "status",
+                    "needs_human_review",
+                ]
+            },
+        ),
+        ("Conversation", {"fields": ["transcript"]}),
+        ("What the bot knows", {"fields": ["bot_memory", "followup_step", "next_followup_at"]}),
+        (
+            "Timing",
+            {
+                "fields": [
+                    "first_reply",
+                    "last_inbound_at",
+                    "last_outbound_at",
+                    "speed_to_lead_escalated_at",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
+        ("HighLevel", {"fields": ["ghl_conversation_id"]}),
+        ("History", {"fields": ["audit_history"]}),
+    ]
+    readonly_fields = [f.name for f in Conversation._meta.fields] + [
+        "contact_link",
+        "transcript",
+        "bot_memory",
+        "first_reply",
+        "last_message",
         "audit_history",
     ]
-    inlines = [MessageInline]
     actions = ["advance_stage", "pause_bot", "resume_bot"]
 
     @admin.action(description="Advance to the next stage", permissions=["change"])
@@ -263,6 +344,35 @@ class ConversationAdmin(AuditHistoryMixin, admin.ModelAdmin):
         )
         self.message_user(request, f"The bot is paused for {paused} of {len(contacts)} leads.")
 
+    def has_add_permission(self, request):
+        return False  # a conversation starts when a lead writes
+
+    # The latest messages a conversation page shows (all of them are under Messages).
+    THREAD_LIMIT = 200
+
+    @admin.display(description="Contact")
+    def contact_link(self, conversation: Conversation) -> str:
+        return _contact_link(conversation.contact)
+
+    @admin.display(description="First reply", ordering="first_response_seconds")
+    def first_reply(self, conversation: Conversation) -> str:
+        return duration(conversation.first_response_seconds)
+
+    @admin.display(description="Last message", ordering="last_inbound_at")
+    def last_message(self, conversation: Conversation) -> str:
+        times = [t for t in (conversation.last_inbound_at, conversation.last_outbound_at) if t]
+        return local_time(max(times)) if times else EMPTY
+
+    @admin.display(description="Messages, oldest first")
+    def transcript(self, conversation: Conversation) -> str:
+        return thread(
+            conversation_id=conversation.pk, lead=conversation.contact, limit=self.THREAD_LIMIT
+        )
+
+    @admin.display(description="Bot's memory")
+    def bot_memory(self, conversation: Conversation) -> str:
+        return readable_data(conversation.bot_state)
+
     @admin.action(description="Resume the bot", permissions=["change"])
     def resume_bot(self, request, queryset):
         for conversation in queryset:
@@ -271,40 +381,89 @@ class ConversationAdmin(AuditHistoryMixin, admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
-    list_display = [
-        "sent_at",
-        "conversation",
-        "direction",
-        "sender",
-        "channel",
-        "status",
-        "turn_outcome",
-        "short_body",
-    ]
+class MessageAdmin(BackOfficeAdmin):
+    """Every message in and out. A message is a record: read here, never rewritten (what a
+    lead or the bot wrote is stored redacted); a failed turn can be run again."""
+
+    list_display = ["sent_at", "contact", "sender_label", "text", "status_label"]
     list_filter = ["direction", "sender", "status", "turn_outcome", "channel"]
     list_select_related = ["conversation__contact"]
     search_fields = ["body", "ghl_message_id", "conversation__contact__phone"]
-    autocomplete_fields = ["conversation"]
     date_hierarchy = "sent_at"
-    # The bot's turn is the pipeline's record: staff read it, never edit it. What a lead or
-    # the bot wrote is a record too (stored redacted): never rewritten by hand.
-    readonly_fields = [
-        "body",
-        "subject",
-        "created_at",
-        "updated_at",
-        "turn_started_at",
-        "handled_at",
-        "turn_outcome",
-        "turn_error",
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "conversation_link",
+                    "direction",
+                    "sender",
+                    "channel",
+                    "status",
+                    "sent_at",
+                    "scheduled_for",
+                    "subject",
+                    "body",
+                    "attachments_list",
+                ]
+            },
+        ),
+        (
+            "The bot's turn",
+            {"fields": ["turn_started_at", "handled_at", "turn_outcome", "turn_error"]},
+        ),
+        ("How the reply was made", {"fields": ["ai_details"]}),
+        ("HighLevel", {"fields": ["ghl_message_id", "created_at", "updated_at"]}),
     ]
-
+    readonly_fields = [f.name for f in Message._meta.fields] + [
+        "conversation_link",
+        "attachments_list",
+        "ai_details",
+    ]
     actions = ["retry_turns"]
 
-    @admin.display(description="Body")
-    def short_body(self, obj):
-        return obj.body[:80]
+    def has_add_permission(self, request):
+        return False  # messages come from HighLevel and the bots, never typed in here
+
+    # Long enough to read a text; the whole message is on its page.
+    LIST_BODY_CHARS = 280
+
+    @admin.display(description="Contact")
+    def contact(self, message: Message) -> str:
+        return str(message.conversation.contact)
+
+    @admin.display(description="From", ordering="sender")
+    def sender_label(self, message: Message) -> str:
+        if message.direction == Message.Direction.INBOUND:
+            return "Lead"
+        return message.get_sender_display()
+
+    @admin.display(description="Message")
+    def text(self, message: Message) -> str:
+        body = message.body
+        if len(body) > self.LIST_BODY_CHARS:
+            body = body[: self.LIST_BODY_CHARS].rstrip() + "…"
+        return format_html('<span class="message-text">{}</span>', body)
+
+    @admin.display(description="Status", ordering="status")
+    def status_label(self, message: Message) -> str:
+        notable = {"", Message.TurnOutcome.REPLIED, Message.TurnOutcome.SUPERSEDED}
+        if message.turn_outcome not in notable:
+            return f"{message.get_status_display()} · {message.get_turn_outcome_display()}"
+        return message.get_status_display()
+
+    @admin.display(description="Conversation")
+    def conversation_link(self, message: Message) -> str:
+        url = reverse("admin:leads_conversation_change", args=[message.conversation_id])
+        return format_html('<a href="{}">{}</a>', url, message.conversation)
+
+    @admin.display(description="Attachments")
+    def attachments_list(self, message: Message) -> str:
+        return readable_data(message.attachments)
+
+    @admin.display(description="Engine, model, tokens, cost")
+    def ai_details(self, message: Message) -> str:
+        return readable_data(message.ai_metadata)
 
     @admin.action(
         description="Run the bot's turn again (failed turns only)", permissions=["change"]
@@ -319,15 +478,16 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(BackOfficeAdmin):
+    # The deal's name carries the lead's ("Linda Woods purchase"): no contact column, so the
+    # list fits a laptop.
     list_display = [
         "name",
-        "contact",
         "side",
         "stage",
-        "value",
+        "sale_price",
         "rate",
-        "commission",
+        "commission_amount",
         "expected_close_on",
         "closed_at",
     ]
@@ -336,6 +496,39 @@ class DealAdmin(admin.ModelAdmin):
     search_fields = ["name", "property_address", "contact__last_name", "ghl_opportunity_id"]
     autocomplete_fields = ["contact"]
     date_hierarchy = "closed_at"
+    change_list_template = "admin/change_list_totals.html"
+    fields = [
+        "name",
+        "contact",
+        "side",
+        "stage",
+        "property_address",
+        "value",
+        "commission_percent_override",
+        "expected_close_on",
+        "closed_at",
+        "ghl_opportunity_id",
+    ]
+
+    @admin.display(description="Sale price", ordering="value")
+    def sale_price(self, deal: Deal) -> str:
+        return money_cell(deal.value)
+
+    @admin.display(description="Commission")
+    def commission_amount(self, deal: Deal) -> str:
+        return money_cell(deal.commission)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            totals = selectors.deal_totals(deals=changelist.queryset)
+            response.context_data["totals"] = [
+                ("Deals", f"{totals.count:,}"),
+                ("Sale prices", money_cell(totals.value)),
+                ("Commission", money_cell(totals.commission)),
+            ]
+        return response
 
     @admin.display(description="Commission rate")
     def rate(self, obj):
@@ -347,11 +540,11 @@ class DealAdmin(admin.ModelAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(BackOfficeAdmin):
     """Calls with Jorge: booked by the bot, or made in HighLevel. Read-only here: a booking is
     moved or cancelled in HighLevel, whose webhooks update it."""
 
-    list_display = ["start", "contact", "status", "source", "calendar", "ghl_appointment_id"]
+    list_display = ["start", "contact", "status", "source", "calendar"]
     list_filter = ["status", "source"]
     list_select_related = ["contact"]
     search_fields = [
@@ -371,22 +564,43 @@ class AppointmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
-    list_display = [
-        "created_at",
-        "source",
-        "event_type",
-        "status",
-        "attempts",
-        "signature_scheme",
-        "contact",
-    ]
+class WebhookEventAdmin(BackOfficeAdmin):
+    """What HighLevel sent, as received. Read-only; failed events can be processed again."""
+
+    list_display = ["created_at", "event_type", "status", "attempts", "contact"]
     list_filter = ["status", "source", "event_type", "signature_scheme"]
     list_select_related = ["contact"]
     search_fields = ["dedupe_key", "location_id", "body"]
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in WebhookEvent._meta.fields]
+    readonly_fields = [f.name for f in WebhookEvent._meta.fields] + ["payload_readable"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "event_type",
+                    "source",
+                    "status",
+                    "attempts",
+                    "last_error",
+                    "processed_at",
+                    "contact",
+                    "message",
+                    "created_at",
+                ]
+            },
+        ),
+        ("What HighLevel sent", {"fields": ["payload_readable", "body"]}),
+        (
+            "Delivery",
+            {"fields": ["dedupe_key", "location_id", "signature_scheme", "headers", "updated_at"]},
+        ),
+    ]
     actions = ["reprocess"]
+
+    @admin.display(description="Payload")
+    def payload_readable(self, event: WebhookEvent) -> str:
+        return readable_data(event.payload) if event.payload is not None else EMPTY
 
     def has_add_permission(self, request):
         return False
@@ -403,19 +617,35 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(BackOfficeAdmin):
+    """HighLevel calls captured instead of sent (no GHL_API_TOKEN): what would have gone out."""
+
     list_display = ["created_at", "operation", "method", "path", "ghl_contact_id"]
     list_filter = ["operation", "method"]
     search_fields = ["path", "ghl_contact_id"]
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields] + ["request_readable"]
+    fields = [
+        "created_at",
+        "operation",
+        "method",
+        "path",
+        "ghl_contact_id",
+        "request_readable",
+        "request_body",
+        "response_body",
+    ]
+
+    @admin.display(description="What would have been sent")
+    def request_readable(self, row: OutboxMessage) -> str:
+        return readable_data(row.request_body) if row.request_body is not None else EMPTY
 
     def has_add_permission(self, request):
         return False
 
 
 @admin.register(SendLedgerEntry)
-class SendLedgerEntryAdmin(admin.ModelAdmin):
+class SendLedgerEntryAdmin(BackOfficeAdmin):
     list_display = ["created_at", "key", "status", "ghl_message_id"]
     list_filter = ["status"]
     search_fields = ["key", "ghl_message_id"]
@@ -425,19 +655,68 @@ class SendLedgerEntryAdmin(admin.ModelAdmin):
         return False
 
 
+class DayListField(forms.CharField):
+    """Days typed as staff think of them, "1, 3, 7, 14, 30" (a JSON list is read too)."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(day) for day in value)
+        return value
+
+    def to_python(self, value):
+        text = (super().to_python(value) or "").strip().removeprefix("[").removesuffix("]")
+        days = []
+        for part in text.replace(",", " ").split():
+            part = part.strip("\"'")
+            try:
+                days.append(int(part))
+            except ValueError:
+                raise forms.ValidationError(
+                    f"“{part}” is not a whole number of days. Enter days in order, "
+                    "e.g. 1, 3, 7, 14, 30."
+                ) from None
+        return days
+
+
+class BotSettingsForm(forms.ModelForm):
+    followup_days = DayListField(
+        required=False,
+        label="Follow-up days",
+        help_text=BotSettings._meta.get_field("followup_days").help_text,
+    )
+
+    class Meta:
+        model = BotSettings
+        fields = [
+            "bots_enabled",
+            "someone_on_call",
+            "max_unanswered_automated",
+            "followup_days",
+            "email_followup_day",
+            "speed_to_lead_seconds",
+        ]
+
+
 @admin.register(BotSettings)
-class BotSettingsAdmin(admin.ModelAdmin):
+class BotSettingsAdmin(BackOfficeAdmin):
     """One row: the kill switch, the cap on unanswered messages and the nurture cadence."""
+
+    form = BotSettingsForm
 
     list_display = [
         "__str__",
         "bots_enabled",
         "max_unanswered_automated",
-        "followup_days",
+        "follow_ups",
         "updated_at",
     ]
     list_editable = ["bots_enabled"]
     list_display_links = ["__str__"]
+
+    @admin.display(description="Follow-up days")
+    def follow_ups(self, row: BotSettings) -> str:
+        days = ", ".join(str(day) for day in row.followup_days)
+        return f"days {days}" if days else "none"
 
     def changelist_view(self, request, extra_context=None):
         selectors.bot_settings()  # the row exists from the first visit on
@@ -451,6 +730,37 @@ class BotSettingsAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         update_bot_settings(settings_row=obj, changed=form.changed_data, user=request.user)
+
+
+@admin.register(AgentProfile)
+class AgentProfileAdmin(BackOfficeAdmin):
+    """One row: the agent's name, licence, phone and photo or logo, as the CMA PDF shows them."""
+
+    list_display = ["name", "team", "licence_number", "phone_number", "has_photo", "updated_at"]
+    list_display_links = ["name"]
+    fields = ["name", "team", "licence_number", "phone", "email", "photo", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    @admin.display(description="Phone")
+    def phone_number(self, profile: AgentProfile) -> str:
+        return phone(profile.phone)
+
+    @admin.display(description="Photo or logo", boolean=True)
+    def has_photo(self, profile: AgentProfile) -> bool:
+        return bool(profile.photo)
+
+    def changelist_view(self, request, extra_context=None):
+        selectors.agent_profile()  # the row exists from the first visit on
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        update_agent_profile(profile=obj, changed=form.changed_data, user=request.user)
 
 
 class ReplyTemplateForm(forms.ModelForm):
@@ -467,7 +777,7 @@ class ReplyTemplateForm(forms.ModelForm):
 
 
 @admin.register(ReplyTemplate)
-class ReplyTemplateAdmin(admin.ModelAdmin):
+class ReplyTemplateAdmin(BackOfficeAdmin):
     """What the bots say. Every message has a row per language; edit the wording here."""
 
     form = ReplyTemplateForm
@@ -524,7 +834,7 @@ _SLA_STYLE = {
 
 
 @admin.register(EscalationTicket)
-class EscalationTicketAdmin(AuditHistoryMixin, admin.ModelAdmin):
+class EscalationTicketAdmin(AuditHistoryMixin, BackOfficeAdmin):
     """The reviewers' work queue. Tickets change only through the escalation services: the
     actions below (assign to me, resolve with a note, resume bot), every one audited."""
 
@@ -576,20 +886,30 @@ class EscalationTicketAdmin(AuditHistoryMixin, admin.ModelAdmin):
                 "fields": [
                     "notify_at",
                     "notified_at",
-                    "notifications",
+                    "notified_by",
                     "holding_message",
                     "occurrences",
                 ]
             },
         ),
-        ("Machine context (no personal data)", {"fields": ["context"]}),
+        ("Why, for machines (no personal data)", {"fields": ["machine_context"]}),
         ("History", {"fields": ["created_at", "updated_at", "audit_history"]}),
     ]
     readonly_fields = [f.name for f in EscalationTicket._meta.fields] + [
         "sla",
         "transcript",
+        "notified_by",
+        "machine_context",
         "audit_history",
     ]
+
+    @admin.display(description="Notifications")
+    def notified_by(self, ticket: EscalationTicket) -> str:
+        return readable_data(ticket.notifications)
+
+    @admin.display(description="Context")
+    def machine_context(self, ticket: EscalationTicket) -> str:
+        return readable_data(ticket.context)
 
     def has_add_permission(self, request):
         return False
@@ -626,9 +946,12 @@ class EscalationTicketAdmin(AuditHistoryMixin, admin.ModelAdmin):
     def transcript(self, obj):
         if obj is None or obj.pk is None:
             return "—"
-        messages = selectors.ticket_transcript(ticket=obj)
-        return render_to_string(
-            "admin/tickets/transcript.html", {"messages": messages, "flagged": obj.message_id}
+        return thread(
+            conversation_id=obj.conversation_id,
+            lead=obj.contact,
+            limit=selectors.TICKET_THREAD_LIMIT,
+            flagged=obj.message_id,
+            template="admin/tickets/transcript.html",
         )
 
     @admin.action(description="Assign to me", permissions=["change"])

@@ -2,9 +2,11 @@
 (webhook events, outbox, send ledger) that moves them in and out."""
 
 from datetime import timedelta
+from itertools import pairwise
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Greatest, Lower
@@ -640,8 +642,35 @@ class SendLedgerEntry(TimeStampedModel):
         return f"{self.key} · {self.status}"
 
 
+MAX_FOLLOWUP_DAY = 365
+MAX_FOLLOWUPS = 10
+
+
+def validate_followup_days(value) -> None:
+    """Whole days, 1 to 365, each later than the one before: the nurture cadence reads them
+    as they are (a bad value used to save and then fail every new lead's turn)."""
+    example = "Enter whole days in order, e.g. 1, 3, 7, 14, 30 (or nothing for no follow-ups)."
+    if not isinstance(value, list):
+        raise ValidationError(f"Follow-up days must be a list of days. {example}")
+    for day in value:
+        if isinstance(day, bool) or not isinstance(day, int):
+            raise ValidationError(f"“{day}” is not a whole number of days. {example}")
+        if not 1 <= day <= MAX_FOLLOWUP_DAY:
+            raise ValidationError(
+                f"{day} is out of range: each day is from 1 to {MAX_FOLLOWUP_DAY}. {example}"
+            )
+    if any(later <= earlier for earlier, later in pairwise(value)):
+        raise ValidationError(f"Each day must come after the one before. {example}")
+    if len(value) > MAX_FOLLOWUPS:
+        raise ValidationError(f"At most {MAX_FOLLOWUPS} follow-ups.")
+
+
 class BotSettings(models.Model):
-    """The one row of switches that govern every bot (edited in the admin)."""
+    """The one row of switches that govern every bot (edited in the admin).
+
+    Every value is checked (validators, ``clean``): the bots read them on every turn, so a
+    value that saved but made no sense would silently stop them answering.
+    """
 
     bots_enabled = models.BooleanField(
         "bots enabled",
@@ -649,18 +678,28 @@ class BotSettings(models.Model):
         help_text="Kill switch: untick to stop every automated message at once.",
     )
     max_unanswered_automated = models.PositiveSmallIntegerField(
-        default=6, help_text="Automated messages a contact may get in a row without replying."
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="Automated messages a contact may get in a row without replying (1–20).",
     )
     followup_days = models.JSONField(
         default=list,
         blank=True,
-        help_text="Days after the lead's last message on which nurture follow-ups go out.",
+        validators=[validate_followup_days],
+        help_text="Days after the lead's last message on which nurture follow-ups go out, "
+        "e.g. 1, 3, 7, 14, 30. Empty: no follow-ups.",
     )
     email_followup_day = models.PositiveSmallIntegerField(
-        default=14, help_text="The follow-up on this day goes by email (with a CMA for sellers)."
+        default=14,
+        validators=[MaxValueValidator(MAX_FOLLOWUP_DAY)],
+        help_text="The follow-up on this day goes by email (with a CMA for sellers); it must be "
+        "one of the follow-up days. 0: none by email.",
     )
     speed_to_lead_seconds = models.PositiveIntegerField(
-        default=300, help_text="A new lead waiting longer than this for a first reply is escalated."
+        default=300,
+        validators=[MinValueValidator(30), MaxValueValidator(24 * 3600)],
+        help_text="A new lead waiting longer than this for a first reply is escalated "
+        "(seconds, 30 to 86400).",
     )
     someone_on_call = models.BooleanField(
         "someone on call",
@@ -679,6 +718,17 @@ class BotSettings(models.Model):
 
     def __str__(self):
         return "Bot settings" + ("" if self.bots_enabled else " (all bots stopped)")
+
+    def clean(self):
+        days = self.followup_days if isinstance(self.followup_days, list) else []
+        if self.email_followup_day and days and self.email_followup_day not in days:
+            raise ValidationError(
+                {
+                    "email_followup_day": f"Day {self.email_followup_day} is not one of the "
+                    f"follow-up days ({', '.join(map(str, days))}): pick one of them, or 0 "
+                    "for none by email."
+                }
+            )
 
 
 class ReplyTemplate(TimeStampedModel):
@@ -763,4 +813,53 @@ class Appointment(TimeStampedModel):
         indexes = [models.Index(fields=["status", "start"], name="appointment_status_start")]
 
     def __str__(self):
-        return f"{self.contact} · {self.start:%Y-%m-%d %H:%M} UTC · {self.get_status_display()}"
+        start = timezone.localtime(self.start)  # the business's zone (BUSINESS_TIMEZONE)
+        return f"{self.contact} · {start:%Y-%m-%d %H:%M %Z} · {self.get_status_display()}"
+
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+
+
+def validate_photo_size(photo) -> None:
+    if photo.size > MAX_PHOTO_BYTES:
+        raise ValidationError(f"The photo is {photo.size / 1024 / 1024:.1f} MB: at most 5 MB.")
+
+
+class AgentProfile(models.Model):
+    """Who the leads deal with: Jorge's name, licence, phone and photo or logo, as the CMA
+    PDF shows them (one row, edited in the admin)."""
+
+    name = models.CharField(max_length=100, default="Jorge", help_text="As leads know the agent.")
+    team = models.CharField(
+        max_length=120,
+        default="Jorge's real-estate team",
+        help_text="The team or brokerage name printed with the agent's.",
+    )
+    licence_number = models.CharField(
+        "licence number",
+        max_length=40,
+        blank=True,
+        help_text="The real-estate licence, as it must appear on the CMA, e.g. DRE #01234567.",
+    )
+    phone = models.CharField(
+        max_length=16,
+        blank=True,
+        validators=[e164_validator],
+        help_text="E.164, e.g. +19095550123; printed as (909) 555-0123.",
+    )
+    email = models.EmailField(blank=True)
+    photo = models.ImageField(
+        "photo or logo",
+        upload_to="agent/",
+        blank=True,
+        validators=[validate_photo_size],
+        help_text="A headshot or the team's logo (JPEG or PNG); the CMA shows it small.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "agent profile"
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="agent_profile_singleton")]
+
+    def __str__(self):
+        return f"{self.name} · {self.team}"

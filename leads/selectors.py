@@ -6,20 +6,33 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, Lower, Round
 from django.utils import timezone
 
 from compliance.models import AuditEvent, ComplianceTicket, TicketStatus
 
 from .bots.texts import AGENT, DEFAULT_TEXTS, TEAM
 from .models import (
+    AgentProfile,
     Appointment,
     BotSettings,
     Contact,
     Conversation,
+    Deal,
     EscalationTicket,
     Message,
     ReplyTemplate,
@@ -113,6 +126,12 @@ def webhook_events_due_for_sweep(*, now: datetime | None = None) -> QuerySet[Web
 _settings_memo: contextvars.ContextVar[list[BotSettings] | None] = contextvars.ContextVar(
     "bot_settings", default=None
 )
+
+
+def agent_profile() -> AgentProfile:
+    """The agent's profile as the CMA shows it (created with its defaults on first use)."""
+    profile, _ = AgentProfile.objects.get_or_create(pk=1)
+    return profile
 
 
 def bot_settings() -> BotSettings:
@@ -308,12 +327,46 @@ def previous_lead_message_answered(*, message: Message) -> str | None:
     return rows[1][1] if answered and rows[1][0] == Message.Direction.INBOUND else None
 
 
-def ticket_transcript(*, ticket, limit: int = 60) -> list[Message]:
-    """The last ``limit`` messages of a ticket's conversation, oldest first (its admin page)."""
-    rows = Message.objects.filter(conversation_id=ticket.conversation_id).order_by(
-        "-sent_at", "-id"
+# The latest messages a ticket's page shows of its conversation.
+TICKET_THREAD_LIMIT = 60
+
+
+def latest_messages_of(*, conversation_id: int, limit: int) -> tuple[list[Message], int]:
+    """The last ``limit`` messages of a conversation, oldest first, and how many it has
+    (the back office's chat thread)."""
+    rows = Message.objects.filter(conversation_id=conversation_id).order_by("-sent_at", "-id")
+    latest = list(reversed(rows[:limit]))
+    total = len(latest) if len(latest) < limit else rows.count()
+    return latest, total
+
+
+@dataclass(frozen=True)
+class DealTotals:
+    count: int
+    value: Decimal
+    commission: Decimal
+
+
+def deal_totals(*, deals: QuerySet[Deal]) -> DealTotals:
+    """How many deals, their summed sale prices and Jorge's commissions under the business
+    rules (the deal list's footer, for whatever the list is filtered to); each commission
+    rounded to the dollar as listed."""
+    from analytics.rules import jorge_commission_expression
+    from analytics.selectors import current_rules
+
+    row = deals.order_by().aggregate(
+        deals=Count("id"),
+        total_value=Sum("value"),
+        total_commission=Sum(
+            Round(jorge_commission_expression(current_rules())),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        ),
     )
-    return list(reversed(rows[:limit]))
+    return DealTotals(
+        count=row["deals"],
+        value=Decimal(row["total_value"] or 0),
+        commission=Decimal(row["total_commission"] or 0),
+    )
 
 
 # Conversation.bot_state key set when the bot books Jorge's call (any bot's ``book_call``).

@@ -4,8 +4,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
+from config.backoffice import EMPTY, BackOfficeAdmin, money, money_cell, readable_data
 from config.errors import ApplicationError
 from sellers.models import CMAReport, Property
 from sellers.selectors import listing_public_url
@@ -23,23 +24,27 @@ class PropertyImportForm(forms.Form):
 
 
 @admin.register(Property)
-class PropertyAdmin(admin.ModelAdmin):
-    list_display = [
-        "address",
-        "city",
-        "status",
-        "beds",
-        "baths",
-        "living_sqft",
-        "list_price",
-        "sold_price",
-        "sold_date",
-    ]
+class PropertyAdmin(BackOfficeAdmin):
+    list_display = ["address", "city", "status", "size", "price", "sold", "sold_date"]
     list_filter = ["status", "city", "property_type", "beds"]
     search_fields = ["address", "city", "postal_code", "mls_id"]
     date_hierarchy = "sold_date"
     change_list_template = "sellers/admin/property_change_list.html"
     readonly_fields = ["public_page"]
+
+    @admin.display(description="Beds · baths · size")
+    def size(self, home: Property) -> str:
+        baths = f"{home.baths:g}" if home.baths is not None else "?"
+        sqft = f"{home.living_sqft:,} sq ft" if home.living_sqft else "size unknown"
+        return f"{home.beds} bd · {baths} ba · {sqft}"
+
+    @admin.display(description="Asking", ordering="list_price")
+    def price(self, home: Property) -> str:
+        return money_cell(home.list_price)
+
+    @admin.display(description="Sold for", ordering="sold_price")
+    def sold(self, home: Property) -> str:
+        return money_cell(home.sold_price)
 
     @admin.display(description="Public page")
     def public_page(self, home: Property) -> str:
@@ -119,7 +124,7 @@ def generate_cma(modeladmin, request, queryset):
 
 
 @admin.register(CMAReport)
-class CMAReportAdmin(admin.ModelAdmin):
+class CMAReportAdmin(BackOfficeAdmin):
     list_display = [
         "address",
         "city",
@@ -144,11 +149,11 @@ class CMAReportAdmin(admin.ModelAdmin):
         "estimate",
         "confidence",
         "method",
-        "subject",
-        "comparables",
+        "subject_readable",
+        "comparables_table",
         "comparables_fingerprint",
         "download",
-        "pdf_bytes",
+        "pdf_size",
         "error",
         "generated_at",
         "created_at",
@@ -159,9 +164,47 @@ class CMAReportAdmin(admin.ModelAdmin):
     def estimate(self, report: CMAReport) -> str:
         if report.estimate_mid is None:
             return "—"
-        return (
-            f"${report.estimate_low:,} – ${report.estimate_high:,} (mid ${report.estimate_mid:,})"
+        return format_html(
+            '<span class="money">{} – {} (mid {})</span>',
+            money(report.estimate_low),
+            money(report.estimate_high),
+            money(report.estimate_mid),
         )
+
+    @admin.display(description="The home")
+    def subject_readable(self, report: CMAReport) -> str:
+        return readable_data(report.subject)
+
+    @admin.display(description="Comparable sales")
+    def comparables_table(self, report: CMAReport) -> str:
+        if not report.comparables:
+            return EMPTY
+        rows = format_html_join(
+            "",
+            "<tr><td>{}, {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    row.get("address", ""),
+                    row.get("city", ""),
+                    row.get("sold_date", ""),
+                    money(row.get("sold_price")),
+                    f"{row.get('living_sqft', 0):,}",
+                    money(row.get("adjusted_price")),
+                    row.get("weight", ""),
+                )
+                for row in report.comparables
+            ),
+        )
+        return format_html(
+            '<table class="comparables"><thead><tr><th>Address</th><th>Sold</th>'
+            "<th>Price</th><th>Sq ft</th><th>Adjusted</th><th>Weight</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            rows,
+        )
+
+    @admin.display(description="PDF size")
+    def pdf_size(self, report: CMAReport) -> str:
+        return f"{report.pdf_bytes / 1024:,.0f} KB" if report.pdf_bytes else EMPTY
 
     @admin.display(description="PDF")
     def download(self, report: CMAReport) -> str:
@@ -209,15 +252,13 @@ def advance_seller_stage(modeladmin, request, queryset):
 
 
 @admin.register(SellerQualification)
-class SellerQualificationAdmin(admin.ModelAdmin):
+class SellerQualificationAdmin(BackOfficeAdmin):
     list_display = [
         "contact",
         "stage",
         "temperature",
-        "address",
-        "city",
-        "price_expectation",
-        "stall_count",
+        "home",
+        "expects",
         "strategy",
         "updated_at",
     ]
@@ -232,6 +273,14 @@ class SellerQualificationAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["contact"]
     actions = [advance_seller_stage, generate_cma]
+
+    @admin.display(description="Home", ordering="address")
+    def home(self, qualification: SellerQualification) -> str:
+        return ", ".join(part for part in (qualification.address, qualification.city) if part)
+
+    @admin.display(description="Expects", ordering="price_expectation")
+    def expects(self, qualification: SellerQualification) -> str:
+        return money_cell(qualification.price_expectation)
 
     # Read-only: answers change through the bot and the services (which keep the cache right).
     def has_add_permission(self, request):

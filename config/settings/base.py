@@ -20,12 +20,13 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-embedded-default-key-change-me")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-# Absolute links sent to leads: the CMA download, listing pages (/p/<slug>/) in matches and alerts.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Absolute links sent to leads: the CMA download, listing pages (/p/<slug>/) in matches and alerts;
+# and to staff: ticket links in emails. Unset: `dev.py run` passes the address it serves.
+SITE_URL = env("SITE_URL", default="") or "http://127.0.0.1:8000"
 
 INSTALLED_APPS = [
     "daphne",  # first: its runserver serves HTTP and WebSocket in one process
-    "django.contrib.admin",
+    "config.apps.BackOfficeAdminConfig",  # django.contrib.admin, with the back office's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files, no CDN
     "channels",
     "django_htmx",  # ships htmx (static/django_htmx/htmx-2.min.js) for the dashboard
     "leads",
@@ -176,11 +178,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "admin:login"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-# Jorge works the Inland Empire: leads whose zone we cannot tell get Pacific time.
-DEFAULT_TIMEZONE = env("DEFAULT_TIMEZONE", default="America/Los_Angeles")
+# The business's own time zone: every time the back office, emails and PDFs show is local to
+# it (Jorge is in California). Stored times stay UTC (USE_TZ); this is only how they read.
+BUSINESS_TIMEZONE = env("BUSINESS_TIMEZONE", default="America/Los_Angeles")
+TIME_ZONE = BUSINESS_TIMEZONE
+# Leads whose zone we cannot tell get the business's zone (Jorge works the Inland Empire).
+DEFAULT_TIMEZONE = env("DEFAULT_TIMEZONE", default=BUSINESS_TIMEZONE)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -220,6 +225,12 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Jorge's real-estate AI platform",
     "VERSION": "1.0.0",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_INCLUDE_SCHEMA": False,  # the schema's own URL is not an endpoint of the API
+    # The docs pages load their JavaScript and CSS from our own static files (no CDN): they
+    # work offline and behind a firewall.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Outside services -------------------------------------------------------

@@ -5,13 +5,17 @@ from django.db import transaction
 
 from compliance.services import audit
 from leads.bots.texts import DEFAULT_TEXTS
-from leads.models import BotSettings, Language, ReplyTemplate
+from leads.models import AgentProfile, BotSettings, Language, ReplyTemplate
 
 
 def update_bot_settings(
     *, settings_row: BotSettings, changed: list[str], user: AbstractBaseUser
 ) -> BotSettings:
-    """Save staff's change to the bot settings, audited (the kill switch above all)."""
+    """Save staff's change to the bot settings, audited (the kill switch above all).
+
+    Raises ``ValidationError`` for a value the bots could not run on (nothing is saved).
+    """
+    settings_row.full_clean()
     with transaction.atomic():
         settings_row.save()
         if "bots_enabled" in changed and settings_row.bots_enabled:
@@ -26,6 +30,23 @@ def update_bot_settings(
             data={field: getattr(settings_row, field) for field in changed},
         )
     return settings_row
+
+
+def update_agent_profile(
+    *, profile: AgentProfile, changed: list[str], user: AbstractBaseUser
+) -> AgentProfile:
+    """Save staff's change to the agent's profile (what the CMA prints), audited."""
+    profile.full_clean()
+    with transaction.atomic():
+        profile.save()
+        audit(
+            action="agent.profile_changed",
+            subject=profile,
+            user=user,
+            # The photo by its file name: the audit trail holds no images.
+            data={field: str(getattr(profile, field)) for field in changed},
+        )
+    return profile
 
 
 def ensure_reply_templates() -> int:

@@ -1,16 +1,26 @@
-"""The CMA as a PDF: an HTML template rendered by WeasyPrint, with an inline SVG chart."""
+"""The CMA as a PDF: an HTML template rendered by WeasyPrint, with an inline SVG chart and
+the agent's profile (name, licence, phone, photo or logo) on its first page."""
 
+import base64
+import io
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from config.backoffice import phone
+from leads.models import AgentProfile
+from leads.selectors import agent_profile
 from sellers.models import CMAReport
 
+logger = logging.getLogger(__name__)
+
 TEMPLATE = "sellers/cma_report.html"
-BRAND = "Jorge's real-estate team"
 MAX_PDF_BYTES = 2 * 1024 * 1024
+# The photo is printed about 26 mm wide: this many pixels is sharp, and keeps the PDF small.
+PHOTO_PIXELS = 360
 CHART_WIDTH = 640
 CHART_LABEL_WIDTH = 220
 CHART_VALUE_WIDTH = 70
@@ -58,8 +68,60 @@ def ppsf_chart(*, rows: list[dict], subject_ppsf: Decimal | None) -> dict:
     }
 
 
+def _photo_data_uri(profile: AgentProfile) -> str:
+    """The agent's photo or logo, scaled down, as a data: URI (the PDF loads nothing from
+    anywhere); "" when there is none or it cannot be read."""
+    if not profile.photo:
+        return ""
+    from PIL import Image  # WeasyPrint's own dependency
+
+    try:
+        with profile.photo.open("rb") as handle:
+            image = Image.open(handle)
+            image.load()
+    except (OSError, ValueError) as exc:
+        logger.warning("agent photo %s unreadable, left out of the CMA: %s", profile.photo, exc)
+        return ""
+    image.thumbnail((PHOTO_PIXELS, PHOTO_PIXELS))
+    keeps_transparency = image.mode in ("RGBA", "LA", "P")
+    out = io.BytesIO()
+    if keeps_transparency:  # a logo: PNG keeps its edges and background
+        image.convert("RGBA").save(out, format="PNG", optimize=True)
+        kind = "png"
+    else:
+        image.convert("RGB").save(out, format="JPEG", quality=85)
+        kind = "jpeg"
+    return f"data:image/{kind};base64,{base64.b64encode(out.getvalue()).decode()}"
+
+
+def agent_context(profile: AgentProfile) -> dict:
+    """The agent as the CMA shows them; the initials stand in for a missing photo or logo."""
+    initials = "".join(word[0] for word in profile.name.split()[:2]).upper() or "J"
+    return {
+        "name": profile.name,
+        "team": profile.team,
+        "licence_number": profile.licence_number,
+        "phone": phone(profile.phone) if profile.phone else "",
+        "email": profile.email,
+        "photo": _photo_data_uri(profile),
+        "initials": initials,
+        "footer": _css_string(
+            " · ".join(
+                part for part in (profile.name, profile.team, profile.licence_number) if part
+            )
+        ),
+    }
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a quoted CSS string for the page footer (escaped for CSS, not HTML)."""
+    escaped = text.replace("\\", "\\\\").replace('"', "\\22 ").replace("<", "\\3c ")
+    return f'"{" ".join(escaped.split())}"'
+
+
 def report_context(report: CMAReport) -> dict:
     """What the PDF template (and the staff page) shows of a report."""
+    agent = agent_context(agent_profile())
     sqft = (report.subject or {}).get("living_sqft")
     subject_ppsf = (
         (Decimal(report.estimate_mid) / sqft).quantize(Decimal("1"))
@@ -72,7 +134,8 @@ def report_context(report: CMAReport) -> dict:
         "rows": report.comparables,
         "chart": ppsf_chart(rows=report.comparables, subject_ppsf=subject_ppsf),
         "subject_ppsf": subject_ppsf,
-        "brand": BRAND,
+        "brand": agent["team"],
+        "agent": agent,
         "prepared_on": timezone.localdate(),
     }
 

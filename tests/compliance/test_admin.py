@@ -105,7 +105,8 @@ def test_the_ticket_page_shows_the_evidence_and_the_transcript(client, reviewer)
     page = client.get(f"{LIST}{ticket.pk}/change/").content.decode()
 
     assert "my social is [SSN removed]" in page
-    assert '<table class="transcript">' in page
+    assert 'class="chat"' in page  # the conversation as a chat thread
+    assert page.count("chat-flagged") == 1  # the message the ticket is about stands out
     assert "<textarea" not in page  # nothing is edited by hand
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from compliance.checks import Violation
 from compliance.exceptions import ComplianceError
@@ -110,6 +111,19 @@ def test_opening_a_ticket_emails_the_officer_without_the_data(
     assert AuditEvent.objects.filter(
         action="compliance.officer_notified", subject_id=str(ticket.pk)
     ).exists()
+
+
+def test_the_officer_email_gives_the_due_time_in_the_business_time_zone(
+    conversation, django_capture_on_commit_callbacks, officer, time_machine
+):
+    time_machine.move_to("2026-07-01T19:30:00+00:00", tick=False)  # 12:30 in California
+
+    [ticket] = _open(conversation, capture=django_capture_on_commit_callbacks)
+
+    [email] = mail.outbox
+    due = timezone.localtime(ticket.due_at)
+    assert f"due {due:%Y-%m-%d %H:%M} PDT" in email.body
+    assert "UTC" not in email.body
 
 
 def test_opening_a_ticket_tags_the_contact_in_highlevel(

@@ -1,6 +1,8 @@
-"""dev.py gets Debian's Chromium for the browser tests, or says how to."""
+"""dev.py gets Debian's Chromium for the browser tests, or says how to; ``dev.py run`` serves
+on a free address and every link (the login line, emails, CMA pages) uses that address."""
 
 import importlib.util
+import socket
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,92 @@ def test_with_chromium_present_it_does_nothing(dev, monkeypatch):
     monkeypatch.setattr(dev, "sh", lambda *a, **k: pytest.fail("nothing to install"))
 
     dev.ensure_chromium()
+
+
+# --- dev.py run: the address actually served, in every link ----------------------------------
+
+
+class Launch:
+    """What ``dev.py run`` would start: each command with the SITE_URL it would get."""
+
+    def __init__(self, dev, monkeypatch, tmp_path):
+        self.commands: list[tuple[list[str], str]] = []
+        monkeypatch.setattr(dev, "ROOT", tmp_path)  # no .env of the developer's
+        monkeypatch.setattr(dev, "ensure_environment", lambda: None)
+        monkeypatch.setattr(dev, "sh", lambda *args, env=None: self._record(args, env))
+        monkeypatch.setattr(dev.subprocess, "Popen", lambda args, **kw: self._started(args, kw))
+        monkeypatch.setattr(dev.subprocess, "run", lambda args, **kw: self._record(args, kw["env"]))
+        monkeypatch.delenv("SITE_URL", raising=False)
+        monkeypatch.delenv("REDIS_URL", raising=False)
+
+    def _record(self, args, env):
+        self.commands.append(([str(a) for a in args], env.get("SITE_URL")))
+
+    def _started(self, args, kw):
+        self._record(args, kw["env"])
+        return type("Process", (), {"terminate": lambda self: None})()
+
+    def site_url_of(self, command: str) -> str:
+        return next(url for args, url in self.commands if command in args)
+
+    def runserver_address(self) -> str:
+        args = next(args for args, _ in self.commands if "runserver" in args)
+        return args[args.index("runserver") + 1]
+
+
+@pytest.fixture
+def launch(dev, monkeypatch, tmp_path):
+    return Launch(dev, monkeypatch, tmp_path)
+
+
+def test_with_port_8000_taken_it_serves_on_the_next_free_port_and_every_link_says_so(
+    dev, launch, monkeypatch, capsys
+):
+    monkeypatch.setattr(dev, "port_is_free", lambda host, port: port != 8000)
+
+    dev.run([])
+
+    assert launch.runserver_address() == "127.0.0.1:8001"
+    for command in ["seed_demo", "run_scheduler", "runserver"]:  # the login line, emails, CMAs
+        assert launch.site_url_of(command) == "http://127.0.0.1:8001"
+    assert "Serving HTTP and WebSocket on http://127.0.0.1:8001/" in capsys.readouterr().out
+
+
+def test_an_address_given_is_served_and_linked_as_a_browser_here_opens_it(dev, launch, monkeypatch):
+    monkeypatch.setattr(dev, "port_is_free", lambda host, port: True)
+
+    dev.run(["0.0.0.0:9000"])
+
+    assert launch.runserver_address() == "0.0.0.0:9000"
+    assert launch.site_url_of("seed_demo") == "http://127.0.0.1:9000"
+
+
+def test_a_port_alone_is_served_on_this_machine(dev, launch, monkeypatch):
+    monkeypatch.setattr(dev, "port_is_free", lambda host, port: True)
+
+    dev.run(["8123"])
+
+    assert launch.runserver_address() == "127.0.0.1:8123"
+    assert launch.site_url_of("runserver") == "http://127.0.0.1:8123"
+
+
+def test_a_site_url_someone_configured_is_left_as_it_is(dev, launch, monkeypatch, tmp_path):
+    monkeypatch.setattr(dev, "port_is_free", lambda host, port: True)
+    (tmp_path / ".env").write_text("SITE_URL=https://jorge.example.com\n")
+
+    dev.run([])
+
+    assert launch.site_url_of("seed_demo") is None  # not overridden: .env's value applies
+    assert launch.site_url_of("runserver") is None
+
+
+def test_an_address_already_in_use_is_refused_with_a_clear_message(dev):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        with pytest.raises(SystemExit) as stop:
+            dev.serving_address([str(port)])
+
+    assert f"{port} is already in use" in str(stop.value)

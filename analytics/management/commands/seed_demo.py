@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from analytics.demo import load_demo_data
+from analytics.demo_activity import load_demo_activity
 
 
 class Command(BaseCommand):
@@ -26,8 +28,17 @@ class Command(BaseCommand):
             f"conversations, {summary.messages_created} messages, {summary.deals_created} deals and "
             f"{summary.properties_created} properties created (existing rows left alone)."
         )
+        user = get_user_model().objects.get(username=summary.username)
+        activity = load_demo_activity(user=user)
+        self.stdout.write(
+            f"Recent activity: {activity.webhooks} webhook deliveries played through the bots, "
+            f"{activity.new_listings} new listing, {activity.cma_reports} CMA reports, "
+            f"{activity.ticket_steps} ticket steps by "
+            f"{summary.username} (already there: left alone)."
+        )
+        site = settings.SITE_URL.rstrip("/")  # dev.py run: the address it serves
         self.stdout.write(
             self.style.SUCCESS(
-                f"Log in at http://127.0.0.1:8000/admin/ as {summary.username} / {summary.password}"
+                f"Log in at {site}/admin/ as {summary.username} / {summary.password}"
             )
         )

@@ -33,7 +33,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--phone", required=True, help="The lead's phone, E.164 (+19095550100)."
+            "--phone", required=True, help="The lead's phone, E.164 (+17145550100)."
         )
         parser.add_argument("--text", required=True, help="What the lead texts.")
         parser.add_argument("--name", default="", help="The lead's name, for a new contact.")
@@ -46,7 +46,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         phone = options["phone"].strip()
         if not re.fullmatch(r"\+[1-9]\d{6,14}", phone):
-            raise CommandError("--phone must be in E.164 form, e.g. +19095550100.")
+            raise CommandError("--phone must be in E.164 form, e.g. +17145550100.")
         location = options["location"] or settings.GHL_LOCATION_ID
         started = timezone.now()
 
@@ -181,7 +181,7 @@ class Command(BaseCommand):
             out("No contact was recorded.")
             return
         paused = (
-            f", bot paused until {contact.bot_paused_until:%Y-%m-%d %H:%M}"
+            f", bot paused until {timezone.localtime(contact.bot_paused_until):%Y-%m-%d %H:%M %Z}"
             if contact.bot_paused_until
             else ""
         )
