@@ -120,6 +120,7 @@ ADMIN_VARIANTS = {
         "?status__exact=failed",
         "?q=pool",
         "?q=Riverside+pre-approved",
+        "?q=jacuzzi",
         "?q=no",
         "?q={ghl_message_id}",
         "?q={phone}",
