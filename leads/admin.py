@@ -18,6 +18,7 @@ from config.backoffice import (
     readable_data,
 )
 from config.errors import ApplicationError
+from config.search import IndexedSearch
 
 from . import selectors
 from .models import (
@@ -116,9 +117,22 @@ class ContactAdmin(AuditHistoryMixin, BackOfficeAdmin):
         "source",
         "created_at",
     ]
-    list_filter = ["temperature", "intent", "language", "opted_out", "dnd", "timeline", "source"]
+    list_filter = [
+        "temperature",
+        "intent",
+        "language",
+        "opted_out",
+        "dnd",
+        "timeline",
+        "source",
+        "created_at",
+    ]
     search_fields = ["first_name", "last_name", "phone", "email", "ghl_contact_id"]
-    date_hierarchy = "created_at"
+    # Thousands of contacts: names and emails through their substring index, the phone and
+    # HighLevel id whole (config.search); no date hierarchy (it reads every row's date), the
+    # "Created" filter instead; no second count of the whole table.
+    indexed_search = IndexedSearch(exact=("ghl_contact_id",), phone="phone")
+    show_full_result_count = False
     # Consent and pauses change only through the actions (services: audit, HighLevel tag).
     readonly_fields = [
         "opted_out",
@@ -272,7 +286,7 @@ class ConversationAdmin(AuditHistoryMixin, BackOfficeAdmin):
     actions (resume the bot) and the services behind the dashboard, never by a form."""
 
     list_display = ["contact", "bot", "stage", "status", "first_reply", "last_message"]
-    list_filter = ["status", "needs_human_review", "bot", "stage", "channel"]
+    list_filter = ["status", "needs_human_review", "bot", "stage", "channel", "created_at"]
     list_select_related = ["contact"]
     search_fields = [
         "contact__first_name",
@@ -280,7 +294,12 @@ class ConversationAdmin(AuditHistoryMixin, BackOfficeAdmin):
         "contact__phone",
         "ghl_conversation_id",
     ]
-    date_hierarchy = "last_inbound_at"
+    # As the contacts: the contact's name through its index, phone and id whole; no date
+    # hierarchy (every row's date), no count of the whole table.
+    indexed_search = IndexedSearch(
+        text="contact", exact=("ghl_conversation_id",), phone="contact__phone"
+    )
+    show_full_result_count = False
     fieldsets = [
         (
             None,
@@ -386,10 +405,16 @@ class MessageAdmin(BackOfficeAdmin):
     lead or the bot wrote is stored redacted); a failed turn can be run again."""
 
     list_display = ["sent_at", "contact", "sender_label", "text", "status_label"]
-    list_filter = ["direction", "sender", "status", "turn_outcome", "channel"]
+    list_filter = ["direction", "sender", "status", "turn_outcome", "channel", "sent_at"]
     list_select_related = ["conversation__contact"]
     search_fields = ["body", "ghl_message_id", "conversation__contact__phone"]
-    date_hierarchy = "sent_at"
+    # The biggest table. Newest first through the msg_sent index (a walk, LIMIT); the text
+    # through its substring index, the HighLevel id and the lead's phone whole
+    # (config.search); a "Sent" filter of ranges on that index instead of a date hierarchy
+    # (which reads every row's date); no second count of the whole table.
+    ordering = ["-sent_at", "-id"]
+    indexed_search = IndexedSearch(exact=("ghl_message_id",), phone="conversation__contact__phone")
+    show_full_result_count = False
     fieldsets = [
         (
             None,

@@ -125,6 +125,8 @@ class Contact(TimeStampedModel):
         indexes = [
             models.Index(fields=["phone"]),
             models.Index(fields=["email"]),
+            # The admin's search by HighLevel id (the unique constraint leads with the location).
+            models.Index(fields=["ghl_contact_id"], name="contact_ghl_id"),
             # The dashboard's conversations table: sorted by score or name, searched by the
             # start of a first or last name (as a range on these, see leads.selectors).
             models.Index(fields=["score"], name="contact_score"),
@@ -306,6 +308,8 @@ class Message(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["conversation", "sent_at"], name="msg_conv_time"),
+            # The admin's message list, newest first (read backwards): an index walk, LIMIT.
+            models.Index(fields=["sent_at", "id"], name="msg_sent"),
             models.Index(fields=["status", "-sent_at"], name="msg_status_recent"),
             models.Index(fields=["status", "scheduled_for"], name="msg_queue"),
             # The inbound messages still waiting for (or in) a bot turn: few, read every minute.

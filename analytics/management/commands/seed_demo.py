@@ -1,9 +1,13 @@
+import time
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from analytics.demo import load_demo_data
 from analytics.demo_activity import load_demo_activity
+from analytics.demo_scale import load_scale_data
+from leads.models import Contact, Message
 
 
 class Command(BaseCommand):
@@ -16,8 +20,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--allow-production", action="store_true", help="Load demo data even with DEBUG off."
         )
+        parser.add_argument(
+            "--contacts",
+            type=int,
+            default=0,
+            help="Then add bulk contacts until there are this many (e.g. 10000).",
+        )
+        parser.add_argument(
+            "--messages",
+            type=int,
+            default=0,
+            help="With --contacts: the messages their conversations hold in all (e.g. 100000).",
+        )
 
-    def handle(self, *args, password=None, allow_production=False, **options):
+    def handle(
+        self, *args, password=None, allow_production=False, contacts=0, messages=0, **options
+    ):
         if not settings.DEBUG and not allow_production:
             raise CommandError(
                 "Refusing to load demo data with DEBUG off; pass --allow-production."
@@ -36,6 +54,15 @@ class Command(BaseCommand):
             f"{activity.ticket_steps} ticket steps by "
             f"{summary.username} (already there: left alone)."
         )
+        if contacts:
+            started = time.monotonic()
+            scale = load_scale_data(contacts=contacts, messages=messages)
+            self.stdout.write(
+                f"Bulk data: {scale.contacts} contacts, {scale.messages} messages, "
+                f"{scale.deals} deals and {scale.tickets} tickets added in "
+                f"{time.monotonic() - started:.0f} s (now {Contact.objects.count()} contacts, "
+                f"{Message.objects.count()} messages)."
+            )
         site = settings.SITE_URL.rstrip("/")  # dev.py run: the address it serves
         self.stdout.write(
             self.style.SUCCESS(

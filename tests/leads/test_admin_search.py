@@ -1,0 +1,155 @@
+"""The back office searches messages, contacts and conversations through indexes
+(config/search.py): the same rows Django's LIKE '%q%' found, without reading the tables."""
+
+import re
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from leads.models import Contact, Conversation, Message
+from tests.factories import UserFactory
+from tests.leads.factories import ContactFactory, ConversationFactory, MessageFactory
+
+BODIES = [
+    "Do you have anything with a POOL near Fontana?",
+    "Spool of wire, not a home",
+    "We're pre-approved up to 650k, is that enough for Riverside?",
+    "¿Tiene algo con alberca cerca de Corona?",
+    "Thanks, we'll talk it over",
+    "no",
+]
+
+
+@pytest.fixture
+def staff_client(client, db):
+    client.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
+def messages(db):
+    conversation = ConversationFactory(contact=ContactFactory(phone="+19095550123"))
+    return [MessageFactory(conversation=conversation, body=body) for body in BODIES]
+
+
+def _admin_search(model, term: str) -> set[int]:
+    model_admin = admin.site._registry[model]
+    found, _ = model_admin.get_search_results(None, model.objects.all(), term)
+    return set(found.values_list("pk", flat=True))
+
+
+def _like_search(term: str) -> set[int]:
+    """What Django's own search over the bodies found: every word in the body, any case."""
+    rows = Message.objects.all()
+    for word in term.split():
+        rows = rows.filter(body__icontains=word)
+    return set(rows.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize(
+    "term",
+    ["pool", "POOL", "Pool near", "ool", "pre-approved riverside", "alberca", "no", "o", "zzz"],
+)
+def test_message_search_finds_what_a_substring_search_found(messages, term):
+    assert _admin_search(Message, term) == _like_search(term)
+
+
+def test_message_search_finds_substrings_in_any_case(messages):
+    found = _admin_search(Message, "pOoL")
+
+    assert {Message.objects.get(pk=pk).body for pk in found} == {BODIES[0], BODIES[1]}
+
+
+def test_message_search_finds_a_message_by_its_highlevel_id(messages):
+    message = MessageFactory(body="Hello", ghl_message_id="ghl-msg-XYZ123")
+
+    assert _admin_search(Message, "ghl-msg-XYZ123") == {message.pk}
+
+
+def test_message_search_finds_a_leads_messages_by_phone_however_written(messages):
+    expected = {m.pk for m in messages}
+
+    assert _admin_search(Message, "(909) 555-0123") == expected
+    assert _admin_search(Message, "+19095550123") == expected
+
+
+def test_message_search_follows_edits_and_deletions(messages):
+    edited, deleted = messages[0], messages[2]
+    Message.objects.filter(pk=edited.pk).update(body="Rewritten: a yard with a jacuzzi")
+    Message.objects.filter(pk=deleted.pk).delete()
+
+    assert _admin_search(Message, "jacuzzi") == {edited.pk}
+    assert edited.pk not in _admin_search(Message, "Fontana")
+    assert _admin_search(Message, "Riverside") == set()
+
+
+def test_contact_search_finds_names_emails_phones_and_ids(db):
+    maria = ContactFactory(
+        first_name="María", last_name="Hernández", email="maria.h@example.com", phone="+19515550142"
+    )
+    ContactFactory(first_name="Mark", last_name="Smith", email="mark@example.com")
+
+    assert _admin_search(Contact, "hernán") == {maria.pk}
+    assert _admin_search(Contact, "maria.h@example") == {maria.pk}
+    assert _admin_search(Contact, "951-555-0142") == {maria.pk}
+    assert _admin_search(Contact, maria.ghl_contact_id) == {maria.pk}
+    assert _admin_search(Contact, "ma") == set(Contact.objects.values_list("pk", flat=True))
+
+
+def test_conversation_search_finds_the_contacts_conversations(db):
+    lopez = ConversationFactory(contact=ContactFactory(last_name="Lopez", phone="+17605550100"))
+    ConversationFactory(contact=ContactFactory(last_name="Smith"))
+
+    assert _admin_search(Conversation, "lopez") == {lopez.pk}
+    assert _admin_search(Conversation, "LOP") == {lopez.pk}
+    assert _admin_search(Conversation, "7605550100") == {lopez.pk}
+    assert _admin_search(Conversation, lopez.ghl_conversation_id) == {lopez.pk}
+
+
+def test_the_message_list_and_search_pages_show_what_was_found(staff_client, messages):
+    response = staff_client.get("/admin/leads/message/", {"q": "pool"})
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 2
+    assert "Fontana" in response.content.decode()
+    assert "Riverside" not in response.content.decode()
+
+
+# --- No scan of the message table -----------------------------------------------------------
+
+
+def _plan(sql: str) -> list[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Tiny test tables: make the planner say whether an index *can* answer the query.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}")
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        return [row[-1] for row in cursor.fetchall()]
+
+
+def _scans_of_messages(plan: list[str]) -> list[str]:
+    if connection.vendor == "postgresql":
+        return [line for line in plan if re.search(r"Seq Scan on leads_message\b", line)]
+    # "SCAN leads_message" alone reads the table; "... USING INDEX" walks an index (LIMIT).
+    return [line for line in plan if re.fullmatch(r"SCAN leads_message( AS \w+)?", line.strip())]
+
+
+@pytest.mark.parametrize("query", ["", "?q=pool", "?q=pre-approved+Fontana", "?q=%2B19095550123"])
+def test_message_list_and_search_never_scan_the_message_table(staff_client, messages, query):
+    with CaptureQueriesContext(connection) as captured:
+        assert staff_client.get(f"/admin/leads/message/{query}").status_code == 200
+
+    reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and '"leads_message"' in q["sql"]
+    ]
+    assert reads
+    for sql in reads:
+        if re.fullmatch(r'SELECT COUNT\(\*\) AS "__count" FROM "leads_message"', sql):
+            continue  # the paginator's count of the whole list: it reads an index, nothing else
+        assert _scans_of_messages(_plan(sql)) == [], sql
