@@ -125,6 +125,20 @@ class SQLiteChannelLayer(InMemoryChannelLayer):
         finally:
             connection.close()
 
+    def counter_values(self, names: list[str]) -> dict[str, int]:
+        """The counters ``names`` that exist, in one read (the cache tiers' topic versions)."""
+        connection = self._connect()
+        try:
+            marks = ", ".join("?" for _ in names)
+            return dict(
+                connection.execute(
+                    f"SELECT name, value FROM counters WHERE name IN ({marks})",  # noqa: S608 - only placeholders
+                    names,
+                ).fetchall()
+            )
+        finally:
+            connection.close()
+
     # --- Groups: sent through the file, delivered by each process's pump ----------------------
 
     async def group_send(self, group, message):

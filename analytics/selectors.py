@@ -5,15 +5,16 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import NamedTuple
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
+from analytics import cache as tiers
 from analytics import rules
 from analytics.models import BusinessSettings
 from compliance.models import ComplianceTicket, TicketStatus
@@ -118,8 +119,25 @@ class OverviewKpis:
 
 
 def overview_kpis(*, now: datetime | None = None) -> OverviewKpis:
-    """The overview's tiles, in seven queries whatever the size of the data."""
-    now = now or timezone.now()
+    """The overview's tiles, in seven queries whatever the size of the data (LIVE tier: up
+    to 30 s old, recomputed after any event about leads, messages, tickets or deals)."""
+    if now is not None:
+        return _overview_kpis(now)
+    return tiers.LIVE.get_or_set(
+        f"overview-kpis:{start_of_business_day(timezone.now()).date()}",
+        lambda: _overview_kpis(timezone.now()),
+        topics=(
+            tiers.LEADS,
+            tiers.CONVERSATIONS,
+            tiers.MESSAGES,
+            tiers.TICKETS,
+            tiers.DEALS,
+            tiers.RULES,
+        ),
+    )
+
+
+def _overview_kpis(now: datetime) -> OverviewKpis:
     leads = Contact.objects.aggregate(
         new_today=Count("id", filter=Q(created_at__gte=start_of_business_day(now))),
         hot=Count("id", filter=Q(temperature=Temperature.HOT)),
@@ -331,8 +349,17 @@ class LeadCharts:
 
 
 def lead_charts(*, now: datetime | None = None) -> LeadCharts:
-    """The overview's charts of every lead, in four grouped queries."""
-    now = now or timezone.now()
+    """The overview's charts of every lead, in four grouped queries (CHARTS tier)."""
+    if now is not None:
+        return _lead_charts(now)
+    return tiers.CHARTS.get_or_set(
+        f"lead-charts:{start_of_business_day(timezone.now()).date()}",
+        lambda: _lead_charts(timezone.now()),
+        topics=(tiers.LEADS,),
+    )
+
+
+def _lead_charts(now: datetime) -> LeadCharts:
     temperatures = dict(
         Contact.objects.values_list("temperature")
         .annotate(n=Count("id"))
@@ -483,9 +510,6 @@ def open_ticket_queue(*, now: datetime | None = None) -> TicketQueue:
 
 # --- Business rules -------------------------------------------------------------------------
 
-_RULES_CACHE_KEY = "analytics:business-rules"
-_RULES_CACHE_SECONDS = 60  # a change is also forgotten at once on save (update_business_settings)
-
 
 def business_settings() -> BusinessSettings:
     """The one row of business rules (created with rules.py's defaults on first use)."""
@@ -494,16 +518,17 @@ def business_settings() -> BusinessSettings:
 
 
 def current_rules() -> rules.Rules:
-    """The business rules in force (cached briefly: every page with money reads them)."""
-    cached = cache.get(_RULES_CACHE_KEY)
-    if cached is None:
-        cached = rules.rules_from_settings(business_settings())
-        cache.set(_RULES_CACHE_KEY, cached, _RULES_CACHE_SECONDS)
-    return cached
+    """The business rules in force (HISTORY tier: every page with money reads them, and
+    ``update_business_settings`` invalidates them when it commits)."""
+    return tiers.HISTORY.get_or_set(
+        "business-rules",
+        lambda: rules.rules_from_settings(business_settings()),
+        topics=(tiers.RULES,),
+    )
 
 
 def forget_current_rules() -> None:
-    cache.delete(_RULES_CACHE_KEY)
+    tiers.bump(tiers.RULES)
 
 
 # --- Commission -----------------------------------------------------------------------------
@@ -563,8 +588,19 @@ def commission_overview(*, now: datetime | None = None) -> CommissionOverview:
 
     It reads the open deals and the wins since the forecast's first month, whole (their number
     is the business's open pipeline, not its history), and prices each once (rules.py).
+    CHARTS tier: recomputed after a deal event or a change of the rules.
     """
-    today = rules.local_date(now or timezone.now())
+    if now is not None:
+        return _commission_overview(rules.local_date(now))
+    today = rules.local_date(timezone.now())
+    return tiers.CHARTS.get_or_set(
+        f"commission:{today}",
+        lambda: _commission_overview(today),
+        topics=(tiers.DEALS, tiers.RULES),
+    )
+
+
+def _commission_overview(today: date) -> CommissionOverview:
     current = current_rules()
     this_month = rules.month_of(today)
     start = rules.add_months(this_month, -FORECAST_MONTHS_BACK)
@@ -620,8 +656,6 @@ BUDGET_RANGES = [
     ("none", "Not given", None, None),
 ]
 LEADS_PER_PAGE = 25
-_SOURCES_CACHE_KEY = "analytics:lead-sources"
-_SOURCES_CACHE_SECONDS = 300
 
 
 def _budget_q(key: str) -> Q:
@@ -696,8 +730,20 @@ class Bar:
     count: int
 
 
+def _chart_topics(filters: LeadFilters) -> tuple[str, ...]:
+    return (tiers.LEADS, tiers.CONVERSATIONS) if filters.stage else (tiers.LEADS,)
+
+
 def budget_distribution(filters: LeadFilters) -> list[Bar]:
-    """Leads per budget range, under every filter but the budget's own (one pass)."""
+    """Leads per budget range, under every filter but the budget's own (CHARTS tier)."""
+    return tiers.CHARTS.get_or_set(
+        f"budget-distribution:{urlencode(sorted(filters.params().items()))}",
+        lambda: _budget_distribution(filters),
+        topics=_chart_topics(filters),
+    )
+
+
+def _budget_distribution(filters: LeadFilters) -> list[Bar]:
     counts = _filtered_leads(filters.without("budget")).aggregate(
         **{key: Count("pk", filter=_budget_q(key)) for key, *_ in BUDGET_RANGES}
     )
@@ -705,7 +751,15 @@ def budget_distribution(filters: LeadFilters) -> list[Bar]:
 
 
 def timeline_distribution(filters: LeadFilters) -> list[Bar]:
-    """Leads per timeline, under every filter but the timeline's own."""
+    """Leads per timeline, under every filter but the timeline's own (CHARTS tier)."""
+    return tiers.CHARTS.get_or_set(
+        f"timeline-distribution:{urlencode(sorted(filters.params().items()))}",
+        lambda: _timeline_distribution(filters),
+        topics=_chart_topics(filters),
+    )
+
+
+def _timeline_distribution(filters: LeadFilters) -> list[Bar]:
     counts = dict(
         _filtered_leads(filters.without("timeline"))
         .order_by()
@@ -740,14 +794,14 @@ def lead_list(filters: LeadFilters):
 
 
 def lead_sources() -> list[str]:
-    """Every lead source seen, for the filter (cached: it changes rarely and reads every lead)."""
-    sources = cache.get(_SOURCES_CACHE_KEY)
-    if sources is None:
-        sources = sorted(
+    """Every lead source seen, for the filter (CHARTS tier: it reads every lead)."""
+    return tiers.CHARTS.get_or_set(
+        "lead-sources",
+        lambda: sorted(
             Contact.objects.exclude(source="")
             .order_by()
             .values_list("source", flat=True)
             .distinct()
-        )
-        cache.set(_SOURCES_CACHE_KEY, sources, _SOURCES_CACHE_SECONDS)
-    return sources
+        ),
+        topics=(tiers.LEADS,),
+    )
