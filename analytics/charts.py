@@ -142,6 +142,7 @@ def latency_figure(group) -> dict:
             yaxis={
                 "gridcolor": "#e5e7eb",
                 "type": "log",
+                "dtick": 1,  # one tick a decade: 0.1, 1, 10, 100 ms
                 "title": {"text": "ms"},
                 "fixedrange": True,
             },
@@ -183,7 +184,7 @@ def ai_usage_figure(usage) -> dict:
             barmode="stack",
             showlegend=True,
             legend={"orientation": "h", "x": 0, "y": 1.15},
-            margin={"l": 48, "r": 48, "t": 24, "b": 36},
+            margin={"l": 48, "r": 64, "t": 24, "b": 36},
             xaxis={"type": "date", "tickformat": "%b %-d", "fixedrange": True},
             yaxis={"gridcolor": "#e5e7eb", "rangemode": "tozero", "fixedrange": True},
             yaxis2={
