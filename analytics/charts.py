@@ -98,3 +98,140 @@ def lead_figures(charts: LeadCharts) -> dict:
             "layout": _layout(xaxis={"type": "date", "tickformat": "%b %-d", "fixedrange": True}),
         },
     }
+
+
+# --- Performance ----------------------------------------------------------------------------
+
+P50_COLOUR = "#0b6e4f"
+P95_COLOUR = "#c2410c"
+TOKEN_COLOURS = {"Input": "#2b6cb0", "Output": "#0b6e4f", "Cache read": "#8fd0b5"}
+OUTCOME_COLOURS = {
+    "accepted": "#0b6e4f",
+    "duplicate": "#64748b",
+    "not_handled": "#b8c2cf",
+    "rejected": "#c2410c",
+    "invalid": "#b7791f",
+    "unavailable": "#7c3aed",
+}
+
+
+def latency_figure(group) -> dict:
+    """p50 and p95 of one latency group, hour by hour (gaps where nothing was timed)."""
+    hours = [hour.isoformat() for hour in group.hours]
+
+    def line(name, values, colour):
+        return {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": name,
+            "x": hours,
+            "y": [None if v is None else round(v, 2) for v in values],
+            "line": {"color": colour, "width": 2},
+            "marker": {"size": 4},
+            "connectgaps": False,
+            "hovertemplate": "%{x|%H:00}: %{y:.1f} ms<extra>" + name + "</extra>",
+        }
+
+    return {
+        "data": [line("p50", group.p50, P50_COLOUR), line("p95", group.p95, P95_COLOUR)],
+        "layout": _layout(
+            showlegend=True,
+            legend={"orientation": "h", "x": 0, "y": 1.15},
+            margin={"l": 48, "r": 12, "t": 24, "b": 36},
+            xaxis={"type": "date", "tickformat": "%H:00", "fixedrange": True},
+            yaxis={
+                "gridcolor": "#e5e7eb",
+                "type": "log",
+                "dtick": 1,  # one tick a decade: 0.1, 1, 10, 100 ms
+                "title": {"text": "ms"},
+                "fixedrange": True,
+            },
+        ),
+    }
+
+
+def ai_usage_figure(usage) -> dict:
+    """Tokens per day (stacked by kind) and the day's cost in dollars on the right axis."""
+    days = [day.isoformat() for day in usage.days]
+    bars = [
+        {
+            "type": "bar",
+            "name": name,
+            "x": days,
+            "y": values,
+            "marker": {"color": TOKEN_COLOURS[name]},
+            "hovertemplate": "%{x|%b %-d}: %{y:,} " + name.lower() + " tokens<extra></extra>",
+        }
+        for name, values in (
+            ("Input", usage.input_tokens),
+            ("Output", usage.output_tokens),
+            ("Cache read", usage.cache_read_tokens),
+        )
+    ]
+    cost = {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "name": "Cost (USD)",
+        "x": days,
+        "y": [round(v, 4) for v in usage.cost_usd],
+        "yaxis": "y2",
+        "line": {"color": "#1d2433"},
+        "hovertemplate": "%{x|%b %-d}: $%{y:.4f}<extra></extra>",
+    }
+    return {
+        "data": [*bars, cost],
+        "layout": _layout(
+            barmode="stack",
+            showlegend=True,
+            legend={"orientation": "h", "x": 0, "y": 1.15},
+            margin={"l": 48, "r": 64, "t": 24, "b": 36},
+            xaxis={"type": "date", "tickformat": "%b %-d", "fixedrange": True},
+            yaxis={"gridcolor": "#e5e7eb", "rangemode": "tozero", "fixedrange": True},
+            yaxis2={
+                "overlaying": "y",
+                "side": "right",
+                "rangemode": "tozero",
+                "tickprefix": "$",
+                "fixedrange": True,
+                "showgrid": False,
+            },
+        ),
+    }
+
+
+def reply_time_figure(times) -> dict:
+    """How many bot replies took how long."""
+    return {
+        "data": [
+            {
+                **_bars(times.bars),
+                "hovertemplate": "%{x}: %{y} replies<extra></extra>",
+            }
+        ],
+        "layout": _layout(),
+    }
+
+
+def webhook_figure(outcomes) -> dict:
+    """Webhook deliveries per day, stacked by what the endpoint did with them."""
+    days = [day.isoformat() for day in outcomes.days]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "name": series.label,
+                "x": days,
+                "y": series.per_day,
+                "marker": {"color": OUTCOME_COLOURS.get(series.key, "#64748b")},
+                "hovertemplate": "%{x|%b %-d}: %{y}<extra>" + series.label + "</extra>",
+            }
+            for series in outcomes.per_outcome
+        ],
+        "layout": _layout(
+            barmode="stack",
+            showlegend=True,
+            legend={"orientation": "h", "x": 0, "y": 1.2},
+            margin={"l": 40, "r": 12, "t": 36, "b": 36},
+            xaxis={"type": "date", "tickformat": "%b %-d", "fixedrange": True},
+        ),
+    }

@@ -100,3 +100,27 @@ class BusinessSettings(models.Model):
 
     def __str__(self):
         return "Business settings"
+
+
+class PerformanceBucket(models.Model):
+    """One metric and label over one hour, as the PerformanceTracker aggregated it
+    (config/performance.py): how many samples, their sum, and for latencies their histogram
+    (bin index → count). Processes merge into it; the Performance page reads it."""
+
+    metric = models.CharField(max_length=64)
+    label = models.CharField(max_length=100, blank=True)
+    hour = models.DateTimeField(help_text="The hour's start, UTC.")
+    count = models.BigIntegerField(default=0)
+    total = models.FloatField(default=0)
+    histogram = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "label", "hour"], name="performance_bucket_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["hour"], name="performance_bucket_hour")]
+
+    def __str__(self):
+        return f"{self.metric} [{self.label}] {self.hour:%Y-%m-%d %H:00}"

@@ -2,21 +2,23 @@
 
 import math
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import NamedTuple
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
+from analytics import cache as tiers
 from analytics import rules
-from analytics.models import BusinessSettings
+from analytics.models import BusinessSettings, PerformanceBucket
 from compliance.models import ComplianceTicket, TicketStatus
+from config import performance
 from leads.models import (
     Appointment,
     Contact,
@@ -27,6 +29,7 @@ from leads.models import (
     Message,
     Temperature,
     Timeline,
+    WebhookEvent,
 )
 from sellers.models import CMAReport
 
@@ -118,8 +121,25 @@ class OverviewKpis:
 
 
 def overview_kpis(*, now: datetime | None = None) -> OverviewKpis:
-    """The overview's tiles, in seven queries whatever the size of the data."""
-    now = now or timezone.now()
+    """The overview's tiles, in seven queries whatever the size of the data (LIVE tier: up
+    to 30 s old, recomputed after any event about leads, messages, tickets or deals)."""
+    if now is not None:
+        return _overview_kpis(now)
+    return tiers.LIVE.get_or_set(
+        f"overview-kpis:{start_of_business_day(timezone.now()).date()}",
+        lambda: _overview_kpis(timezone.now()),
+        topics=(
+            tiers.LEADS,
+            tiers.CONVERSATIONS,
+            tiers.MESSAGES,
+            tiers.TICKETS,
+            tiers.DEALS,
+            tiers.RULES,
+        ),
+    )
+
+
+def _overview_kpis(now: datetime) -> OverviewKpis:
     leads = Contact.objects.aggregate(
         new_today=Count("id", filter=Q(created_at__gte=start_of_business_day(now))),
         hot=Count("id", filter=Q(temperature=Temperature.HOT)),
@@ -331,8 +351,17 @@ class LeadCharts:
 
 
 def lead_charts(*, now: datetime | None = None) -> LeadCharts:
-    """The overview's charts of every lead, in four grouped queries."""
-    now = now or timezone.now()
+    """The overview's charts of every lead, in four grouped queries (CHARTS tier)."""
+    if now is not None:
+        return _lead_charts(now)
+    return tiers.CHARTS.get_or_set(
+        f"lead-charts:{start_of_business_day(timezone.now()).date()}",
+        lambda: _lead_charts(timezone.now()),
+        topics=(tiers.LEADS,),
+    )
+
+
+def _lead_charts(now: datetime) -> LeadCharts:
     temperatures = dict(
         Contact.objects.values_list("temperature")
         .annotate(n=Count("id"))
@@ -483,9 +512,6 @@ def open_ticket_queue(*, now: datetime | None = None) -> TicketQueue:
 
 # --- Business rules -------------------------------------------------------------------------
 
-_RULES_CACHE_KEY = "analytics:business-rules"
-_RULES_CACHE_SECONDS = 60  # a change is also forgotten at once on save (update_business_settings)
-
 
 def business_settings() -> BusinessSettings:
     """The one row of business rules (created with rules.py's defaults on first use)."""
@@ -494,16 +520,17 @@ def business_settings() -> BusinessSettings:
 
 
 def current_rules() -> rules.Rules:
-    """The business rules in force (cached briefly: every page with money reads them)."""
-    cached = cache.get(_RULES_CACHE_KEY)
-    if cached is None:
-        cached = rules.rules_from_settings(business_settings())
-        cache.set(_RULES_CACHE_KEY, cached, _RULES_CACHE_SECONDS)
-    return cached
+    """The business rules in force (HISTORY tier: every page with money reads them, and
+    ``update_business_settings`` invalidates them when it commits)."""
+    return tiers.HISTORY.get_or_set(
+        "business-rules",
+        lambda: rules.rules_from_settings(business_settings()),
+        topics=(tiers.RULES,),
+    )
 
 
 def forget_current_rules() -> None:
-    cache.delete(_RULES_CACHE_KEY)
+    tiers.bump(tiers.RULES)
 
 
 # --- Commission -----------------------------------------------------------------------------
@@ -563,8 +590,19 @@ def commission_overview(*, now: datetime | None = None) -> CommissionOverview:
 
     It reads the open deals and the wins since the forecast's first month, whole (their number
     is the business's open pipeline, not its history), and prices each once (rules.py).
+    CHARTS tier: recomputed after a deal event or a change of the rules.
     """
-    today = rules.local_date(now or timezone.now())
+    if now is not None:
+        return _commission_overview(rules.local_date(now))
+    today = rules.local_date(timezone.now())
+    return tiers.CHARTS.get_or_set(
+        f"commission:{today}",
+        lambda: _commission_overview(today),
+        topics=(tiers.DEALS, tiers.RULES),
+    )
+
+
+def _commission_overview(today: date) -> CommissionOverview:
     current = current_rules()
     this_month = rules.month_of(today)
     start = rules.add_months(this_month, -FORECAST_MONTHS_BACK)
@@ -620,8 +658,6 @@ BUDGET_RANGES = [
     ("none", "Not given", None, None),
 ]
 LEADS_PER_PAGE = 25
-_SOURCES_CACHE_KEY = "analytics:lead-sources"
-_SOURCES_CACHE_SECONDS = 300
 
 
 def _budget_q(key: str) -> Q:
@@ -696,8 +732,20 @@ class Bar:
     count: int
 
 
+def _chart_topics(filters: LeadFilters) -> tuple[str, ...]:
+    return (tiers.LEADS, tiers.CONVERSATIONS) if filters.stage else (tiers.LEADS,)
+
+
 def budget_distribution(filters: LeadFilters) -> list[Bar]:
-    """Leads per budget range, under every filter but the budget's own (one pass)."""
+    """Leads per budget range, under every filter but the budget's own (CHARTS tier)."""
+    return tiers.CHARTS.get_or_set(
+        f"budget-distribution:{urlencode(sorted(filters.params().items()))}",
+        lambda: _budget_distribution(filters),
+        topics=_chart_topics(filters),
+    )
+
+
+def _budget_distribution(filters: LeadFilters) -> list[Bar]:
     counts = _filtered_leads(filters.without("budget")).aggregate(
         **{key: Count("pk", filter=_budget_q(key)) for key, *_ in BUDGET_RANGES}
     )
@@ -705,7 +753,15 @@ def budget_distribution(filters: LeadFilters) -> list[Bar]:
 
 
 def timeline_distribution(filters: LeadFilters) -> list[Bar]:
-    """Leads per timeline, under every filter but the timeline's own."""
+    """Leads per timeline, under every filter but the timeline's own (CHARTS tier)."""
+    return tiers.CHARTS.get_or_set(
+        f"timeline-distribution:{urlencode(sorted(filters.params().items()))}",
+        lambda: _timeline_distribution(filters),
+        topics=_chart_topics(filters),
+    )
+
+
+def _timeline_distribution(filters: LeadFilters) -> list[Bar]:
     counts = dict(
         _filtered_leads(filters.without("timeline"))
         .order_by()
@@ -740,14 +796,433 @@ def lead_list(filters: LeadFilters):
 
 
 def lead_sources() -> list[str]:
-    """Every lead source seen, for the filter (cached: it changes rarely and reads every lead)."""
-    sources = cache.get(_SOURCES_CACHE_KEY)
-    if sources is None:
-        sources = sorted(
+    """Every lead source seen, for the filter (CHARTS tier: it reads every lead)."""
+    return tiers.CHARTS.get_or_set(
+        "lead-sources",
+        lambda: sorted(
             Contact.objects.exclude(source="")
             .order_by()
             .values_list("source", flat=True)
             .distinct()
+        ),
+        topics=(tiers.LEADS,),
+    )
+
+
+# --- Performance ------------------------------------------------------------------------------
+
+LATENCY_HOURS = 24  # the latency charts: hour by hour
+PERFORMANCE_DAYS = 14  # the daily charts, the hit rates, the reply times
+LATENCY_GROUPS = [
+    (performance.AI_LATENCY, "AI (Claude)"),
+    (performance.GHL_LATENCY, "HighLevel"),
+    (performance.CACHE_LATENCY, "Cache"),
+    (performance.DB_LATENCY, "Database"),
+]
+_LATENCY_METRICS = {metric for metric, _ in LATENCY_GROUPS}
+# The reply-time chart's bars, in seconds: [low, high).
+REPLY_TIME_BARS = [
+    ("under 5 s", 0, 5),
+    ("5–15 s", 5, 15),
+    ("15–30 s", 15, 30),
+    ("30–60 s", 30, 60),
+    ("1–2 min", 60, 120),
+    ("2–5 min", 120, 300),
+    ("5 min or more", 300, None),
+]
+
+
+def _hour_start(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class PerformanceData:
+    """Aggregates by hour (latencies, within LATENCY_HOURS) and by Jorge's day (everything)."""
+
+    hourly: dict[tuple[str, str, datetime], performance.Aggregate]
+    daily: dict[tuple[str, str, date], performance.Aggregate]
+
+    def add(self, metric, label, hour, count, total, histogram, *, latency_since) -> None:
+        histogram = {int(index): n for index, n in histogram.items()}
+        if metric in _LATENCY_METRICS and hour >= latency_since:
+            slot = self.hourly.setdefault((metric, label, hour), performance.Aggregate())
+            slot.merge(performance.Aggregate(count, total, histogram))
+        day = hour.astimezone(business_timezone()).date()
+        kept = histogram if metric == performance.BOT_REPLY_TIME else {}
+        slot = self.daily.setdefault((metric, label, day), performance.Aggregate())
+        slot.merge(performance.Aggregate(count, total, kept))
+
+    def copy(self) -> "PerformanceData":
+        return PerformanceData(
+            hourly={
+                k: performance.Aggregate(a.count, a.total, dict(a.histogram))
+                for k, a in self.hourly.items()
+            },
+            daily={
+                k: performance.Aggregate(a.count, a.total, dict(a.histogram))
+                for k, a in self.daily.items()
+            },
         )
-        cache.set(_SOURCES_CACHE_KEY, sources, _SOURCES_CACHE_SECONDS)
-    return sources
+
+
+def _performance_rows(data: PerformanceData, *, since, until, latency_since) -> PerformanceData:
+    rows = PerformanceBucket.objects.filter(hour__gte=since)
+    if until is not None:
+        rows = rows.filter(hour__lt=until)
+    for row in rows.values_list("metric", "label", "hour", "count", "total", "histogram"):
+        data.add(*row, latency_since=latency_since)
+    return data
+
+
+def performance_data(*, now: datetime | None = None) -> PerformanceData:
+    """Every PerformanceBucket of the last PERFORMANCE_DAYS, and what this process has not
+    flushed yet. The settled hours (ended more than two flush intervals ago, so no process
+    still holds samples of them) come from the HISTORY tier; the hour or two after them from
+    one query."""
+    now = now or timezone.now()
+    days = [
+        start_of_business_day(now).date() - timedelta(days=n)
+        for n in range(PERFORMANCE_DAYS - 1, -1, -1)
+    ]
+    since = _local_midnight(days[0])
+    latency_since = _hour_start(now) - timedelta(hours=LATENCY_HOURS - 1)
+    margin = timedelta(seconds=2 * settings.PERFORMANCE_FLUSH_SECONDS)
+    settled = _hour_start(now - margin)
+    history = tiers.HISTORY.get_or_set(
+        f"performance:{since.isoformat()}:{settled.isoformat()}",
+        lambda: _performance_rows(
+            PerformanceData({}, {}), since=since, until=settled, latency_since=latency_since
+        ),
+        topics=(),
+    )
+    data = _performance_rows(history.copy(), since=settled, until=None, latency_since=latency_since)
+    first_hour = int(since.timestamp()) // performance.HOUR_SECONDS
+    for (metric, label, hour), aggregate in performance.tracker.pending().items():
+        if hour >= first_hour:
+            data.add(
+                metric,
+                label,
+                datetime.fromtimestamp(hour * performance.HOUR_SECONDS, tz=UTC),
+                aggregate.count,
+                aggregate.total,
+                aggregate.histogram,
+                latency_since=latency_since,
+            )
+    return data
+
+
+def _merged(aggregates) -> performance.Aggregate:
+    total = performance.Aggregate()
+    for aggregate in aggregates:
+        total.merge(aggregate)
+    return total
+
+
+@dataclass(frozen=True)
+class LatencyLine:
+    label: str
+    count: int
+    p50: float | None  # ms
+    p95: float | None
+
+
+@dataclass(frozen=True)
+class LatencyGroup:
+    metric: str
+    name: str
+    hours: list[datetime]  # the last LATENCY_HOURS hours, oldest first
+    p50: list[float | None]  # per hour, ms
+    p95: list[float | None]
+    lines: list[LatencyLine]  # per label over the whole window, busiest first
+    overall: LatencyLine
+
+
+def performance_latency(
+    data: PerformanceData, *, now: datetime | None = None
+) -> list[LatencyGroup]:
+    """p50/p95 per hour of AI, HighLevel, cache and database latency, and per label."""
+    now = now or timezone.now()
+    first = _hour_start(now) - timedelta(hours=LATENCY_HOURS - 1)
+    hours = [first + timedelta(hours=n) for n in range(LATENCY_HOURS)]
+    groups = []
+    for metric, name in LATENCY_GROUPS:
+        rows = [
+            (label, hour, a)
+            for (m, label, hour), a in data.hourly.items()
+            if m == metric and hour >= first
+        ]
+        per_hour = [_merged(a for _, h, a in rows if h == hour) for hour in hours]
+        labels = sorted({label for label, _, _ in rows})
+        lines = []
+        for label in labels:
+            merged = _merged(a for lab, _, a in rows if lab == label)
+            lines.append(
+                LatencyLine(
+                    label or "—",
+                    merged.count,
+                    performance.percentile(merged.histogram, 0.5),
+                    performance.percentile(merged.histogram, 0.95),
+                )
+            )
+        lines.sort(key=lambda line: (-line.count, line.label))
+        everything = _merged(per_hour)
+        groups.append(
+            LatencyGroup(
+                metric=metric,
+                name=name,
+                hours=hours,
+                p50=[performance.percentile(a.histogram, 0.5) for a in per_hour],
+                p95=[performance.percentile(a.histogram, 0.95) for a in per_hour],
+                lines=lines,
+                overall=LatencyLine(
+                    "all",
+                    everything.count,
+                    performance.percentile(everything.histogram, 0.5),
+                    performance.percentile(everything.histogram, 0.95),
+                ),
+            )
+        )
+    return groups
+
+
+def _daily_totals(data: PerformanceData, metric: str) -> dict[str, performance.Aggregate]:
+    """A metric over the whole window, per label."""
+    totals: dict[str, performance.Aggregate] = {}
+    for (m, label, _), aggregate in data.daily.items():
+        if m == metric:
+            totals.setdefault(label, performance.Aggregate()).merge(aggregate)
+    return totals
+
+
+def _per_day(data: PerformanceData, metric: str, days: list[date], label: str | None = None):
+    """The metric's (count, total) for each day, all labels or one."""
+    found = {day: performance.Aggregate() for day in days}
+    for (m, lab, day), aggregate in data.daily.items():
+        if m == metric and day in found and (label is None or lab == label):
+            found[day].merge(aggregate)
+    return [found[day] for day in days]
+
+
+def _window_days(now: datetime) -> list[date]:
+    today = start_of_business_day(now).date()
+    return [today - timedelta(days=n) for n in range(PERFORMANCE_DAYS - 1, -1, -1)]
+
+
+@dataclass(frozen=True)
+class TierRate:
+    tier: str
+    seconds: int
+    kept: str  # "30 s", "5 min", "1 h"
+    hits: int
+    misses: int
+    hit_rate: float | None  # percent
+    today_hits: int
+    today_misses: int
+
+
+def cache_hit_rates(data: PerformanceData, *, now: datetime | None = None) -> list[TierRate]:
+    """Hits and misses of each cache tier, over the window and today."""
+    today = start_of_business_day(now or timezone.now()).date()
+    hits = _daily_totals(data, performance.CACHE_HIT)
+    misses = _daily_totals(data, performance.CACHE_MISS)
+    rates = []
+    for tier in tiers.TIERS:
+        hit = hits.get(tier.name, performance.Aggregate()).count
+        miss = misses.get(tier.name, performance.Aggregate()).count
+        rates.append(
+            TierRate(
+                tier=tier.name,
+                seconds=tier.seconds,
+                kept=(
+                    f"{tier.seconds} s"
+                    if tier.seconds < 60
+                    else f"{tier.seconds // 60} min"
+                    if tier.seconds < 3600
+                    else f"{tier.seconds // 3600} h"
+                ),
+                hits=hit,
+                misses=miss,
+                hit_rate=round(100 * hit / (hit + miss), 1) if hit + miss else None,
+                today_hits=data.daily.get(
+                    (performance.CACHE_HIT, tier.name, today), performance.Aggregate()
+                ).count,
+                today_misses=data.daily.get(
+                    (performance.CACHE_MISS, tier.name, today), performance.Aggregate()
+                ).count,
+            )
+        )
+    return rates
+
+
+# Why the offline engine answered (leads.intelligence.engine), in words.
+OFFLINE_REASONS = {
+    "no_api_key": "no API key",
+    "timeout": "Claude timed out",
+    "connection_error": "no connection",
+    "api_error": "Claude's API refused",
+    "sdk_error": "SDK error",
+    "invalid_output": "unusable output",
+    "invalid_reply": "reply failed the checks",
+    "error": "other error",
+}
+
+
+PAID_FALLBACKS = {"invalid_reply", "invalid_output"}  # Claude answered, and was paid
+
+
+@dataclass(frozen=True)
+class AiUsage:
+    days: list[date]
+    input_tokens: list[int]
+    output_tokens: list[int]
+    cache_read_tokens: list[int]
+    cost_usd: list[float]
+    calls: int
+    total_cost_usd: float
+    cache_saved_usd: float
+    claude_replies: int
+    average_reply_cost_usd: float | None  # over the window's Claude replies
+    offline_replies: list[tuple[str, int]]  # (reason in words, how many), most first
+    offline_saved_usd: float | None  # unpaid offline replies × the average Claude reply's cost
+
+    @property
+    def offline_total(self) -> int:
+        return sum(n for _, n in self.offline_replies)
+
+
+def ai_usage(data: PerformanceData, *, now: datetime | None = None) -> AiUsage:
+    """Claude's tokens and cost per day, and what prompt caching and the offline engine saved."""
+    days = _window_days(now or timezone.now())
+    costs = _per_day(data, performance.AI_COST_USD, days)
+    replies = _daily_totals(data, performance.AI_COST_USD).get("reply", performance.Aggregate())
+    average = replies.total / replies.count if replies.count else None
+    # A reply Claude wrote and the checks refused was paid for: it saved nothing.
+    free = sum(
+        aggregate.count
+        for label, aggregate in _daily_totals(data, performance.AI_OFFLINE_REPLY).items()
+        if label not in PAID_FALLBACKS
+    )
+    offline = sorted(
+        (
+            (OFFLINE_REASONS.get(label, label.replace("_", " ")), aggregate.count)
+            for label, aggregate in _daily_totals(data, performance.AI_OFFLINE_REPLY).items()
+        ),
+        key=lambda item: (-item[1], item[0]),
+    )
+    return AiUsage(
+        days=days,
+        input_tokens=[int(a.total) for a in _per_day(data, performance.AI_INPUT_TOKENS, days)],
+        output_tokens=[int(a.total) for a in _per_day(data, performance.AI_OUTPUT_TOKENS, days)],
+        cache_read_tokens=[
+            int(a.total) for a in _per_day(data, performance.AI_CACHE_READ_TOKENS, days)
+        ],
+        cost_usd=[a.total for a in costs],
+        calls=sum(a.count for a in costs),
+        total_cost_usd=sum(a.total for a in costs),
+        cache_saved_usd=sum(a.total for a in _per_day(data, performance.AI_CACHE_SAVED_USD, days)),
+        claude_replies=replies.count,
+        average_reply_cost_usd=average,
+        offline_replies=offline,
+        offline_saved_usd=free * average if average is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class ReplyTimes:
+    bars: list[tuple[str, int]]
+    count: int
+    p50: float | None  # seconds
+    p95: float | None
+    by_bot: list[LatencyLine]  # seconds
+
+
+def reply_times(data: PerformanceData) -> ReplyTimes:
+    """How long leads waited for the bot's reply over the window, as bars and percentiles."""
+    per_bot = _daily_totals(data, performance.BOT_REPLY_TIME)
+    merged = _merged(per_bot.values())
+    bars = []
+    for name, low, high in REPLY_TIME_BARS:
+        # A bin counts where its read-back value falls (within 4.9 % of the samples in it).
+        seconds = {index: performance.bin_value(index) / 1000 for index in merged.histogram}
+        bars.append(
+            (
+                name,
+                sum(
+                    n
+                    for index, n in merged.histogram.items()
+                    if seconds[index] >= low and (high is None or seconds[index] < high)
+                ),
+            )
+        )
+
+    def in_seconds(value):
+        return None if value is None else value / 1000
+
+    return ReplyTimes(
+        bars=bars,
+        count=merged.count,
+        p50=in_seconds(performance.percentile(merged.histogram, 0.5)),
+        p95=in_seconds(performance.percentile(merged.histogram, 0.95)),
+        by_bot=[
+            LatencyLine(
+                bot,
+                aggregate.count,
+                in_seconds(performance.percentile(aggregate.histogram, 0.5)),
+                in_seconds(performance.percentile(aggregate.histogram, 0.95)),
+            )
+            for bot, aggregate in sorted(per_bot.items())
+        ],
+    )
+
+
+WEBHOOK_OUTCOMES = [
+    ("accepted", "Accepted"),
+    ("duplicate", "Duplicate"),
+    ("not_handled", "Not handled (type we ignore)"),
+    ("rejected", "Rejected (not authentic)"),
+    ("invalid", "Invalid (refused with 4xx)"),
+    ("unavailable", "Storage unavailable (429)"),
+]
+
+
+@dataclass(frozen=True)
+class OutcomeSeries:
+    key: str
+    label: str
+    per_day: list[int]
+    total: int
+
+
+@dataclass(frozen=True)
+class WebhookOutcomes:
+    days: list[date]
+    per_outcome: list[OutcomeSeries]
+    processed: list[tuple[str, int]]  # (status label, count) over the window
+    total: int
+
+
+def webhook_outcomes(data: PerformanceData, *, now: datetime | None = None) -> WebhookOutcomes:
+    """Webhook deliveries per day by what the endpoint did, and how processing ended."""
+    days = _window_days(now or timezone.now())
+    known = dict(WEBHOOK_OUTCOMES)
+    seen = {label for (m, label, _) in data.daily if m == performance.WEBHOOK_RECEIVED}
+    per_outcome = []
+    for key in [key for key, _ in WEBHOOK_OUTCOMES] + sorted(seen - set(known)):
+        if key in seen:
+            counts = [a.count for a in _per_day(data, performance.WEBHOOK_RECEIVED, days, key)]
+            per_outcome.append(OutcomeSeries(key, known.get(key, key), counts, sum(counts)))
+    statuses = dict(WebhookEvent.Status.choices)
+    processed = [
+        (statuses.get(status, status), aggregate.count)
+        for status, aggregate in sorted(
+            _daily_totals(data, performance.WEBHOOK_PROCESSED).items(),
+            key=lambda item: -item[1].count,
+        )
+    ]
+    return WebhookOutcomes(
+        days=days,
+        per_outcome=per_outcome,
+        processed=processed,
+        total=sum(series.total for series in per_outcome),
+    )

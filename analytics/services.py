@@ -1,17 +1,20 @@
 """Writes of the analytics app: pushing events to the live dashboard, the business rules."""
 
 import logging
+from datetime import UTC, datetime
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from analytics.models import BusinessSettings
+from analytics.models import BusinessSettings, PerformanceBucket
 from analytics.selectors import forget_current_rules
+from config.performance import HOUR_SECONDS, Aggregate, Key
 
+from . import cache as tiers
 from .channel_layer import SQLiteChannelLayer
 
 logger = logging.getLogger(__name__)
@@ -53,6 +56,8 @@ def _send(kind: str, data: dict) -> None:
         "data": data,
     }
     try:
+        # What the event changed is stale in the cache tiers from now on (analytics/cache.py).
+        tiers.invalidate_for_event(kind)
         payload["seq"] = _next_sequence()
         async_to_sync(get_channel_layer().group_send)(
             DASHBOARD_GROUP, {"type": "dashboard.event", "payload": payload}
@@ -84,3 +89,43 @@ def update_business_settings(
         # Every page reads the new rules as soon as they are committed.
         transaction.on_commit(forget_current_rules)
     return settings_row
+
+
+def save_performance_samples(samples: dict[Key, Aggregate]) -> None:
+    """Merge a process's hourly aggregates into ``PerformanceBucket`` (the tracker's sink).
+
+    One short transaction, no network inside: the rows of these hours and metrics are read
+    under a row lock, added to, and the new ones created. Two processes creating the same row
+    at once: the loser's insert fails on the unique key and it merges again into that row.
+    """
+    hours = {key: datetime.fromtimestamp(key[2] * HOUR_SECONDS, tz=UTC) for key in samples}
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                existing = {
+                    (row.metric, row.label, row.hour): row
+                    for row in PerformanceBucket.objects.select_for_update().filter(
+                        hour__in=set(hours.values()), metric__in={key[0] for key in samples}
+                    )
+                }
+                changed, created = [], []
+                for key, aggregate in samples.items():
+                    metric, label, _ = key
+                    row = existing.get((metric, label, hours[key]))
+                    if row is None:
+                        row = PerformanceBucket(metric=metric, label=label, hour=hours[key])
+                        created.append(row)
+                    else:
+                        changed.append(row)
+                    row.count += aggregate.count
+                    row.total += aggregate.total
+                    histogram = {int(index): n for index, n in row.histogram.items()}
+                    for index, n in aggregate.histogram.items():
+                        histogram[index] = histogram.get(index, 0) + n
+                    row.histogram = {str(index): n for index, n in sorted(histogram.items())}
+                PerformanceBucket.objects.bulk_update(changed, ["count", "total", "histogram"])
+                PerformanceBucket.objects.bulk_create(created)
+            return
+        except IntegrityError:
+            if attempt:
+                raise

@@ -59,6 +59,15 @@ dashboard_urlpatterns = [
     ),
     path("commission/", commission.commission, name="commission"),
     path("performance/", performance.performance, name="performance"),
+    path("performance/latency/", performance.performance_latency, name="performance-latency"),
+    path("performance/cache/", performance.performance_cache, name="performance-cache"),
+    path("performance/ai/", performance.performance_ai, name="performance-ai"),
+    path(
+        "performance/reply-times/",
+        performance.performance_reply_times,
+        name="performance-reply-times",
+    ),
+    path("performance/webhooks/", performance.performance_webhooks, name="performance-webhooks"),
     path("tickets/", tickets.tickets, name="tickets"),
     path("tickets/queue/", tickets.tickets_queue, name="tickets-queue"),
 ]

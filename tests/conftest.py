@@ -2,14 +2,18 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from analytics.cache import invalidate_everything
 from tests.browser import browser  # noqa: F401 - the browser tests' fixture (tests/browser.py)
 from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # The cache is shared state (Redis in CI); every test starts from an empty one.
+    # The cache is shared state (Redis in CI); every test starts from an empty one. A daphne
+    # server a browser test started keeps its own local-memory cache: moving the versions
+    # every cached value carries (in the shared channel-layer file) empties it too.
     cache.clear()
+    invalidate_everything()
     yield
     cache.clear()
 

@@ -116,3 +116,25 @@ def age(moment: datetime) -> str:
 def until(moment: datetime) -> str:
     """How long from now: "40m", "3h"."""
     return _span((moment - timezone.now()).total_seconds())
+
+
+@register.filter
+def ms(value) -> str:
+    """Milliseconds as read: 0.42 → "0.42 ms", 12.3 → "12 ms", 1420 → "1.4 s"; None → "—"."""
+    if value is None:
+        return "—"
+    value = float(value)
+    if value < 1:
+        return f"{value:.2f} ms"
+    if value < 1000:
+        return f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
+    return f"{value / 1000:.1f} s"
+
+
+@register.filter
+def usd(value) -> str:
+    """Dollars to the cent, or to the hundredth of a cent under a dollar: "$0.0123"; None → "—"."""
+    if value is None:
+        return "—"
+    value = float(value)
+    return f"${value:,.2f}" if value >= 1 else f"${value:.4f}"

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so the statements of sessions and auth are timed too (config/performance.py).
+    "config.performance.PerformanceMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -167,6 +169,10 @@ CELERY_TASK_ROUTES = {
     "buyers.tasks.*": {"queue": "turns"},  # waits on the financial provider
 }
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# Every process flushes its performance samples (latencies, cache hits, AI tokens) into the
+# database this often, and when it exits; 0 = never by itself (config/performance.py).
+PERFORMANCE_FLUSH_SECONDS = env.float("PERFORMANCE_FLUSH_SECONDS", default=10.0)
 
 # --- Auth, i18n, static -----------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

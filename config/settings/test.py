@@ -36,3 +36,5 @@ if "SQLiteChannelLayer" in CHANNEL_LAYERS["default"]["BACKEND"]:  # noqa: F405
 ESCALATION_ONCALL_START_HOUR = 0
 ESCALATION_ONCALL_END_HOUR = 24
 ESCALATION_ONCALL_DAYS = [0, 1, 2, 3, 4, 5, 6]
+# No background flusher thread in tests: a test flushes the tracker when it means to.
+PERFORMANCE_FLUSH_SECONDS = 0

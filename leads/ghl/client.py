@@ -34,6 +34,8 @@ import httpx
 from django.conf import settings
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
+from config import performance
+
 from . import calendar
 from .calendar import GHLAppointment
 from .exceptions import (
@@ -289,13 +291,14 @@ class HighLevelClient:
         if self.limiter is not None:
             self.limiter.acquire()
         try:
-            response = self._http.request(
-                method,
-                path,
-                headers={"Version": version},
-                extensions={"ghl_operation": operation, "ghl_contact_id": contact_id},
-                **request_kwargs,
-            )
+            with performance.timed(performance.GHL_LATENCY, operation):
+                response = self._http.request(
+                    method,
+                    path,
+                    headers={"Version": version},
+                    extensions={"ghl_operation": operation, "ghl_contact_id": contact_id},
+                    **request_kwargs,
+                )
         except (httpx.UnsupportedProtocol, httpx.LocalProtocolError):
             raise  # our bug, not HighLevel's weather
         except (

@@ -20,6 +20,7 @@ import httpx2
 from django.conf import settings
 
 from compliance.rules.privacy import redact_sensitive
+from config import performance
 
 from . import scoring
 from .replies import PROMPT_CANARY, ReplyDraft, ReplyRequest
@@ -266,15 +267,16 @@ def _reply_prompt(request: ReplyRequest) -> str:
 
 def _create(*, model: str, system: str, tool: dict, prompt: str, max_tokens: int):
     try:
-        return get_client().messages.create(
-            model=model,
-            max_tokens=max_tokens,
-            # The breakpoint caches tools + system; nothing dynamic comes before it.
-            system=[{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
-            tools=[tool],
-            tool_choice={"type": "tool", "name": tool["name"]},
-            messages=[{"role": "user", "content": prompt}],
-        )
+        with performance.timed(performance.AI_LATENCY, model):
+            return get_client().messages.create(
+                model=model,
+                max_tokens=max_tokens,
+                # The breakpoint caches tools + system; nothing dynamic comes before it.
+                system=[{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
+                tools=[tool],
+                tool_choice={"type": "tool", "name": tool["name"]},
+                messages=[{"role": "user", "content": prompt}],
+            )
     except anthropic.APITimeoutError as exc:
         raise ClaudeUnavailableError("timeout") from exc
     except anthropic.APIConnectionError as exc:
@@ -320,7 +322,18 @@ def estimate_cost_usd(
     return total / 1_000_000
 
 
-def _usage(response, requested_model: str) -> dict:
+def cache_saving_usd(*, model: str, cache_read_tokens: int) -> float:
+    """What prompt caching saved on one call: the cache-read tokens at the input price
+    minus what they cost as cache reads (0.0 for an unlisted model)."""
+    prices = settings.ANTHROPIC_PRICES_PER_MTOK
+    matches = [name for name in prices if model.startswith(name)]
+    if not matches:
+        return 0.0
+    price = prices[max(matches, key=len)]
+    return cache_read_tokens * (price["input"] - price["cache_read"]) / 1_000_000
+
+
+def _usage(response, requested_model: str, *, task: str) -> dict:
     usage = response.usage
     model = response.model or requested_model
     counts = {
@@ -329,7 +342,19 @@ def _usage(response, requested_model: str) -> dict:
         "cache_read_tokens": int(usage.cache_read_input_tokens or 0),
         "cache_write_tokens": int(usage.cache_creation_input_tokens or 0),
     }
-    return {"model": model, **counts, "cost_usd": estimate_cost_usd(model=model, **counts)}
+    cost = estimate_cost_usd(model=model, **counts)
+    # Spent whether or not the output validates: the Performance page counts it either way.
+    track = performance.tracker
+    track.add(performance.AI_INPUT_TOKENS, counts["input_tokens"], task)
+    track.add(performance.AI_OUTPUT_TOKENS, counts["output_tokens"], task)
+    track.add(performance.AI_CACHE_READ_TOKENS, counts["cache_read_tokens"], task)
+    track.add(performance.AI_COST_USD, cost, task)
+    track.add(
+        performance.AI_CACHE_SAVED_USD,
+        cache_saving_usd(model=model, cache_read_tokens=counts["cache_read_tokens"]),
+        task,
+    )
+    return {"model": model, **counts, "cost_usd": cost}
 
 
 # --- Validation of the model's structured output ------------------------------------------
@@ -404,7 +429,7 @@ def analyze_with_claude(*, message: str, history: list[str] | None = None) -> Le
         prompt=_analysis_prompt(message, history),
         max_tokens=ANALYSIS_MAX_TOKENS,
     )
-    usage = _usage(response, model)
+    usage = _usage(response, model, task="analysis")
     try:
         analysis = parse_analysis(_tool_input(response, ANALYSIS_TOOL_NAME))
     except ClaudeOutputError as exc:
@@ -435,7 +460,7 @@ def compose_reply_with_claude(request: ReplyRequest) -> ReplyDraft:
         prompt=_reply_prompt(request),
         max_tokens=REPLY_MAX_TOKENS,
     )
-    usage = _usage(response, model)
+    usage = _usage(response, model, task="reply")
     try:
         text = parse_reply(_tool_input(response, REPLY_TOOL_NAME))
     except ClaudeOutputError as exc:

@@ -15,6 +15,7 @@ import time
 from django.conf import settings
 
 from compliance.rules.privacy import without_sensitive_sentences
+from config import performance
 
 from . import claude
 from .offline import analyze_offline
@@ -63,6 +64,9 @@ def analyze_lead(*, message: str, history: list[str] | None = None) -> LeadAnaly
 
 
 def _offline_draft(request: ReplyRequest, *, reason: str = "", **spent) -> ReplyDraft:
+    # The reason's kind ("timeout", "api_error", "invalid_reply"), without its details.
+    kind = reason.split(":", 1)[0] if reason else "no_api_key"
+    performance.tracker.count(performance.AI_OFFLINE_REPLY, kind)
     return ReplyDraft(text=request.fallback_text, engine="offline", fallback_reason=reason, **spent)
 
 
@@ -97,6 +101,7 @@ def compose_reply(request: ReplyRequest) -> ReplyDraft:
             "claude_fallback task=reply bot=%s goal=%s reason=%s", request.bot, request.goal, reason
         )
         # Keep the model, tokens and cost: they were spent even though the text is not sent.
+        performance.tracker.count(performance.AI_OFFLINE_REPLY, "invalid_reply")
         return dataclasses.replace(
             draft, text=request.fallback_text, engine="offline", fallback_reason=reason
         )

@@ -25,6 +25,7 @@ from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent
 from compliance.rules.privacy import redact_json_text, redact_sensitive, redact_sensitive_data
 from compliance.services import audit
+from config import performance
 from leads import selectors
 from leads.ghl import mapping
 from leads.models import Channel, Contact, Conversation, Deal, Intent, Message, WebhookEvent
@@ -140,7 +141,11 @@ def store_webhook_event(
             if known_event:
                 _on_commit_enqueue(event.pk)
     except IntegrityError:
+        performance.tracker.count(performance.WEBHOOK_RECEIVED, "duplicate")
         return StoredWebhook(event=None, duplicate=True)
+    performance.tracker.count(
+        performance.WEBHOOK_RECEIVED, "accepted" if known_event else "not_handled"
+    )
     return StoredWebhook(event=event, duplicate=False)
 
 
@@ -165,6 +170,7 @@ def record_rejected_webhook(
             actor_label=source,
             data={"reason": reason},
         )
+    performance.tracker.count(performance.WEBHOOK_RECEIVED, "rejected")
     return event
 
 
@@ -241,11 +247,14 @@ def process_webhook_event(
             event = WebhookEvent.objects.select_for_update().get(pk=event_id)
             if event.attempts >= settings.GHL_WEBHOOK_MAX_ATTEMPTS:
                 _mark_dead(event, error)
+                performance.tracker.count(performance.WEBHOOK_PROCESSED, WebhookEvent.Status.DEAD)
                 return ProcessOutcome(status=WebhookEvent.Status.DEAD, error=error)
             event.status = WebhookEvent.Status.FAILED
             event.last_error = error[:4000]
             event.save(update_fields=["status", "last_error", "updated_at"])
+        performance.tracker.count(performance.WEBHOOK_PROCESSED, WebhookEvent.Status.FAILED)
         return ProcessOutcome(status=WebhookEvent.Status.FAILED, retry=True, error=error)
+    performance.tracker.count(performance.WEBHOOK_PROCESSED, event.status)
     return ProcessOutcome(status=event.status)
 
 

@@ -45,6 +45,7 @@ from compliance.models import AuditEvent
 from compliance.rules.keywords import classify_keyword
 from compliance.rules.privacy import redact_sensitive
 from compliance.services import audit, audit_batch
+from config import performance
 from leads import selectors
 from leads.bots import booking as booking_flow
 from leads.bots.base import BotTurn, TurnContext, get_bot
@@ -718,12 +719,19 @@ def _send_replies(outcome: PipelineOutcome, turn: _Turn | None) -> None:
     first_inbound_at = turn.messages[0].sent_at if turn is not None and not turn.history else None
     for reply in replies:
         # The message, its conversation and its contact as the turn just wrote them.
-        send_queued_message(
+        status = send_queued_message(
             message_id=reply.pk,
             rules_checked_at=timezone.now(),
             first_inbound_at=first_inbound_at,
             queued=reply,
         )
+        if status == Message.Status.SENT and turn is not None and reply.sent_at:
+            # How long the lead waited: their oldest message this turn answers, recorded as
+            # its webhook was processed, to the reply handed to HighLevel.
+            waited = (reply.sent_at - turn.messages[0].created_at).total_seconds()
+            performance.tracker.observe(
+                performance.BOT_REPLY_TIME, max(waited, 0) * 1000, reply.conversation.bot
+            )
 
 
 # --- Keywords ---------------------------------------------------------------------------------

@@ -17,6 +17,14 @@ from playwright.sync_api import sync_playwright
 
 from tests.analytics.processes import process_env
 from tests.browser import Browser
+from tests.leads.conftest import (  # noqa: F401 - signed webhooks and a faked Claude, for test_performance
+    _key_pairs,
+    claude_settings,
+    fake_claude,
+    ghl,
+    ghl_keys,
+    signer,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -22,6 +22,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import performance
 from config.errors import error_body
 from leads.models import WebhookEvent
 from leads.services import inbound
@@ -56,6 +57,9 @@ class _JsonOnly(BaseContentNegotiation):
 
 
 def _error(status: int, code: str, message: str, details: dict | None = None) -> Response:
+    if status != 401:  # a forgery is counted where it is recorded (record_rejected_webhook)
+        outcome = "unavailable" if status == 429 else "invalid"
+        performance.tracker.count(performance.WEBHOOK_RECEIVED, outcome)
     return Response(error_body(code, message, details), status=status)
 
 
