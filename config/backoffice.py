@@ -66,7 +66,7 @@ SECTIONS = [
     (
         "access",
         "Users and API access",
-        ["auth.user", "auth.group", "authtoken.tokenproxy"],
+        ["auth.user", "auth.group", "leads.apitoken"],
     ),
 ]
 
