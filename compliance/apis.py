@@ -84,7 +84,7 @@ class ComplianceTicketSerializer(serializers.ModelSerializer):
     contact = serializers.IntegerField(source="contact_id", allow_null=True)
     conversation = serializers.IntegerField(source="conversation_id", allow_null=True)
     message = serializers.IntegerField(source="message_id", allow_null=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ComplianceTicket

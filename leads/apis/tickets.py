@@ -17,7 +17,7 @@ from leads.permissions import CanSeeTickets
 class EscalationTicketSerializer(serializers.ModelSerializer):
     contact = serializers.IntegerField(source="contact_id")
     conversation = serializers.IntegerField(source="conversation_id")
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = EscalationTicket
