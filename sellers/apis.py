@@ -34,6 +34,21 @@ class CMAReportSerializer(serializers.Serializer):
         return reverse("sellers:cma-download", args=[report.pk]) if report.pdf else None
 
 
+CMA_EXAMPLE = {
+    "id": 5,
+    "contact": 42,
+    "address": "1234 Magnolia Ave",
+    "city": "Riverside",
+    "status": "ready",
+    "estimate_low": 560000,
+    "estimate_mid": 585000,
+    "estimate_high": 610000,
+    "confidence": "high",
+    "pdf_url": "/sellers/cma/5/download/",
+    "error": "",
+}
+
+
 class CMATriggerApi(APIView):
     """Start a CMA of the contact's home (reused when one of the last 7 days still holds).
 
@@ -52,7 +67,32 @@ class CMATriggerApi(APIView):
     class OutputSerializer(CMAReportSerializer):
         reused = serializers.BooleanField()
 
-    @extend_schema(request=InputSerializer, responses={202: OutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={202: OutputSerializer},
+        examples=[
+            OpenApiExample(
+                "The seller's home",
+                value={"address": "1234 Magnolia Ave", "city": "Riverside"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Started",
+                value={
+                    **CMA_EXAMPLE,
+                    "status": "pending",
+                    "estimate_low": None,
+                    "estimate_mid": None,
+                    "estimate_high": None,
+                    "confidence": "none",
+                    "pdf_url": None,
+                    "reused": False,
+                },
+                response_only=True,
+                status_codes=["202"],
+            ),
+        ],
+    )
     def post(self, request, contact_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -68,7 +108,9 @@ class CMAReportApi(APIView):
 
     permission_classes = [IsJorgeOrStaff]
 
-    @extend_schema(responses=CMAReportSerializer)
+    @extend_schema(
+        responses=CMAReportSerializer, examples=[OpenApiExample("Ready", value=CMA_EXAMPLE)]
+    )
     def get(self, request, report_id: int):
         try:
             report = selectors.cma_report_status(report_id=report_id)

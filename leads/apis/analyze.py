@@ -50,7 +50,23 @@ class LeadAnalyzeApi(APIView):
             OpenApiExample(
                 "Buyer",
                 value={"message": "Pre-approved for 450k, want to buy in Fontana in 2 months"},
-            )
+                request_only=True,
+            ),
+            OpenApiExample(
+                "What it says",
+                value={
+                    "intent": "buyer",
+                    "budget": {"min": None, "max": 450000},
+                    "timeline": "1_3_months",
+                    "pre_approved": True,
+                    "language": "en",
+                    "score": 78,
+                    "temperature": "hot",
+                    "reasons": ["pre-approved", "moving within 3 months"],
+                    "engine": "offline",
+                },
+                response_only=True,
+            ),
         ],
     )
     def post(self, request):
