@@ -1,11 +1,13 @@
 from django.urls import path
 
-from .apis import PipelineSummaryApi
+from .apis import CommissionApi, OverviewApi, PipelineSummaryApi
 from .views import commission, conversations, leads, overview, performance, tickets
 
 app_name = "analytics"
 urlpatterns = [
-    path("pipeline", PipelineSummaryApi.as_view(), name="pipeline"),
+    path("analytics/overview", OverviewApi.as_view(), name="overview"),
+    path("analytics/pipeline", PipelineSummaryApi.as_view(), name="pipeline"),
+    path("analytics/commission", CommissionApi.as_view(), name="commission"),
 ]
 
 # Jorge's dashboard, mounted at /dashboard/ under the namespace "dashboard" (config/urls.py).

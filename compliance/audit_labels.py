@@ -36,6 +36,9 @@ ACTION_LABELS = {
     "message.human_reply": "Jorge replied from the dashboard",
     "conversation.stage_changed": "Conversation moved to the next stage",
     "business.settings_changed": "Business settings changed",
+    # API access
+    "api_token.issued": "API token issued",
+    "api_token.revoked": "API token revoked",
     "message.send_failed": "Message failed to send",
     "message.send_unknown": "Message outcome unknown (not resent)",
     "message.send_skipped": "Message already sent (not sent twice)",

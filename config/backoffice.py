@@ -68,7 +68,7 @@ SECTIONS = [
     (
         "access",
         "Users and API access",
-        ["auth.user", "auth.group", "authtoken.tokenproxy"],
+        ["auth.user", "auth.group", "leads.apitoken"],
     ),
 ]
 

@@ -4,7 +4,8 @@ Every API error leaves as ``{"error": {"code", "message", "details"}}`` with a 4
 """
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -46,3 +47,11 @@ def api_exception_handler(exc, context):
         body = error_body(getattr(exc, "default_code", "error"), str(detail))
     response.data = body
     return response
+
+
+def not_found(request, exception):
+    """A missing page: the branded page, except under /api/, where clients read JSON."""
+    if request.path.startswith("/api/"):
+        body = error_body("not_found", "No such endpoint: see /api/docs/ for the list.")
+        return JsonResponse(body, status=404)
+    return page_not_found(request, exception)

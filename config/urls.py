@@ -13,13 +13,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dashboard/", include((dashboard_urlpatterns, "dashboard"))),
     path("webhooks/ghl/", include("leads.webhooks.ghl.urls")),
-    path("api/v1/leads/", include("leads.urls")),
-    path("api/v1/analytics/", include("analytics.urls")),
-    path("api/v1/compliance/", include("compliance.urls")),
-    path("api/v1/sellers/", include("sellers.api_urls")),
+    # The REST API v1 (docs/api.md): each app mounts its own paths under /api/v1/.
+    path("api/v1/", include("leads.urls")),
+    path("api/v1/", include("analytics.urls")),
+    path("api/v1/", include("compliance.urls")),
+    path("api/v1/", include("sellers.api_urls")),
     path("sellers/", include("sellers.urls")),
     path("p/", include("sellers.listing_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs.swagger, name="api-docs"),
     path("api/redoc/", api_docs.redoc, name="api-redoc"),
 ]
+
+handler404 = "config.errors.not_found"

@@ -23,6 +23,7 @@ from config.search import IndexedSearch
 from . import selectors
 from .models import (
     AgentProfile,
+    ApiToken,
     Appointment,
     BotSettings,
     Contact,
@@ -36,6 +37,7 @@ from .models import (
     WebhookEvent,
 )
 from .services import consent, conversations, escalation
+from .services.api_tokens import issue_api_token, revoke_api_token
 from .services.bot_config import (
     ensure_reply_templates,
     update_agent_profile,
@@ -1031,3 +1033,57 @@ def _labelled(ticket, label: str):
     """The ticket with the line the resolve form lists it by."""
     ticket.resolve_label = label
     return ticket
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AuditHistoryMixin, BackOfficeAdmin):
+    """API tokens: issued here (the secret is shown once, on the next page), revoked with the
+    action; never edited, never deleted (the audit trail points at them)."""
+
+    list_display = ["name", "user", "scope", "prefix", "created_at", "last_used_at", "state"]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["name", "prefix", "user__username"]
+    autocomplete_fields = ["user"]
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "user", "scope"]
+        return [
+            "name",
+            "user",
+            "scope",
+            "prefix",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+            "audit_history",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.get_fields(request, obj)
+
+    @admin.display(description="State")
+    def state(self, token: ApiToken) -> str:
+        return f"Revoked {local_time(token.revoked_at)}" if token.revoked_at else "Active"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        issued = issue_api_token(user=obj.user, name=obj.name, scope=obj.scope, by=request.user)
+        obj.pk, obj.prefix, obj._state.adding = issued.token.pk, issued.token.prefix, False
+        self.message_user(
+            request,
+            format_html(
+                "Copy the token now: it is not stored and will not be shown again. <code>{}</code>",
+                issued.secret,
+            ),
+            level="warning",
+        )
+
+    @admin.action(description="Revoke the selected tokens", permissions=["change"])
+    def revoke(self, request, queryset):
+        revoked = sum(revoke_api_token(token=t, by=request.user) for t in queryset)
+        self.message_user(request, f"{revoked} token(s) revoked.", level="success")

@@ -28,3 +28,9 @@ class NoNextStage(ConversationActionError):
 
     code = "no_next_stage"
     status_code = status.HTTP_409_CONFLICT
+
+
+class ApiTokenError(LeadsError):
+    """An API token cannot be issued that way."""
+
+    code = "api_token_error"

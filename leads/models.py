@@ -867,3 +867,46 @@ class AgentProfile(models.Model):
 
     def __str__(self):
         return f"{self.name} · {self.team}"
+
+
+class ApiToken(models.Model):
+    """A key a program uses to call the REST API as ``user``, read-only or read-write.
+
+    Only a SHA-256 hash of the secret is stored: the secret is shown once, when it is issued
+    (leads.services.api_tokens), and cannot be read back. Revoked tokens stay, for the audit.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        READ_WRITE = "read_write", "Read and write"
+
+    name = models.CharField(max_length=100, help_text="What uses it, e.g. “Jorge's website”.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        help_text="The token acts as this user, with no more rights than the user has.",
+    )
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.READ)
+    prefix = models.CharField(
+        max_length=12, editable=False, help_text="The secret's first characters, to recognise it."
+    )
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def allows_writes(self) -> bool:
+        return self.scope == self.Scope.READ_WRITE

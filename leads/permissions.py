@@ -47,7 +47,23 @@ class IsJorgeOrStaff(BasePermission):
     """The dashboard's rule for the API: Jorge and staff, not the reviewers (who work tickets
     only; analytics.access)."""
 
+    message = (
+        "Only Jorge and his staff may do this; reviewers reach tickets and their conversations."
+    )
+
     def has_permission(self, request, view) -> bool:
         from analytics.access import can_see_everything
 
         return can_see_everything(request.user)
+
+
+class CanSeeTickets(BasePermission):
+    """Jorge, staff and reviewers: the tickets and the conversations they are about (the
+    querysets narrow a reviewer's view to those; leads.selectors.conversations_visible_to)."""
+
+    message = "Only Jorge, his staff and the reviewers may see tickets."
+
+    def has_permission(self, request, view) -> bool:
+        from analytics.access import can_see_tickets
+
+        return can_see_tickets(request.user)

@@ -878,3 +878,48 @@ def compliance_tickets_of(*, conversation: Conversation) -> list[ComplianceTicke
         .select_related("assignee")
         .order_by(F("resolved_at").asc(nulls_first=True), "-created_at")[:20]
     )
+
+
+# --- The REST API's reads ----------------------------------------------------------------------
+
+
+def conversations_visible_to(*, user) -> QuerySet[Conversation]:
+    """The conversations ``user`` may read: all for Jorge and staff; for a reviewer only those
+    an escalation or compliance ticket is about (with their contact)."""
+    from analytics.access import can_see_everything
+
+    conversations = Conversation.objects.select_related("contact")
+    if can_see_everything(user):
+        return conversations
+    return conversations.filter(
+        Exists(EscalationTicket.objects.filter(conversation=OuterRef("pk")))
+        | Exists(ComplianceTicket.objects.filter(conversation=OuterRef("pk")))
+    )
+
+
+def messages_of(*, conversation: Conversation) -> QuerySet[Message]:
+    """A conversation's messages (the API pages through them newest first)."""
+    return Message.objects.filter(conversation=conversation)
+
+
+def contact_detail(*, contact_id: int) -> Contact:
+    """A contact with its conversations and consent records; raises ``Contact.DoesNotExist``."""
+    return Contact.objects.prefetch_related("conversations", "consent_records").get(pk=contact_id)
+
+
+def deals(*, stage: str = "", side: str = "", contact_id: int | None = None) -> QuerySet[Deal]:
+    """Deals, optionally of one stage, side or contact, with their contact."""
+    found = Deal.objects.select_related("contact")
+    if stage:
+        found = found.filter(stage=stage)
+    if side:
+        found = found.filter(side=side)
+    if contact_id is not None:
+        found = found.filter(contact_id=contact_id)
+    return found
+
+
+def escalation_tickets(*, status: str = "") -> QuerySet[EscalationTicket]:
+    """Escalation tickets, optionally of one status, with their contact and assignee."""
+    found = EscalationTicket.objects.select_related("contact", "assignee")
+    return found.filter(status=status) if status else found

@@ -143,3 +143,13 @@ def cma_reports_of(*, contact: Contact, limit: int = 10) -> list[CMAReport]:
 def cma_report_status(*, report_id: int) -> CMAReport:
     """One report for its progress panel (no comparables); raises CMAReport.DoesNotExist."""
     return CMAReport.objects.defer(*_CMA_SUMMARY_DEFERRED).get(pk=report_id)
+
+
+def properties(*, status: str = "", city: str = "") -> QuerySet[Property]:
+    """Homes (listings and sales), optionally of one status or city (case-insensitive)."""
+    found = Property.objects.all()
+    if status:
+        found = found.filter(status=status)
+    if city:
+        found = found.filter(city__iexact=city)
+    return found

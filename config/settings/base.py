@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files, no CDN
     "channels",
@@ -216,16 +215,28 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 # --- DRF --------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: a request with no credentials gets 401 with its WWW-Authenticate header.
+        "leads.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     # DRF's own default is AllowAny; every endpoint must opt out explicitly.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # Cost control, not security (DRF's throttles are per process and spoofable).
-    "DEFAULT_THROTTLE_RATES": {"analyze": env("API_ANALYZE_RATE", default="120/min")},
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.NewestFirstCursorPagination",
+    # Counted in the default cache: shared by every process with REDIS_URL, per process on the
+    # embedded default (local memory). Per user when signed in, per address otherwise.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_USER_RATE", default="600/min"),
+        "anon": env("API_ANON_RATE", default="60/min"),
+        # Each analysis may cost a Claude request: a tighter ceiling keeps a loop cheap.
+        "analyze": env("API_ANALYZE_RATE", default="120/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Jorge's real-estate AI platform",
@@ -237,6 +248,29 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "DESCRIPTION": (
+        "Jorge's leads, conversations, homes, deals, tickets and figures, and the actions staff "
+        "take on them. Auth, pagination, errors and rate limits: docs/api.md."
+    ),
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name per set of choices shared by several resources.
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "leads.models.Conversation.Status",
+        "ConversationStageEnum": "leads.models.Conversation.Stage",
+        "MessageStatusEnum": "leads.models.Message.Status",
+        "TicketStatusEnum": "compliance.models.TicketStatus",
+        "PropertyStatusEnum": "sellers.models.Property.Status",
+        "DealStageEnum": "leads.models.Deal.Stage",
+        "LanguageEnum": "leads.models.Language",
+        "IntentEnum": "leads.models.Intent",
+        "TimelineEnum": "leads.models.Timeline",
+        "TemperatureEnum": "leads.models.Temperature",
+    },
+    # Every operation lists the errors it can answer with (config/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.add_error_responses",
+    ],
 }
 
 # --- Outside services -------------------------------------------------------

@@ -1,10 +1,10 @@
 """POST /api/v1/compliance/check: the check anyone on the team can call."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from compliance.models import ComplianceTicket
 from tests.factories import UserFactory
+from tests.leads.factories import api_token_secret
 
 URL = "/api/v1/compliance/check"
 pytestmark = pytest.mark.django_db
@@ -98,13 +98,13 @@ def test_anonymous_callers_are_refused(anonymous_api_client):
         URL, {"message": "hi", "direction": "inbound"}, format="json"
     )
 
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
 
 
 def test_a_token_works_as_well_as_a_session(anonymous_api_client):
-    token = Token.objects.create(user=UserFactory(username="integration"))
-    anonymous_api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    secret = api_token_secret(UserFactory(username="integration"))
+    anonymous_api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
     response = anonymous_api_client.post(
         URL, {"message": "is it a safe area?", "direction": "inbound"}, format="json"

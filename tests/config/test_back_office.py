@@ -26,7 +26,7 @@ def test_the_index_leads_with_the_work_queue_and_ends_with_users_and_api_tokens(
     sections = _section_names(page)
     assert sections[:2] == ["Work queue", "Leads and conversations"]
     assert sections[-1] == "Users and API access"
-    assert page.index("Escalation tickets") < page.index("Contacts") < page.index("Tokens")
+    assert page.index("Escalation tickets") < page.index("Contacts") < page.index("API tokens")
     assert "Auth Token" not in page
 
 

@@ -95,3 +95,10 @@ class EscalationTicketFactory(factory.django.DjangoModelFactory):
     priority = EscalationTicket.Priority.HIGH
     due_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(hours=1))
     notify_at = factory.LazyFunction(timezone.now)
+
+
+def api_token_secret(user, *, scope: str = "read_write", name: str = "integration") -> str:
+    """Issue an API token for ``user`` through the service; returns the secret (shown once)."""
+    from leads.services.api_tokens import issue_api_token
+
+    return issue_api_token(user=user, name=name, scope=scope, by=None).secret

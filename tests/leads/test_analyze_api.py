@@ -1,9 +1,9 @@
 """POST /api/v1/leads/analyze: the lead-intelligence endpoint."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from tests.factories import UserFactory
+from tests.leads.factories import api_token_secret
 
 URL = "/api/v1/leads/analyze"
 pytestmark = pytest.mark.django_db
@@ -46,8 +46,8 @@ def test_history_counts_toward_the_analysis(api_client):
 
 
 def test_a_token_works_as_well_as_a_session(anonymous_api_client):
-    token = Token.objects.create(user=UserFactory(username="integration"))
-    anonymous_api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    secret = api_token_secret(UserFactory(username="integration"))
+    anonymous_api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
     response = anonymous_api_client.post(URL, {"message": "I want to sell"}, format="json")
 

@@ -97,7 +97,7 @@ def test_reviewers_and_strangers_may_not_act(anonymous_api_client):
     as_reviewer = APIClient()
     as_reviewer.force_authenticate(reviewer)
 
-    assert anonymous_api_client.post(api("pause", conversation)).status_code == 403
+    assert anonymous_api_client.post(api("pause", conversation)).status_code == 401
     assert as_reviewer.post(api("pause", conversation)).status_code == 403
     conversation.refresh_from_db()
     assert conversation.status == Conversation.Status.ACTIVE

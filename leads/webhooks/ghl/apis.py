@@ -15,7 +15,15 @@ from django.db import DataError
 from django.db import Error as DatabaseDriverError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
+from rest_framework import serializers
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -24,6 +32,7 @@ from rest_framework.views import APIView
 
 from config import performance
 from config.errors import error_body
+from config.schema import ErrorSerializer
 from leads.models import WebhookEvent
 from leads.services import inbound
 
@@ -96,12 +105,6 @@ class _WebhookApi(APIView):
             logger.exception("could not record a rejected %s webhook", self.source)
         return _error(401, verification.reason or "unauthorized", message)
 
-    @extend_schema(
-        request=OpenApiTypes.OBJECT,
-        responses={200: OpenApiTypes.OBJECT},
-        auth=[],
-        summary="Receive a HighLevel webhook",
-    )
     def post(self, request):
         if request.content_type.split(";")[0].strip().lower() != "application/json":
             return _error(415, "unsupported_media_type", "Send the event as application/json.")
@@ -185,6 +188,87 @@ class _WebhookApi(APIView):
         )
 
 
+@extend_schema_serializer(component_name="WebhookReceived")
+class WebhookReceivedSerializer(serializers.Serializer):
+    received = serializers.BooleanField()
+    duplicate = serializers.BooleanField(help_text="Delivered before: stored once, not again.")
+    event_id = serializers.IntegerField(required=False, help_text="The stored event's id.")
+    status = serializers.CharField(required=False, help_text="The stored event's status.")
+
+
+def _webhook_schema(summary: str, description: str, headers: list[OpenApiParameter]):
+    """The schema of a webhook endpoint: what HighLevel sends, and every answer it can get."""
+    errors = {
+        400: "Not JSON, not an object, no type or locationId, or a timestamp it cannot read.",
+        401: "Not authentic (signature or secret), or outside the timestamp window; recorded, "
+        "never processed.",
+        413: "Over 1 MB.",
+        415: "Not application/json.",
+        429: "It could not be stored: redeliver after Retry-After.",
+    }
+    return extend_schema(
+        summary=summary,
+        description=description,
+        request={"application/json": OpenApiTypes.OBJECT},
+        parameters=headers,
+        auth=[],
+        responses={
+            200: OpenApiResponse(WebhookReceivedSerializer, description="Stored (or a duplicate)."),
+            **{
+                code: OpenApiResponse(ErrorSerializer, description=text)
+                for code, text in errors.items()
+            },
+        },
+        examples=[
+            OpenApiExample(
+                "An inbound SMS",
+                request_only=True,
+                value={
+                    "type": "InboundMessage",
+                    "locationId": "l1C08ntBrFjLS0elLIYU",
+                    "contactId": "cI08i1Bls3iTB9bKgFJh",
+                    "conversationId": "fcanlLgpbQgQhderivVs",
+                    "body": "Hi, I want to sell my house",
+                    "messageType": "SMS",
+                    "direction": "inbound",
+                    "dateAdded": "2026-03-02T17:04:11.750Z",
+                    "webhookId": "4c5d7a0e-0d6f-4a51-9a4e-0c2f3b1c9d11",
+                    "timestamp": "2026-03-02T17:04:12.000Z",
+                },
+            ),
+            OpenApiExample(
+                "Stored",
+                response_only=True,
+                status_codes=["200"],
+                value={"received": True, "duplicate": False, "event_id": 981, "status": "received"},
+            ),
+        ],
+    )
+
+
+@extend_schema_view(
+    post=_webhook_schema(
+        "Receive a HighLevel webhook",
+        "HighLevel's app webhooks (InboundMessage, OutboundMessage, Contact*, Opportunity*, "
+        "Appointment*, Note*, Task*), signed with HighLevel's Ed25519 or RSA key. The event is "
+        "stored before the answer and processed after it; a delivery seen before is "
+        "acknowledged once. It never answers 5xx: HighLevel only retries on 429.",
+        [
+            OpenApiParameter(
+                "X-GHL-Signature",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Ed25519 signature of the raw body (base64).",
+            ),
+            OpenApiParameter(
+                "X-WH-Signature",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="RSA-SHA256 signature of the raw body (base64), HighLevel's older scheme.",
+            ),
+        ],
+    )
+)
 class GhlWebhookApi(_WebhookApi):
     """HighLevel app webhooks, signed with HighLevel's Ed25519 or RSA key."""
 
@@ -194,6 +278,21 @@ class GhlWebhookApi(_WebhookApi):
         return verify_signature(headers=request.headers, body=body)
 
 
+@extend_schema_view(
+    post=_webhook_schema(
+        "Receive a HighLevel workflow webhook",
+        "HighLevel workflows' custom webhook action, authenticated by a shared secret header "
+        "(GHL_WORKFLOW_WEBHOOK_SECRET). Stored and processed like the app webhooks.",
+        [
+            OpenApiParameter(
+                WORKFLOW_SECRET_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="The shared secret.",
+            )
+        ],
+    )
+)
 class GhlWorkflowWebhookApi(_WebhookApi):
     """HighLevel workflow "custom webhook" actions, which may be unsigned: a shared secret header."""
 

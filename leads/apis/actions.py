@@ -1,72 +1,18 @@
+"""A person's actions on a conversation: reply as Jorge, pause and resume the bot, advance the
+stage. The dashboard and the admin call the same services; each audits what it does."""
+
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from config.schema import ErrorSerializer
 from leads import selectors
-from leads.intelligence.engine import analyze_lead
-from leads.intelligence.schema import INTENTS, LANGUAGES, TEMPERATURES, TIMELINES
 from leads.models import Conversation
 from leads.permissions import IsJorgeOrStaff
 from leads.services import conversations as conversation_services
 from leads.services import escalation
-
-
-class BudgetSerializer(serializers.Serializer):
-    min = serializers.IntegerField(allow_null=True)
-    max = serializers.IntegerField(allow_null=True)
-
-
-class LeadAnalyzeApi(APIView):
-    """What a lead's message says: intent, budget, timeline, pre-approval, language, score."""
-
-    # Each call may cost a Claude request: a per-user ceiling keeps a loop from running up a bill.
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "analyze"
-
-    @extend_schema_serializer(component_name="LeadAnalyzeInput")
-    class InputSerializer(serializers.Serializer):
-        message = serializers.CharField(max_length=5000, trim_whitespace=True)
-        history = serializers.ListField(
-            child=serializers.CharField(max_length=5000, allow_blank=True),
-            required=False,
-            max_length=50,
-        )
-
-    @extend_schema_serializer(component_name="LeadAnalysis")
-    class OutputSerializer(serializers.Serializer):
-        intent = serializers.ChoiceField(choices=INTENTS)
-        budget = BudgetSerializer()
-        timeline = serializers.ChoiceField(choices=TIMELINES)
-        pre_approved = serializers.BooleanField(allow_null=True)
-        language = serializers.ChoiceField(choices=LANGUAGES)
-        score = serializers.IntegerField(min_value=0, max_value=100)
-        temperature = serializers.ChoiceField(choices=TEMPERATURES)
-        reasons = serializers.ListField(child=serializers.CharField())
-        engine = serializers.ChoiceField(choices=["claude", "offline"])
-
-    @extend_schema(
-        request=InputSerializer,
-        responses=OutputSerializer,
-        examples=[
-            OpenApiExample(
-                "Buyer",
-                value={"message": "Pre-approved for 450k, want to buy in Fontana in 2 months"},
-            )
-        ],
-    )
-    def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        analysis = analyze_lead(
-            message=data.validated_data["message"], history=data.validated_data.get("history")
-        )
-        return Response(self.OutputSerializer(analysis.as_api_dict()).data)
-
-
-# --- A person's actions on a conversation (the dashboard and the admin call the same services) ---
 
 
 class _ConversationActionApi(APIView):
@@ -94,7 +40,23 @@ class ConversationReplyApi(_ConversationActionApi):
         sent = serializers.BooleanField()
         detail = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: OutputSerializer},
+        examples=[
+            OpenApiExample(
+                "A reply",
+                value={"body": "Hi Maria, Jorge here. Does 5 pm work?"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Sent",
+                value={"message": 312, "status": "sent", "sent": True, "detail": "Sent."},
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+    )
     def post(self, request, conversation_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -121,7 +83,11 @@ class ConversationPauseApi(_ConversationActionApi):
     class OutputSerializer(serializers.Serializer):
         changed = serializers.BooleanField(help_text="False when it was already paused.")
 
-    @extend_schema(request=None, responses=OutputSerializer)
+    @extend_schema(
+        request=None,
+        responses=OutputSerializer,
+        examples=[OpenApiExample("Paused", value={"changed": True})],
+    )
     def post(self, request, conversation_id: int):
         conversation = self.conversation(conversation_id)
         changed = escalation.pause_contact_bot(
@@ -137,7 +103,11 @@ class ConversationResumeApi(_ConversationActionApi):
     class OutputSerializer(serializers.Serializer):
         changed = serializers.BooleanField(help_text="False when it was not paused.")
 
-    @extend_schema(request=None, responses=OutputSerializer)
+    @extend_schema(
+        request=None,
+        responses=OutputSerializer,
+        examples=[OpenApiExample("Resumed", value={"changed": True})],
+    )
     def post(self, request, conversation_id: int):
         conversation = self.conversation(conversation_id)
         changed = escalation.resume_contact_bot(contact=conversation.contact, user=request.user)
@@ -153,7 +123,18 @@ class ConversationAdvanceStageApi(_ConversationActionApi):
         after = serializers.CharField()
         label = serializers.CharField()
 
-    @extend_schema(request=None, responses=OutputSerializer)
+    @extend_schema(
+        request=None,
+        responses={200: OutputSerializer, 409: ErrorSerializer},
+        examples=[
+            OpenApiExample(
+                "Qualified",
+                value={"before": "qualifying", "after": "qualified", "label": "Qualified"},
+                response_only=True,
+                status_codes=["200"],
+            )
+        ],
+    )
     def post(self, request, conversation_id: int):
         change = conversation_services.advance_stage(
             conversation=self.conversation(conversation_id), user=request.user
