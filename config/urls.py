@@ -14,6 +14,7 @@ urlpatterns = [
     path("dashboard/", include((dashboard_urlpatterns, "dashboard"))),
     path("webhooks/ghl/", include("leads.webhooks.ghl.urls")),
     path("api/v1/leads/", include("leads.urls")),
+    path("api/v1/ml/", include("leads.ml_urls")),
     path("api/v1/analytics/", include("analytics.urls")),
     path("api/v1/compliance/", include("compliance.urls")),
     path("api/v1/sellers/", include("sellers.api_urls")),
