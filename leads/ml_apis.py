@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_s
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from leads.intelligence.learned_score import FEATURE_FIELDS, LeadFeatures
@@ -44,14 +45,19 @@ class LeadFeaturesSerializer(serializers.Serializer):
         min_value=0, allow_null=True, default=None, help_text="How fast we first answered them."
     )
 
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(FEATURE_FIELDS))
-        if unknown:
+    def to_internal_value(self, data):
+        # A name we do not know is refused, not ignored: a client sending "deal_stage" must
+        # hear that it is not (and may not be) a feature.
+        if isinstance(data, dict) and (unknown := sorted(set(data) - set(FEATURE_FIELDS))):
             raise serializers.ValidationError(
-                f"Not features of the lead score: {', '.join(unknown)}. "
-                f"The features are: {', '.join(FEATURE_FIELDS)}."
+                {
+                    api_settings.NON_FIELD_ERRORS_KEY: [
+                        f"Not features of the lead score: {', '.join(unknown)}. "
+                        f"The features are: {', '.join(FEATURE_FIELDS)}."
+                    ]
+                }
             )
-        return attrs
+        return super().to_internal_value(data)
 
 
 class ContributionSerializer(serializers.Serializer):
@@ -72,16 +78,13 @@ class LeadScoreApi(APIView):
     @extend_schema_serializer(component_name="LeadScoreInput")
     class InputSerializer(serializers.Serializer):
         contact_id = serializers.IntegerField(min_value=1, required=False)
-        features = serializers.DictField(required=False)
+        features = LeadFeaturesSerializer(required=False)
 
         def validate(self, attrs):
             if ("contact_id" in attrs) == ("features" in attrs):
                 raise serializers.ValidationError("Give either contact_id or features (one).")
             if "features" in attrs:
-                features = LeadFeaturesSerializer(data=attrs["features"])
-                if not features.is_valid():
-                    raise serializers.ValidationError({"features": features.errors})
-                attrs["features"] = LeadFeatures(**features.validated_data)
+                attrs["features"] = LeadFeatures(**attrs["features"])
             return attrs
 
     @extend_schema_serializer(component_name="LeadScore")

@@ -231,6 +231,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for hot/warm/cold wherever it appears (the lead score answers two of them).
+    "ENUM_NAME_OVERRIDES": {"TemperatureEnum": "leads.intelligence.schema.TEMPERATURES"},
 }
 
 # --- Outside services -------------------------------------------------------
