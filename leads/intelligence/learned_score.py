@@ -24,11 +24,15 @@ from leads.intelligence.scoring import (
 )
 
 # A learned probability reads as a temperature by these cut-offs (the rules' 70/40 points do
-# not apply to a probability). Chosen on the demo's calibration: hot leads convert about
+# not apply to a probability). Chosen on the demo's calibration: hot leads convert more than
 # half the time, warm ones about one in five.
 LEARNED_HOT_AT = 0.45
 LEARNED_WARM_AT = 0.2
 TOP_FEATURES = 5
+# Inputs that may be unknown (left out by ``vectorize``) and then take the training mean, so an
+# unknown counts as typical, not as zero: how fast we first answered (no reply yet, or a
+# client of the API that does not say).
+IMPUTED = ("first_response_log",)
 ALGORITHM = "logistic regression (scikit-learn), standardised features"
 
 # The fields of LeadFeatures, i.e. everything the model may see. Nothing recorded after the
@@ -180,10 +184,7 @@ class LinearScorer:
     scales: tuple[float, ...]
     coefficients: tuple[float, ...]
     intercept: float
-    index: dict[str, int] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self):
-        object.__setattr__(self, "index", {n: i for i, n in enumerate(self.names)})
+    impute: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_parameters(cls, parameters: dict, *, version: int) -> "LinearScorer":
@@ -194,11 +195,12 @@ class LinearScorer:
             scales=tuple(parameters["scales"]),
             coefficients=tuple(parameters["coefficients"]),
             intercept=float(parameters["intercept"]),
+            impute=dict(parameters.get("impute", {})),
         )
 
     def score(self, features: LeadFeatures) -> tuple[float, list[Contribution]]:
         """(probability of converting, the top contributions, largest first)."""
-        x = vectorize(features)
+        x = self.impute | vectorize(features)
         by_field: dict[str, float] = {}
         z = self.intercept
         for name, mean, scale, coefficient in zip(
@@ -314,6 +316,11 @@ def train(
             f"{max(MIN_PER_CLASS, folds)} of each are needed to train."
         )
     rows = [vectorize(f) for f in features]
+    impute = {}
+    for name in IMPUTED:
+        known = [row[name] for row in rows if name in row]
+        impute[name] = statistics.fmean(known) if known else 0.0
+    rows = [impute | row for row in rows]
     rule_scores = [rule_score_of(f)[0] for f in features]
     y = list(labels)
     out_of_fold = [0.0] * len(y)
@@ -337,6 +344,7 @@ def train(
         "scales": [float(v) if v else 1.0 for v in scaler.scale_],
         "coefficients": [float(v) for v in regression.coef_[0]],
         "intercept": float(regression.intercept_[0]),
+        "impute": impute,
     }
     buffer = io.BytesIO()
     joblib.dump(final, buffer)

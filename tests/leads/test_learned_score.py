@@ -231,6 +231,25 @@ def test_the_active_model_scores_with_its_version_and_signed_contributions():
     assert [(c.feature, c.sign) for c in silent.top_features] == [("reply_rate", "-")]
 
 
+def test_an_unknown_first_response_counts_as_typical_not_as_zero():
+    LeadScoreModelFactory(
+        parameters={
+            "names": ["first_response_log"],
+            "means": [2.0],
+            "scales": [0.5],
+            "coefficients": [-1.0],
+            "intercept": 0.0,
+            "impute": {"first_response_log": 2.0},  # the training mean
+        }
+    )
+
+    unknown = predict_with_features(features=LeadFeatures(first_response_seconds=None))
+    instant = predict_with_features(features=LeadFeatures(first_response_seconds=0))
+
+    assert unknown.probability == 0.5
+    assert instant.probability > 0.95
+
+
 def test_a_new_active_version_replaces_the_loaded_one():
     first = LeadScoreModelFactory(version=1)
     before = predict_with_features(features=LeadFeatures())
