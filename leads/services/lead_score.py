@@ -27,14 +27,16 @@ from leads.intelligence.learned_score import (
 )
 from leads.models import Contact, LeadScoreModel
 
-# The active model's version, shared by every process through the cache (0: none). A process
-# keeps the scorer it loaded while the version stays the same; on the embedded default the
-# cache is per process, so a model trained from another shell is picked up within this time.
+# The active model's version and training time ("7@1733450000.123", "" for none), shared by
+# every process through the cache. A process keeps the scorer it loaded while this stays the
+# same (the time too: a database rebuilt from scratch numbers its versions from 1 again). On
+# the embedded default the cache is per process, so a model trained from another shell is
+# picked up within this time.
 VERSION_CACHE_KEY = "leads:lead-score-model-version"
 VERSION_CACHE_SECONDS = 60
 NO_MODEL_REASON = "no trained lead-score model yet (manage.py train_lead_model): the rules answer"
 
-_loaded: LinearScorer | None = None
+_loaded: tuple[str, LinearScorer] | None = None
 
 
 class LeadModelError(LeadsError):
@@ -59,25 +61,29 @@ class ScorePrediction:
 def active_scorer() -> LinearScorer | None:
     """The active model as a scorer, loaded once per process and version; None without one."""
     global _loaded
-    version = cache.get(VERSION_CACHE_KEY)
-    if version is None:
-        version = (
-            LeadScoreModel.objects.filter(active=True).values_list("version", flat=True).first()
-            or 0
-        )
-        cache.set(VERSION_CACHE_KEY, version, VERSION_CACHE_SECONDS)
-    if not version:
+    token = cache.get(VERSION_CACHE_KEY)
+    if token is None:
+        active = LeadScoreModel.objects.filter(active=True).values_list("version", "trained_at")
+        token = _token(*active[0]) if active else ""
+        cache.set(VERSION_CACHE_KEY, token, VERSION_CACHE_SECONDS)
+    if not token:
         return None
-    if _loaded is not None and _loaded.version == version:
-        return _loaded
+    if _loaded is not None and _loaded[0] == token:
+        return _loaded[1]
+    version = int(token.split("@")[0])
     parameters = (
         LeadScoreModel.objects.filter(version=version).values_list("parameters", flat=True).first()
     )
     if parameters is None:  # deleted since: look again next time
         cache.delete(VERSION_CACHE_KEY)
         return None
-    _loaded = LinearScorer.from_parameters(parameters, version=version)
-    return _loaded
+    scorer = LinearScorer.from_parameters(parameters, version=version)
+    _loaded = (token, scorer)
+    return scorer
+
+
+def _token(version: int, trained_at: datetime) -> str:
+    return f"{version}@{trained_at.timestamp()}"
 
 
 def predict_with_features(*, features: LeadFeatures) -> ScorePrediction:
@@ -211,6 +217,11 @@ def train_lead_model(
         )
         if activate:
             transaction.on_commit(
-                partial(cache.set, VERSION_CACHE_KEY, model.version, VERSION_CACHE_SECONDS)
+                partial(
+                    cache.set,
+                    VERSION_CACHE_KEY,
+                    _token(model.version, model.trained_at),
+                    VERSION_CACHE_SECONDS,
+                )
             )
     return TrainingReport(model=model, outcomes=counts, left_out=len(left_out))

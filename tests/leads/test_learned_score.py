@@ -264,6 +264,17 @@ def test_a_new_active_version_replaces_the_loaded_one():
     assert second.probability == pytest.approx(0.7311, abs=1e-4)
 
 
+def test_a_rebuilt_databases_model_of_the_same_version_is_not_taken_for_the_old_one():
+    old = LeadScoreModelFactory(version=1)
+    assert predict_with_features(features=LeadFeatures()).probability == 0.2689
+    old.delete()
+    lead_score.cache.clear()  # a new database, a new cache
+
+    LeadScoreModelFactory(version=1, parameters=old.parameters | {"intercept": 2.0})
+
+    assert predict_with_features(features=LeadFeatures()).probability == 0.7311
+
+
 def test_each_qualifying_message_updates_the_learned_score_its_history_and_the_dashboard(
     monkeypatch, django_capture_on_commit_callbacks
 ):
