@@ -54,6 +54,7 @@ ACTION_LABELS = {
     "deal.deleted_in_ghl": "Deal deleted in HighLevel",
     "lead.qualification_updated": "Lead's answers recorded",
     "lead.call_booked": "Call with Jorge booked (HighLevel updated)",
+    "lead_model.trained": "Lead-score model trained",
     # Booking calls
     "booking.offered": "Call times offered",
     "booking.no_slots": "No free call times to offer",
@@ -139,6 +140,7 @@ ACTOR_LABELS = {
     "listing_alerts": "New-listing alerts",
     "ghl": "HighLevel",
     "ghl_workflow": "HighLevel workflow",
+    "train_lead_model": "Lead-score training",
     "analysis:offline": "Lead analysis (offline engine)",
     "analysis:claude": "Lead analysis (Claude)",
 }

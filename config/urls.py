@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/", include("analytics.urls")),
     path("api/v1/", include("compliance.urls")),
     path("api/v1/", include("sellers.api_urls")),
+    path("api/v1/ml/", include("leads.ml_urls")),
     path("sellers/", include("sellers.urls")),
     path("p/", include("sellers.listing_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

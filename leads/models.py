@@ -111,6 +111,13 @@ class Contact(TimeStampedModel):
         max_length=4, choices=Temperature.choices, default=Temperature.COLD, db_index=True
     )
     score_reasons = models.JSONField(default=list, blank=True)
+    # The learned score (docs/lead-scoring.md): the chance the lead converts, by the active
+    # LeadScoreModel; null until a model has scored them.
+    learned_score = models.FloatField(
+        null=True, blank=True, help_text="Probability (0-1) that the lead converts."
+    )
+    learned_temperature = models.CharField(max_length=4, choices=Temperature.choices, blank=True)
+    learned_model_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -910,3 +917,39 @@ class ApiToken(models.Model):
     @property
     def allows_writes(self) -> bool:
         return self.scope == self.Scope.READ_WRITE
+
+
+class LeadScoreModel(models.Model):
+    """A trained lead-scoring model (``manage.py train_lead_model``): its version, how it did
+    in cross-validation against the rule score, its calibration and the fitted model itself.
+
+    The artifact lives in the database so the web, WebSocket and worker processes on any
+    machine read the same one; exactly one row is active at a time.
+    """
+
+    version = models.PositiveIntegerField(unique=True)
+    trained_at = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(default=False)
+    algorithm = models.CharField(max_length=80)
+    feature_names = models.JSONField(default=list)
+    # Training set, folds, AUC of the model and of the rule score per fold and on average.
+    metrics = models.JSONField(default=dict)
+    # Out-of-fold predictions by decile: [{"decile", "n", "predicted", "observed"}, ...]
+    calibration = models.JSONField(default=list)
+    # What scoring reads: the linear model's names, means, scales, coefficients and intercept
+    # (plain numbers, so serving never unpickles anything nor imports scikit-learn).
+    parameters = models.JSONField(default=dict)
+    # joblib dump of the fitted scikit-learn pipeline, kept to inspect or reuse the model; only
+    # ever written by our own training, never read from user input.
+    artifact = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"], condition=Q(active=True), name="lead_score_model_one_active"
+            )
+        ]
+        ordering = ["-version"]
+
+    def __str__(self):
+        return f"Lead score model v{self.version}"

@@ -14,6 +14,7 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -26,6 +27,7 @@ from django.utils import timezone
 from compliance.models import AuditEvent, ComplianceTicket, TicketStatus
 
 from .bots.texts import AGENT, DEFAULT_TEXTS, TEAM
+from .intelligence.learned_score import LeadFeatures, engagement_of
 from .models import (
     AgentProfile,
     Appointment,
@@ -34,6 +36,7 @@ from .models import (
     Conversation,
     Deal,
     EscalationTicket,
+    LeadScoreModel,
     Message,
     ReplyTemplate,
     WebhookEvent,
@@ -859,7 +862,146 @@ def score_history(*, contact: Contact, limit: int = 100) -> list[AuditEvent]:
         subject_id=str(contact.pk),
         action="lead.qualification_updated",
     ).order_by("-at", "-id")
-    return [e for e in reversed(events[:limit]) if "score" in e.data or "temperature" in e.data]
+    return [
+        e
+        for e in reversed(events[:limit])
+        if e.data.keys() & {"score", "temperature", "learned_score"}
+    ]
+
+
+# --- The learned lead score: outcomes and the features known before them ------------------------
+
+# A lead with no deal who has not written for this long went cold (a negative outcome).
+COLD_AFTER = timedelta(days=60)
+# The most recent messages of a lead that its engagement features read.
+FEATURE_MESSAGES = 300
+
+
+@dataclass(frozen=True)
+class LeadOutcome:
+    """How a lead's story ended: converted (a deal won) or not (lost, or went cold), and when
+    that was known; the features of a training row use only what was recorded before ``at``."""
+
+    contact_id: int
+    converted: bool
+    how: str  # "won", "lost" or "cold"
+    at: datetime
+
+
+def lead_outcomes(*, now: datetime | None = None) -> list[LeadOutcome]:
+    """Every lead whose outcome is known, oldest contact first. Leads with an open deal, or
+    still talking, or who opted out (that may come after the outcome), have none yet."""
+    now = now or timezone.now()
+    deals: dict[int, list[tuple[str, datetime]]] = {}
+    for contact_id, stage, closed_at, updated_at in Deal.objects.order_by().values_list(
+        "contact_id", "stage", "closed_at", "updated_at"
+    ):
+        deals.setdefault(contact_id, []).append((stage, closed_at or updated_at))
+    last_message = dict(
+        Message.objects.order_by()
+        .values_list("conversation__contact_id")
+        .annotate(last=Max("created_at"))
+        .values_list("conversation__contact_id", "last")
+    )
+    outcomes = []
+    for contact_id in (
+        Contact.objects.filter(opted_out=False).order_by("pk").values_list("pk", flat=True)
+    ):
+        of_contact = deals.get(contact_id, [])
+        won = [at for stage, at in of_contact if stage == Deal.Stage.CLOSED_WON]
+        lost = [at for stage, at in of_contact if stage == Deal.Stage.CLOSED_LOST]
+        still_open = len(of_contact) > len(won) + len(lost)
+        if won:
+            outcomes.append(LeadOutcome(contact_id, True, "won", min(won)))
+        elif still_open:
+            continue
+        elif lost:
+            outcomes.append(LeadOutcome(contact_id, False, "lost", max(lost)))
+        elif (last := last_message.get(contact_id)) and last <= now - COLD_AFTER:
+            outcomes.append(LeadOutcome(contact_id, False, "cold", last + COLD_AFTER))
+    return outcomes
+
+
+def qualification_changed_after(*, cutoffs: dict[int, datetime]) -> set[int]:
+    """The contacts whose qualification was updated after their cutoff: their stored
+    qualification is not what was known then, so they cannot be a training row."""
+    last = dict(
+        AuditEvent.objects.filter(
+            subject_type="leads.contact",
+            action="lead.qualification_updated",
+            subject_id__in=[str(pk) for pk in cutoffs],
+        )
+        .order_by()
+        .values_list("subject_id")
+        .annotate(last=Max("at"))
+        .values_list("subject_id", "last")
+    )
+    return {pk for pk, cutoff in cutoffs.items() if (at := last.get(str(pk))) and at > cutoff}
+
+
+def lead_features(
+    *, cutoffs: dict[int, datetime | None], contacts: Iterable[Contact] | None = None
+) -> dict[int, LeadFeatures]:
+    """The features of each contact in ``cutoffs`` from what was recorded before its cutoff
+    (None: everything so far). Two queries whatever the number of contacts; one when the
+    caller passes the ``contacts`` (e.g. with qualification not saved yet)."""
+    ids = list(cutoffs)
+    rows: dict[int, list[tuple[str, datetime, str]]] = {pk: [] for pk in ids}
+    first_response: dict[int, float] = {}
+    messages = (
+        Message.objects.filter(conversation__contact_id__in=ids)
+        .order_by("conversation__contact_id", "created_at", "id")
+        .values_list(
+            "conversation__contact_id",
+            "direction",
+            "created_at",
+            "body",
+            "conversation__first_response_seconds",
+        )
+    )
+    for contact_id, direction, at, body, first_seconds in messages:
+        cutoff = cutoffs[contact_id]
+        if cutoff is None or at < cutoff:
+            rows[contact_id].append((direction, at, body))
+            if first_seconds is not None:
+                first_response.setdefault(contact_id, first_seconds)  # the first conversation's
+    if contacts is None:
+        contacts = Contact.objects.filter(pk__in=ids).only(*CONTACT_FEATURE_FIELDS)
+    features = {}
+    for contact in contacts:
+        engagement = engagement_of(rows[contact.pk][-FEATURE_MESSAGES:])
+        features[contact.pk] = LeadFeatures(
+            intent=contact.intent,
+            timeline=contact.timeline,
+            budget_max=contact.budget_max,
+            pre_approved=contact.pre_approved,
+            area=contact.area,
+            language=contact.language,
+            source=contact.source,
+            inbound_messages=engagement.inbound_messages,
+            avg_words=engagement.avg_words,
+            reply_rate=engagement.reply_rate,
+            median_reply_minutes=engagement.median_reply_minutes,
+            first_response_seconds=first_response.get(contact.pk),
+        )
+    return features
+
+
+CONTACT_FEATURE_FIELDS = (
+    "id",
+    "intent",
+    "timeline",
+    "budget_max",
+    "pre_approved",
+    "area",
+    "language",
+    "source",
+)
+
+
+def active_lead_score_model() -> LeadScoreModel | None:
+    """The lead-scoring model in use, without its (large) artifact; None before any training."""
+    return LeadScoreModel.objects.filter(active=True).defer("artifact").first()
 
 
 def escalation_tickets_of(*, conversation: Conversation) -> list[EscalationTicket]:

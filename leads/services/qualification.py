@@ -6,6 +6,9 @@ from compliance.services import audit
 from leads.intelligence.schema import Budget, LeadAnalysis
 from leads.intelligence.scoring import score_lead
 from leads.models import Contact, Intent, Timeline
+from leads.services.lead_score import learned_fields
+
+LIVE_SCORE_FIELDS = {"score", "temperature", "learned_score", "learned_temperature"}
 
 
 def _scored(contact: Contact, *, opt_out: bool = False) -> dict:
@@ -33,9 +36,12 @@ def _save(
     changed = {field: value for field, value in updates.items() if getattr(contact, field) != value}
     for field, value in changed.items():
         setattr(contact, field, value)
+    # The learned score reads engagement too, so it moves with every message the lead sends.
     scored = {
         field: value
-        for field, value in _scored(contact, opt_out=opt_out).items()
+        for field, value in (
+            _scored(contact, opt_out=opt_out) | learned_fields(contact=contact)
+        ).items()
         if getattr(contact, field) != value
     }
     for field, value in scored.items():
@@ -52,13 +58,15 @@ def _save(
         data={k: v for k, v in changed.items() if k != "score_reasons"}
         | {"reasons": list(contact.score_reasons), **(extra or {})},
     )
-    if scored.keys() & {"score", "temperature"}:
+    if scored.keys() & LIVE_SCORE_FIELDS:
         broadcast_dashboard_event(
             kind="lead.scored",
             data={
                 "contact": contact.pk,
                 "score": contact.score,
                 "temperature": contact.temperature,
+                "learned_score": contact.learned_score,
+                "learned_temperature": contact.learned_temperature,
             },
         )
     return changed

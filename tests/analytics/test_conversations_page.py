@@ -19,6 +19,7 @@ from tests.factories import UserFactory
 from tests.leads.factories import (
     ContactFactory,
     ConversationFactory,
+    LeadScoreModelFactory,
     MessageFactory,
     receive_sms,
 )
@@ -327,6 +328,29 @@ def test_the_score_history_lists_each_change_newest_first(dashboard_client, talk
     listed = html[html.index('class="score-list"') :]
     shown = [int(s) for s in re.findall(r'<span class="conv-score">(\d+)</span>', listed)]
     assert shown == list(reversed(scores))
+
+
+def test_the_learned_score_shows_next_to_the_rule_score_in_the_table_page_and_history(
+    dashboard_client, django_capture_on_commit_callbacks
+):
+    LeadScoreModelFactory(version=2)  # the likelier, the more of our messages the lead answers
+    with django_capture_on_commit_callbacks(execute=True):
+        receive_sms("ghl-rosa", "Hi, I want to buy a house in Riverside, budget 550k")
+    with django_capture_on_commit_callbacks(execute=True):
+        receive_sms("ghl-rosa", "We are pre-approved and want to move in 2 months")
+    conversation = Conversation.objects.get(contact__ghl_contact_id="ghl-rosa")
+    contact = conversation.contact
+
+    row = dashboard_client.get(LIST).content.decode()
+    page = dashboard_client.get(url("detail", conversation)).content.decode()
+
+    cell = row[row.index('class="conv-score-cell"') :].split("</td>")[0]
+    assert f'aria-label="score {contact.score}">{contact.score}</span>' in cell
+    assert ">73%</span>" in cell and "model v2" in cell
+    assert f"{contact.get_temperature_display()} · {contact.score}</span>" in page
+    assert "Learned · 73%" in page
+    history = page[page.index('class="score-list"') :]
+    assert re.findall(r"learned (\d+)%", history) == ["73", "27"]  # newest first
 
 
 def test_compliance_flags_and_blocked_drafts_show_on_the_page(dashboard_client):

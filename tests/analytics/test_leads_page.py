@@ -303,3 +303,20 @@ def test_the_page_costs_the_same_queries_for_five_leads_or_fifty(
 
     assert response.context["leads_page"].paginator.count == 47  # Ana, Ben and the 45
     assert len(response.context["leads_page"].object_list) == selectors.LEADS_PER_PAGE
+
+
+def test_each_lead_shows_its_learned_score_next_to_the_rule_score(dashboard_client):
+    lead("Ana Lopez", score=80, temperature=Temperature.HOT)
+    lead(
+        "Ben Carter",
+        score=45,
+        temperature=Temperature.WARM,
+        learned_score=0.62,
+        learned_temperature=Temperature.HOT,
+        learned_model_version=3,
+    )
+
+    page = text(dashboard_client.get(URL))
+
+    assert "Ben Carter Warm 45 62%" in page
+    assert "Ana Lopez Hot 80 " in page and "Ana Lopez Hot 80 %" not in page  # not scored yet

@@ -3,7 +3,7 @@ import itertools
 import factory
 from django.utils import timezone
 
-from leads.models import Contact, Conversation, Deal, EscalationTicket, Message
+from leads.models import Contact, Conversation, Deal, EscalationTicket, LeadScoreModel, Message
 from leads.services.inbound import record_inbound_message
 
 
@@ -102,3 +102,27 @@ def api_token_secret(user, *, scope: str = "read_write", name: str = "integratio
     from leads.services.api_tokens import issue_api_token
 
     return issue_api_token(user=user, name=name, scope=scope, by=None).secret
+
+
+class LeadScoreModelFactory(factory.django.DjangoModelFactory):
+    """An active lead-score model with hand-set coefficients: the more of our messages the
+    lead answers, the likelier they convert (reply_rate 1.0 → about 73%, 0 → about 27%)."""
+
+    class Meta:
+        model = LeadScoreModel
+
+    version = factory.Sequence(lambda n: n + 1)
+    active = True
+    algorithm = "hand-set for tests"
+    feature_names = factory.LazyFunction(lambda: ["reply_rate"])
+    metrics = factory.LazyFunction(lambda: {"auc_model": 0.7, "auc_rules": 0.6})
+    parameters = factory.LazyFunction(
+        lambda: {
+            "names": ["reply_rate"],
+            "means": [0.5],
+            "scales": [0.5],
+            "coefficients": [1.0],
+            "intercept": 0.0,
+        }
+    )
+    artifact = b""

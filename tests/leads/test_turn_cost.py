@@ -77,20 +77,21 @@ def first_reply_cost(ghl, contact_id: str) -> tuple[int, list[str]]:
 
 @respx.mock(assert_all_called=False)
 @time_machine.travel(MORNING, tick=False)
-def test_a_known_new_leads_first_reply_takes_two_hops_and_at_most_30_statements(highlevel, ghl):
+def test_a_known_new_leads_first_reply_takes_two_hops_and_at_most_31_statements(highlevel, ghl):
     ContactFactory(ghl_contact_id="c-known", ghl_location_id="loc", phone="+19095550100")
 
     statements, tasks = first_reply_cost(ghl, "c-known")
 
     assert tasks == ["leads.tasks.process_webhook_event_task", "leads.tasks.run_turn_task"]
     # The lead is a buyer: the buyer bot answers, and its profile costs two statements
-    # (read under the turn's lock, then created).
-    assert statements <= 30, statements
+    # (read under the turn's lock, then created); and the learned score's look-up of the
+    # active model's version, one statement a minute per process (cached; none here).
+    assert statements <= 31, statements
 
 
 @respx.mock(assert_all_called=False)
 @time_machine.travel(MORNING, tick=False)
-def test_a_lead_known_only_from_the_message_costs_two_hops_and_at_most_39_statements(
+def test_a_lead_known_only_from_the_message_costs_two_hops_and_at_most_40_statements(
     highlevel, ghl
 ):
     statements, tasks = first_reply_cost(ghl, "c-new")
@@ -98,4 +99,4 @@ def test_a_lead_known_only_from_the_message_costs_two_hops_and_at_most_39_statem
     assert tasks == ["leads.tasks.process_webhook_event_task", "leads.tasks.run_turn_task"]
     # Nine more than a known lead: HighLevel is asked for the phone (so the time zone) with
     # no lock held, so the turn claims, then locks and re-checks a second time.
-    assert statements <= 39, statements
+    assert statements <= 40, statements

@@ -7,9 +7,12 @@ from django.core.management.base import BaseCommand, CommandError
 from analytics import cache as tiers
 from analytics.demo import load_demo_data
 from analytics.demo_activity import load_demo_activity
+from analytics.demo_outcomes import load_demo_outcomes
 from analytics.demo_scale import load_scale_data
 from config import performance
+from leads import selectors as lead_selectors
 from leads.models import Contact, Message
+from leads.services.lead_score import LeadModelError, rescore_contacts, train_lead_model
 
 
 class Command(BaseCommand):
@@ -48,6 +51,7 @@ class Command(BaseCommand):
             f"conversations, {summary.messages_created} messages, {summary.deals_created} deals and "
             f"{summary.properties_created} properties created (existing rows left alone)."
         )
+        self._train_lead_model()
         user = get_user_model().objects.get(username=summary.username)
         activity = load_demo_activity(user=user)
         self.stdout.write(
@@ -74,4 +78,24 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Log in at {site}/admin/ as {summary.username} / {summary.password}"
             )
+        )
+
+    def _train_lead_model(self) -> None:
+        """The past leads' outcomes, and a lead-score model learned from them, so the first run
+        shows learned scores (the recent activity is then scored live)."""
+        past = load_demo_outcomes()
+        if not past and lead_selectors.active_lead_score_model() is not None:
+            return  # seeded before: the model trained then stays
+        try:
+            report = train_lead_model()
+        except LeadModelError as exc:
+            self.stdout.write(f"Past leads: {past} created; no lead-score model: {exc.message}")
+            return
+        metrics = report.model.metrics
+        rescored = rescore_contacts()
+        self.stdout.write(
+            f"Past leads: {past} created (already there: left alone). Lead-score model "
+            f"v{report.model.version} trained on {metrics['rows']} outcomes: AUC "
+            f"{metrics['auc_model']:.3f} (the rules: {metrics['auc_rules']:.3f}); "
+            f"{rescored} leads scored."
         )
