@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +176,11 @@ class PerformanceTracker:
             return 0
         try:
             self.sink(drained)
-        except Exception:  # the database is away: keep the samples, try again next time
+        except DatabaseError as exc:  # away, or not migrated yet: keep them, try again later
+            logger.warning("flushing %s performance aggregates failed: %s", len(drained), exc)
+            self.give_back(drained)
+            return 0
+        except Exception:
             logger.exception("flushing %s performance aggregates failed", len(drained))
             self.give_back(drained)
             return 0

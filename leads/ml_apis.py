@@ -9,9 +9,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from config.schema import ErrorSerializer
 from leads.intelligence.learned_score import FEATURE_FIELDS, LeadFeatures
-from leads.intelligence.schema import INTENTS, LANGUAGES, TEMPERATURES, TIMELINES
-from leads.models import Contact
+from leads.models import Contact, Intent, Language, Temperature, Timeline
 from leads.permissions import IsJorgeOrStaff
 from leads.services.lead_score import ScorePrediction, predict_with_features, score_contact
 
@@ -20,14 +20,14 @@ from leads.services.lead_score import ScorePrediction, predict_with_features, sc
 class LeadFeaturesSerializer(serializers.Serializer):
     """What is known about a lead when it is scored; every field is optional."""
 
-    intent = serializers.ChoiceField(choices=INTENTS, default="unknown")
-    timeline = serializers.ChoiceField(choices=TIMELINES, default="unknown")
+    intent = serializers.ChoiceField(choices=Intent.choices, default="unknown")
+    timeline = serializers.ChoiceField(choices=Timeline.choices, default="unknown")
     budget_max = serializers.IntegerField(
         min_value=0, max_value=100_000_000, allow_null=True, default=None, help_text="USD"
     )
     pre_approved = serializers.BooleanField(allow_null=True, default=None)
     area = serializers.CharField(max_length=120, allow_blank=True, default="")
-    language = serializers.ChoiceField(choices=LANGUAGES, default="en")
+    language = serializers.ChoiceField(choices=Language.choices, default="en")
     source = serializers.CharField(max_length=120, allow_blank=True, default="")
     inbound_messages = serializers.IntegerField(
         min_value=0, max_value=10_000, default=0, help_text="Messages the lead sent so far."
@@ -93,17 +93,17 @@ class LeadScoreApi(APIView):
         probability = serializers.FloatField(
             allow_null=True, help_text="0-1, by the learned model; null when the rules answer."
         )
-        temperature = serializers.ChoiceField(choices=TEMPERATURES)
+        temperature = serializers.ChoiceField(choices=Temperature.choices)
         top_features = ContributionSerializer(many=True)
         model_version = serializers.IntegerField(allow_null=True)
         scorer = serializers.ChoiceField(choices=["learned", "rules"])
         reason = serializers.CharField(allow_blank=True)
         rule_score = serializers.IntegerField(min_value=0, max_value=100)
-        rule_temperature = serializers.ChoiceField(choices=TEMPERATURES)
+        rule_temperature = serializers.ChoiceField(choices=Temperature.choices)
 
     @extend_schema(
         request=InputSerializer,
-        responses=OutputSerializer,
+        responses={200: OutputSerializer, 404: ErrorSerializer},
         description="Send a `contact_id` to score a contact from what is known about them "
         "now, or a `features` object to score any lead (every feature optional: "
         + ", ".join(f"`{f.name}`" for f in fields(LeadFeatures))

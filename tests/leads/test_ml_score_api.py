@@ -112,7 +112,8 @@ def test_strangers_and_reviewers_may_not_score_leads(anonymous_api_client):
     as_reviewer.force_authenticate(reviewer)
     payload = {"features": {"intent": "buyer"}}
 
-    assert anonymous_api_client.post(URL, payload, format="json").status_code == 403
+    # No credentials: 401 (asked to authenticate); a reviewer is known but not allowed: 403.
+    assert anonymous_api_client.post(URL, payload, format="json").status_code == 401
     assert as_reviewer.post(URL, payload, format="json").status_code == 403
 
 
@@ -123,7 +124,7 @@ def test_the_schema_documents_the_endpoint_with_examples(api_client):
     examples = operation["requestBody"]["content"]["application/json"]["examples"]
     assert {"AContact", "Features"} <= set(examples)
     assert "LeadScore" in schema["components"]["schemas"]
-    assert set(schema["components"]["schemas"]["LeadScoreFeatures"]["properties"]) >= {
+    assert set(schema["components"]["schemas"]["LeadScoreFeaturesRequest"]["properties"]) >= {
         "intent",
         "reply_rate",
         "median_reply_minutes",
