@@ -34,6 +34,8 @@ ACTION_LABELS = {
     "message.blocked": "Message blocked by a sending rule",
     "message.sent": "Message sent",
     "message.human_reply": "Jorge replied from the dashboard",
+    "webchat.started": "Web chat started by a visitor",
+    "webchat.contact_linked": "Web-chat visitor linked to a HighLevel contact",
     "conversation.stage_changed": "Conversation moved to the next stage",
     "business.settings_changed": "Business settings changed",
     "message.send_failed": "Message failed to send",
@@ -136,6 +138,7 @@ ACTOR_LABELS = {
     "listing_alerts": "New-listing alerts",
     "ghl": "HighLevel",
     "ghl_workflow": "HighLevel workflow",
+    "web_chat": "Web chat",
     "analysis:offline": "Lead analysis (offline engine)",
     "analysis:claude": "Lead analysis (Claude)",
 }
@@ -152,6 +155,7 @@ _GROUP_NAMES = {
     "cma": "CMA",
     "booking": "Booking",
     "webhook": "Webhook",
+    "webchat": "Web chat",
 }
 
 
