@@ -6,7 +6,13 @@ may use it (``webchat.origins``). Every refusal is ``{"error": {"code", "message
 """
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -47,6 +53,7 @@ ERRORS = {
 }
 
 
+@extend_schema_serializer(component_name="WebChatMessage")
 class ChatMessageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     role = serializers.ChoiceField(choices=["visitor", "assistant", "agent"])
@@ -99,6 +106,7 @@ class _ChatApi(APIView):
 class ChatApi(_ChatApi):
     """A visitor's message to the bot; the first one (no token) starts a conversation."""
 
+    @extend_schema_serializer(component_name="WebChatPostInput")
     class InputSerializer(serializers.Serializer):
         token = serializers.CharField(
             required=False, allow_blank=True, max_length=1000, trim_whitespace=True
@@ -108,6 +116,7 @@ class ChatApi(_ChatApi):
             required=False, allow_blank=True, max_length=1000, trim_whitespace=True
         )
 
+    @extend_schema_serializer(component_name="WebChatPost")
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField(help_text="Keep it: it names the visitor's conversation.")
         message = ChatMessageSerializer()
@@ -158,6 +167,7 @@ class ChatMessagesApi(_ChatApi):
 
     origin_required = False  # a same-site poll carries no Origin; the token is the key
 
+    @extend_schema_serializer(component_name="WebChatMessages")
     class OutputSerializer(serializers.Serializer):
         messages = ChatMessageSerializer(many=True)
 
