@@ -49,6 +49,7 @@ ERRORS = {
     403: ErrorSerializer,
     404: ErrorSerializer,
     413: ErrorSerializer,
+    415: ErrorSerializer,
     429: ErrorSerializer,
 }
 

@@ -167,7 +167,15 @@ def test_a_huge_body_is_refused_before_it_is_read(client):
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b'["a list"]', b'{"text": ["a", "list"]}', b'{"token": "x"}', b'{"text": "  "}'],
+    [
+        b"{not json",
+        b'["a list"]',
+        b'{"text": ["a", "list"]}',
+        b'{"token": "x"}',
+        b'{"text": "  "}',
+        b'{"text": "a lone surrogate \\ud800"}',  # no database could store it
+        b'{"text": "hi", "token": "\\ud800"}',
+    ],
 )
 def test_malformed_input_is_a_4xx_with_a_message(client, body):
     response = client.post(URL, body, content_type="application/json", HTTP_ORIGIN=SITE)
@@ -329,3 +337,10 @@ def test_a_forged_try_pass_makes_a_real_lead(chat):
     chat("Hi", try_pass="not-a-real-pass")
 
     assert not Contact.objects.get().is_test
+
+
+def test_a_body_that_is_not_json_or_a_form_is_a_415_with_a_message(client):
+    response = client.post(URL, b"hello", content_type="text/plain", HTTP_ORIGIN=SITE)
+
+    assert response.status_code == 415
+    assert response.json()["error"]["message"]
