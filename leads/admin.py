@@ -116,7 +116,16 @@ class ContactAdmin(AuditHistoryMixin, BackOfficeAdmin):
         "source",
         "created_at",
     ]
-    list_filter = ["temperature", "intent", "language", "opted_out", "dnd", "timeline", "source"]
+    list_filter = [
+        "temperature",
+        "intent",
+        "language",
+        "opted_out",
+        "dnd",
+        "timeline",
+        "source",
+        "is_test",
+    ]
     search_fields = ["first_name", "last_name", "phone", "email", "ghl_contact_id"]
     date_hierarchy = "created_at"
     # Consent and pauses change only through the actions (services: audit, HighLevel tag).
@@ -128,6 +137,7 @@ class ContactAdmin(AuditHistoryMixin, BackOfficeAdmin):
         "dnd_at",
         "dnd_reason",
         "bot_paused_until",
+        "is_test",
         "created_at",
         "updated_at",
         "audit_history",
@@ -136,7 +146,10 @@ class ContactAdmin(AuditHistoryMixin, BackOfficeAdmin):
     actions = ["opt_out", "opt_in", "dnd_on", "dnd_off", "pause_bot", "resume_bot"]
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "phone", "email", "language", "timezone"]}),
-        ("HighLevel", {"fields": ["ghl_contact_id", "ghl_location_id", "source", "tags"]}),
+        (
+            "HighLevel",
+            {"fields": ["ghl_contact_id", "ghl_location_id", "source", "tags", "is_test"]},
+        ),
         (
             "Qualification",
             {
