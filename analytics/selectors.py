@@ -34,17 +34,32 @@ from leads.models import (
 from sellers.models import CMAReport
 
 
+def _leads():
+    """Every lead the figures count: staff trying the bot from the chat demo are no lead."""
+    return Contact.objects.filter(is_test=False)
+
+
+def _conversations():
+    return Conversation.objects.filter(contact__is_test=False)
+
+
+def _tickets(model):
+    return model.objects.exclude(contact__is_test=True)
+
+
 def pipeline_summary(*, as_of=None) -> dict:
     """Leads by temperature, conversations by stage, and deals with their commission."""
     as_of = as_of or timezone.now()
     temperatures = dict(
-        Contact.objects.filter(created_at__lte=as_of)
+        _leads()
+        .filter(created_at__lte=as_of)
         .values_list("temperature")
         .annotate(n=Count("id"))
         .values_list("temperature", "n")
     )
     stages = dict(
-        Conversation.objects.filter(created_at__lte=as_of)
+        _conversations()
+        .filter(created_at__lte=as_of)
         .values_list("stage")
         .annotate(n=Count("id"))
         .values_list("stage", "n")
@@ -140,18 +155,18 @@ def overview_kpis(*, now: datetime | None = None) -> OverviewKpis:
 
 
 def _overview_kpis(now: datetime) -> OverviewKpis:
-    leads = Contact.objects.aggregate(
+    leads = _leads().aggregate(
         new_today=Count("id", filter=Q(created_at__gte=start_of_business_day(now))),
         hot=Count("id", filter=Q(temperature=Temperature.HOT)),
     )
     since = now - RESPONSE_WINDOW
     # Only the recent conversations' times: bounded by the window, not by the table.
     times = sorted(
-        Conversation.objects.filter(
-            created_at__gte=since, first_response_seconds__isnull=False
-        ).values_list("first_response_seconds", flat=True)
+        _conversations()
+        .filter(created_at__gte=since, first_response_seconds__isnull=False)
+        .values_list("first_response_seconds", flat=True)
     )
-    conversations = Conversation.objects.aggregate(
+    conversations = _conversations().aggregate(
         # Waiting more than five minutes without any reply: a miss of the rule already.
         unanswered_late=Count(
             "id",
@@ -175,11 +190,15 @@ def _overview_kpis(now: datetime) -> OverviewKpis:
     counted = len(times) + conversations["unanswered_late"]
     in_time = sum(1 for seconds in times if seconds <= FIVE_MINUTES)
     unresolved = ~Q(status=TicketStatus.RESOLVED)
-    escalations = EscalationTicket.objects.filter(unresolved).aggregate(
-        open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now))
+    escalations = (
+        _tickets(EscalationTicket)
+        .filter(unresolved)
+        .aggregate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
     )
-    compliance = ComplianceTicket.objects.filter(unresolved).aggregate(
-        open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now))
+    compliance = (
+        _tickets(ComplianceTicket)
+        .filter(unresolved)
+        .aggregate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
     )
     deals = Deal.objects.filter(stage__in=OPEN_DEAL_STAGES).aggregate(
         value=Sum("value"), count=Count("id")
@@ -235,7 +254,7 @@ def recent_activity(*, limit: int = 12) -> list[ActivityItem]:
     """The latest things that happened, newest first: new leads, messages from leads,
     tickets, finished CMAs, deals won or lost and booked calls (one query per kind)."""
     items: list[ActivityItem] = []
-    for contact in Contact.objects.order_by("-created_at")[:limit]:
+    for contact in _leads().order_by("-created_at")[:limit]:
         items.append(
             ActivityItem(
                 at=contact.created_at,
@@ -247,7 +266,9 @@ def recent_activity(*, limit: int = 12) -> list[ActivityItem]:
             )
         )
     messages = (
-        Message.objects.filter(direction=Message.Direction.INBOUND)
+        Message.objects.filter(
+            direction=Message.Direction.INBOUND, conversation__contact__is_test=False
+        )
         .select_related("conversation__contact")
         .only("body", "channel", "created_at", "conversation__contact", "conversation_id")
         .order_by("-created_at")[:limit]
@@ -264,9 +285,9 @@ def recent_activity(*, limit: int = 12) -> list[ActivityItem]:
                 url=reverse("admin:leads_conversation_change", args=[message.conversation_id]),
             )
         )
-    for ticket in EscalationTicket.objects.select_related("contact").order_by("-created_at")[
-        :limit
-    ]:
+    for ticket in (
+        _tickets(EscalationTicket).select_related("contact").order_by("-created_at")[:limit]
+    ):
         items.append(
             ActivityItem(
                 at=ticket.created_at,
@@ -277,7 +298,7 @@ def recent_activity(*, limit: int = 12) -> list[ActivityItem]:
                 url=reverse("admin:leads_escalationticket_change", args=[ticket.pk]),
             )
         )
-    compliance = ComplianceTicket.objects.select_related("contact").order_by("-created_at")
+    compliance = _tickets(ComplianceTicket).select_related("contact").order_by("-created_at")
     for ticket in compliance[:limit]:
         items.append(
             ActivityItem(
@@ -363,23 +384,22 @@ def lead_charts(*, now: datetime | None = None) -> LeadCharts:
 
 def _lead_charts(now: datetime) -> LeadCharts:
     temperatures = dict(
-        Contact.objects.values_list("temperature")
-        .annotate(n=Count("id"))
-        .values_list("temperature", "n")
+        _leads().values_list("temperature").annotate(n=Count("id")).values_list("temperature", "n")
     )
     sources = sorted(
-        Contact.objects.values_list("source").annotate(n=Count("id")).values_list("source", "n"),
+        _leads().values_list("source").annotate(n=Count("id")).values_list("source", "n"),
         key=lambda row: (-row[1], row[0]),
     )
     top = [(source or "Unknown", n) for source, n in sources[:TOP_SOURCES]]
     rest = sum(n for _, n in sources[TOP_SOURCES:])
     languages = dict(
-        Contact.objects.values_list("language").annotate(n=Count("id")).values_list("language", "n")
+        _leads().values_list("language").annotate(n=Count("id")).values_list("language", "n")
     )
     tz = business_timezone()
     first_day = start_of_business_day(now) - timedelta(days=NEW_LEADS_DAYS - 1)
     days = dict(
-        Contact.objects.filter(created_at__gte=first_day)
+        _leads()
+        .filter(created_at__gte=first_day)
         .annotate(day=TruncDate("created_at", tzinfo=tz))
         .values_list("day")
         .annotate(n=Count("id"))
@@ -451,8 +471,8 @@ def open_ticket_queue(*, now: datetime | None = None) -> TicketQueue:
     """Unresolved escalation and compliance tickets, soonest due first, in four queries."""
     now = now or timezone.now()
     unresolved = ~Q(status=TicketStatus.RESOLVED)
-    escalations = EscalationTicket.objects.filter(unresolved)
-    compliance = ComplianceTicket.objects.filter(unresolved)
+    escalations = _tickets(EscalationTicket).filter(unresolved)
+    compliance = _tickets(ComplianceTicket).filter(unresolved)
     rows = [
         TicketRow(
             kind="escalation",
@@ -707,7 +727,7 @@ class LeadFilters:
 
 
 def _filtered_leads(filters: LeadFilters):
-    leads = Contact.objects.all()
+    leads = _leads().all()
     if filters.budget:
         leads = leads.filter(_budget_q(filters.budget))
     for name in ("timeline", "temperature", "intent", "language", "source"):
@@ -803,10 +823,7 @@ def lead_sources() -> list[str]:
     return tiers.CHARTS.get_or_set(
         "lead-sources",
         lambda: sorted(
-            Contact.objects.exclude(source="")
-            .order_by()
-            .values_list("source", flat=True)
-            .distinct()
+            _leads().exclude(source="").order_by().values_list("source", flat=True).distinct()
         ),
         topics=(tiers.LEADS,),
     )

@@ -34,6 +34,8 @@ ACTION_LABELS = {
     "message.blocked": "Message blocked by a sending rule",
     "message.sent": "Message sent",
     "message.human_reply": "Jorge replied from the dashboard",
+    "webchat.started": "Web chat started by a visitor",
+    "webchat.contact_linked": "Web-chat visitor linked to a HighLevel contact",
     "conversation.stage_changed": "Conversation moved to the next stage",
     "business.settings_changed": "Business settings changed",
     # API access
@@ -141,6 +143,7 @@ ACTOR_LABELS = {
     "ghl": "HighLevel",
     "ghl_workflow": "HighLevel workflow",
     "train_lead_model": "Lead-score training",
+    "web_chat": "Web chat",
     "analysis:offline": "Lead analysis (offline engine)",
     "analysis:claude": "Lead analysis (Claude)",
 }
@@ -157,6 +160,7 @@ _GROUP_NAMES = {
     "cma": "CMA",
     "booking": "Booking",
     "webhook": "Webhook",
+    "webchat": "Web chat",
 }
 
 

@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView
 
 from analytics.urls import dashboard_urlpatterns
 from config import api_docs, health
+from webchat.urls import api_urlpatterns as webchat_api
+from webchat.urls import page_urlpatterns as webchat_pages
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
@@ -19,6 +21,8 @@ urlpatterns = [
     path("api/v1/", include("compliance.urls")),
     path("api/v1/", include("sellers.api_urls")),
     path("api/v1/ml/", include("leads.ml_urls")),
+    path("api/v1/chat/", include((webchat_api, "webchat"))),
+    path("chat/", include((webchat_pages, "chat"))),
     path("sellers/", include("sellers.urls")),
     path("p/", include("sellers.listing_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -128,6 +128,7 @@ class ContactAdmin(AuditHistoryMixin, BackOfficeAdmin):
         "timeline",
         "source",
         "created_at",
+        "is_test",
     ]
     search_fields = ["first_name", "last_name", "phone", "email", "ghl_contact_id"]
     # Thousands of contacts: names and emails through their substring index, the phone and
@@ -144,6 +145,7 @@ class ContactAdmin(AuditHistoryMixin, BackOfficeAdmin):
         "dnd_at",
         "dnd_reason",
         "bot_paused_until",
+        "is_test",
         "created_at",
         "updated_at",
         "audit_history",
@@ -152,7 +154,10 @@ class ContactAdmin(AuditHistoryMixin, BackOfficeAdmin):
     actions = ["opt_out", "opt_in", "dnd_on", "dnd_off", "pause_bot", "resume_bot"]
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "phone", "email", "language", "timezone"]}),
-        ("HighLevel", {"fields": ["ghl_contact_id", "ghl_location_id", "source", "tags"]}),
+        (
+            "HighLevel",
+            {"fields": ["ghl_contact_id", "ghl_location_id", "source", "tags", "is_test"]},
+        ),
         (
             "Qualification",
             {

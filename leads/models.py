@@ -40,7 +40,8 @@ class Channel(models.TextChoices):
     SMS = "sms", "SMS"
     EMAIL = "email", "Email"
     WHATSAPP = "whatsapp", "WhatsApp"
-    LIVE_CHAT = "live_chat", "Live chat"
+    LIVE_CHAT = "live_chat", "Live chat"  # HighLevel's own chat widget
+    WEB = "web", "Web chat"  # our widget on Jorge's website (docs/web-chat.md)
     CALL = "call", "Call"
     VOICEMAIL = "voicemail", "Voicemail"
     OTHER = "other", "Other"
@@ -71,7 +72,12 @@ class Temperature(models.TextChoices):
 class Contact(TimeStampedModel):
     """A person in Jorge's HighLevel location, mirrored here, with what we know of them."""
 
-    ghl_contact_id = models.CharField("HighLevel contact id", max_length=64)
+    ghl_contact_id = models.CharField(
+        "HighLevel contact id",
+        max_length=64,
+        blank=True,
+        help_text="Blank for a web-chat visitor until they give a phone or an email.",
+    )
     ghl_location_id = models.CharField("HighLevel location id", max_length=64)
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
@@ -98,6 +104,12 @@ class Contact(TimeStampedModel):
     bot_paused_until = models.DateTimeField(
         null=True, blank=True, help_text="No automated message before this time."
     )
+    is_test = models.BooleanField(
+        "test (staff trying the bot)",
+        default=False,
+        help_text="Staff trying the bot from the chat demo: kept out of the dashboard's figures, "
+        "HighLevel and follow-ups.",
+    )
 
     # Qualification, updated from every inbound message.
     intent = models.CharField(max_length=8, choices=Intent.choices, default=Intent.UNKNOWN)
@@ -121,8 +133,11 @@ class Contact(TimeStampedModel):
 
     class Meta:
         constraints = [
+            # A web-chat visitor has no HighLevel id until they give a phone or an email.
             models.UniqueConstraint(
-                fields=["ghl_location_id", "ghl_contact_id"], name="contact_unique_per_location"
+                fields=["ghl_location_id", "ghl_contact_id"],
+                condition=~Q(ghl_contact_id=""),
+                name="contact_unique_per_location",
             ),
             models.CheckConstraint(
                 condition=Q(opted_out=False) | Q(opted_out_at__isnull=False),
@@ -154,6 +169,12 @@ class Contact(TimeStampedModel):
     @property
     def can_receive_automated(self) -> bool:
         return not (self.opted_out or self.dnd)
+
+    @property
+    def in_highlevel(self) -> bool:
+        """A contact HighLevel knows: not a web-chat visitor yet to give a phone or an email,
+        nor staff trying the bot."""
+        return bool(self.ghl_contact_id) and not self.is_test
 
 
 def last_activity() -> Greatest:

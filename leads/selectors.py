@@ -32,6 +32,7 @@ from .models import (
     AgentProfile,
     Appointment,
     BotSettings,
+    Channel,
     Contact,
     Conversation,
     Deal,
@@ -388,15 +389,20 @@ def followups_stop_reason(*, conversation: Conversation) -> str:
         return "handed to a person"
     if conversation.bot_state.get(CALL_BOOKED_STATE):
         return "Jorge's call is booked"
+    if conversation.channel == Channel.WEB:
+        # A chat reaches the visitor only while its window is open on Jorge's website.
+        return "a web chat: the visitor is not there to read a follow-up"
     return ""
 
 
 def conversations_due_for_followup(*, now: datetime | None = None) -> QuerySet[Conversation]:
     """Active conversations whose next nurture follow-up is due."""
     now = now or timezone.now()
-    return Conversation.objects.filter(
-        status=Conversation.Status.ACTIVE, next_followup_at__lte=now
-    ).select_related("contact")
+    return (
+        Conversation.objects.filter(status=Conversation.Status.ACTIVE, next_followup_at__lte=now)
+        .exclude(channel=Channel.WEB)
+        .select_related("contact")
+    )
 
 
 def conversations_waiting_for_answer(*, older_than: datetime) -> QuerySet[Conversation]:
@@ -412,6 +418,7 @@ def conversations_waiting_for_answer(*, older_than: datetime) -> QuerySet[Conver
         .exclude(status__in=[Conversation.Status.OPTED_OUT, Conversation.Status.CLOSED])
         .exclude(contact__opted_out=True)
         .exclude(contact__dnd=True)
+        .exclude(contact__is_test=True)  # staff trying the bot wake nobody
     )
 
 
@@ -662,7 +669,8 @@ def _after(prefix: str) -> str:
 
 
 def _filtered_conversations(filters: ConversationFilters) -> QuerySet[Conversation]:
-    conversations = Conversation.objects.all()
+    # Staff trying the bot from the chat demo are no lead (docs/web-chat.md).
+    conversations = Conversation.objects.filter(contact__is_test=False)
     if filters.status == "open":
         # Written as "not closed": no index narrows it (most conversations are open), so even
         # a planner without statistics walks the sort's index instead of sorting them all.

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "buyers",
     "sellers",
     "analytics",
+    "webchat",
 ]
 
 MIDDLEWARE = [
@@ -409,6 +410,23 @@ CELERY_BEAT_SCHEDULE["leads.notify_due_escalations"] = {
     "task": "leads.tasks.notify_due_escalations_task",
     "schedule": 60.0,
 }
+
+# --- Web chat (webchat/; docs/web-chat.md) -----------------------------------------
+# Sites whose pages may embed the chat widget (scheme://host[:port]); this site always may.
+WEBCHAT_ALLOWED_ORIGINS = env.list("WEBCHAT_ALLOWED_ORIGINS", default=[])
+# Longest message a visitor may send, in characters (longer: 413).
+WEBCHAT_MAX_MESSAGE_CHARS = env.int("WEBCHAT_MAX_MESSAGE_CHARS", default=1000)
+# Messages a visitor may send per window, and a network address (all its visitors) per window.
+WEBCHAT_VISITOR_LIMIT = env.int("WEBCHAT_VISITOR_LIMIT", default=10)
+WEBCHAT_VISITOR_WINDOW_SECONDS = env.int("WEBCHAT_VISITOR_WINDOW_SECONDS", default=60)
+WEBCHAT_IP_LIMIT = env.int("WEBCHAT_IP_LIMIT", default=30)
+WEBCHAT_IP_WINDOW_SECONDS = env.int("WEBCHAT_IP_WINDOW_SECONDS", default=600)
+# Polls of the answers per visitor per minute (the widget polls every 2 s while open).
+WEBCHAT_POLL_LIMIT_PER_MINUTE = env.int("WEBCHAT_POLL_LIMIT_PER_MINUTE", default=120)
+# How long a visitor's token keeps their conversation, in days.
+WEBCHAT_VISITOR_DAYS = env.int("WEBCHAT_VISITOR_DAYS", default=30)
+# Proxies in front of the app that append to X-Forwarded-For (0: the peer address is the visitor's).
+WEBCHAT_TRUSTED_PROXIES = env.int("WEBCHAT_TRUSTED_PROXIES", default=0)
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {

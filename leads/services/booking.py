@@ -601,6 +601,8 @@ def record_appointment_in_ghl(*, appointment_id: int) -> str:
     if appointment.ghl_appointment_id or appointment.status != Appointment.Status.BOOKED:
         return "nothing to do"
     contact = appointment.contact
+    if not contact.in_highlevel:
+        return "not in HighLevel: a web-chat visitor without a phone or email, or a test"
     with get_client() as client:
         if settings.GHL_API_TOKEN and not settings.GHL_CALENDAR_ID:
             local = appointment.start.astimezone(calendar_zone())

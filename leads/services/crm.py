@@ -37,11 +37,19 @@ def refresh_contact_from_ghl(*, contact_id: int, contact: Contact | None = None)
 def sync_ghl_tags(*, contact_id: int, add: list[str], remove: list[str]) -> None:
     """Add and remove tags on the HighLevel contact, and mirror them on ours."""
     contact = Contact.objects.get(pk=contact_id)
+    if not contact.in_highlevel:
+        # A web-chat visitor (or staff trying the bot): the tags are ours alone.
+        _mirror_tags(contact, add=add, remove=remove)
+        return
     with get_client() as client:
         if add:
             client.add_tags(contact_id=contact.ghl_contact_id, tags=add)
         if remove:
             client.remove_tags(contact_id=contact.ghl_contact_id, tags=remove)
+    _mirror_tags(contact, add=add, remove=remove)
+
+
+def _mirror_tags(contact: Contact, *, add: list[str], remove: list[str]) -> None:
     tags = [t for t in contact.tags if t not in remove]
     tags += [t for t in add if t not in tags]
     if tags != contact.tags:
@@ -51,6 +59,8 @@ def sync_ghl_tags(*, contact_id: int, add: list[str], remove: list[str]) -> None
 def set_ghl_dnd(*, contact_id: int, dnd: bool) -> None:
     """Set the HighLevel contact's do-not-disturb flag (all channels) to ``dnd``."""
     contact = Contact.objects.get(pk=contact_id)
+    if not contact.in_highlevel:
+        return
     with get_client() as client:
         client.update_contact(contact_id=contact.ghl_contact_id, fields={"dnd": dnd})
 
@@ -58,6 +68,8 @@ def set_ghl_dnd(*, contact_id: int, dnd: bool) -> None:
 def book_call_with_agent(*, contact_id: int, reason: str) -> None:
     """A hot lead: create a HighLevel task for Jorge to call them today, and tag them."""
     contact = Contact.objects.get(pk=contact_id)
+    if not contact.in_highlevel:
+        return  # a visitor not yet in HighLevel, or a test: the hot lead shows on the dashboard
     summary = ", ".join(contact.score_reasons[:4]) or reason
     with get_client() as client:
         task = client.create_task(
@@ -81,6 +93,8 @@ def book_call_with_agent(*, contact_id: int, reason: str) -> None:
 def notify_agent(*, contact_id: int, reason: str, due_at: datetime | None = None) -> None:
     """The bot handed a conversation to Jorge: leave him a task in HighLevel (due ``due_at``)."""
     contact = Contact.objects.get(pk=contact_id)
+    if not contact.in_highlevel:
+        return
     with get_client() as client:
         client.create_task(
             contact_id=contact.ghl_contact_id,

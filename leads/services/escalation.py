@@ -550,6 +550,13 @@ def notify_on_call(*, ticket_id: int) -> list[str]:
     )
     if ticket is None or ticket.notified_at is not None:
         return []
+    if ticket.contact.is_test:
+        # Staff trying the bot from the chat demo: nobody is paged for it (and, marked
+        # notified, the morning sweep leaves it too).
+        for channel in ("email", "sms"):
+            _mark(ticket, channel, "skipped: a test conversation (staff trying the bot)")
+        EscalationTicket.objects.filter(pk=ticket.pk).update(notified_at=timezone.now())
+        return []
     text = _notice_text(ticket)
     sent, errors = [], []
     for channel, send in (("email", _email_on_call), ("sms", _text_on_call)):
@@ -625,8 +632,12 @@ def create_escalation_task(*, ticket_id: int) -> None:
     """Leave Jorge a HighLevel task for the ticket, due when its SLA is (at most once)."""
     from leads.services.crm import notify_agent
 
-    ticket = EscalationTicket.objects.filter(pk=ticket_id).first()
+    ticket = EscalationTicket.objects.select_related("contact").filter(pk=ticket_id).first()
     if ticket is None or "ghl_task" in ticket.notifications:
+        return
+    if not ticket.contact.in_highlevel:
+        # A web-chat visitor who gave no phone or email yet, or staff trying the bot.
+        _mark(ticket, "ghl_task", "skipped: the contact is not in HighLevel")
         return
     notify_agent(
         contact_id=ticket.contact_id,

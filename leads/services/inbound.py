@@ -36,7 +36,9 @@ logger = logging.getLogger(__name__)
 WEBHOOK = AuditEvent.Actor.WEBHOOK
 
 # Channels the bots answer; calls and voicemails are recorded for the humans only.
-ANSWERABLE_CHANNELS = frozenset({Channel.SMS, Channel.EMAIL, Channel.WHATSAPP, Channel.LIVE_CHAT})
+ANSWERABLE_CHANNELS = frozenset(
+    {Channel.SMS, Channel.EMAIL, Channel.WHATSAPP, Channel.LIVE_CHAT, Channel.WEB}
+)
 
 # Called with the id of every new inbound message on an answerable channel, after the
 # transaction that stored it commits. The bot pipeline registers itself here; a
@@ -467,6 +469,13 @@ def _existing_message(
 def _notify_inbound_handlers(message_id: int) -> None:
     for handler in list(INBOUND_MESSAGE_HANDLERS):
         handler(message_id)
+
+
+def hand_to_inbound_handlers_on_commit(message_id: int) -> None:
+    """Give a new inbound message recorded outside HighLevel (the web chat) its bot turn,
+    once the transaction that stored it commits."""
+    if INBOUND_MESSAGE_HANDLERS:
+        transaction.on_commit(partial(_notify_inbound_handlers, message_id))
 
 
 def record_inbound_message(

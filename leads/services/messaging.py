@@ -260,6 +260,8 @@ def _queued(*, message_id: int, now: datetime, lock: bool) -> Message | str:
 def _send(message: Message, *, first_inbound_at: datetime | None = None) -> str:
     from leads.services.outbound import send_message_once
 
+    if message.channel == Channel.WEB:
+        return _deliver_to_web_chat(message, first_inbound_at=first_inbound_at)
     entry = send_message_once(
         ledger_key=f"message:{message.pk}",
         message=message,
@@ -275,6 +277,51 @@ def _send(message: Message, *, first_inbound_at: datetime | None = None) -> str:
             sent_at=message.sent_at,
             first_inbound_at=first_inbound_at,
         )
+    return message.status
+
+
+def _deliver_to_web_chat(message: Message, *, first_inbound_at: datetime | None) -> str:
+    """A web-chat reply is not a text: it is marked sent here and the visitor's widget reads
+    it (docs/web-chat.md). The opt-out and do-not-disturb rules were applied when it was
+    queued and again by the caller; quiet hours do not apply to a chat the visitor is in."""
+    now = timezone.now()
+    contact = message.conversation.contact
+    unreachable = contact.dnd or (contact.opted_out and not is_keyword_reply(message))
+    with transaction.atomic():
+        if unreachable and message.sender != Message.Sender.HUMAN:
+            # Last line of defence, as for texts: the rules upstream should never queue this.
+            Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(
+                status=Message.Status.BLOCKED, updated_at=now
+            )
+            audit(
+                action="message.blocked",
+                subject=message,
+                actor=AuditEvent.Actor.SYSTEM,
+                actor_label="web_chat",
+                data={"rule": "contact opted out or is on do-not-disturb", "at_send_time": True},
+            )
+            return Message.Status.BLOCKED
+        sent = Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(
+            status=Message.Status.SENT, sent_at=now, updated_at=now
+        )
+        if not sent:
+            return Message.objects.filter(pk=message.pk).values_list("status", flat=True).first()
+        Conversation.objects.filter(pk=message.conversation_id).update(
+            last_outbound_at=now, updated_at=now
+        )
+        audit(
+            action="message.sent",
+            subject=message,
+            actor=AuditEvent.Actor.BOT
+            if message.sender == Message.Sender.BOT
+            else AuditEvent.Actor.SYSTEM,
+            actor_label="web_chat",
+            data={"channel": Channel.WEB},
+        )
+    message.status, message.sent_at = Message.Status.SENT, now
+    _record_first_response(
+        conversation=message.conversation, sent_at=now, first_inbound_at=first_inbound_at
+    )
     return message.status
 
 
