@@ -5,8 +5,8 @@ from drf_spectacular.views import SpectacularAPIView
 
 from analytics.urls import dashboard_urlpatterns
 from config import api_docs, health
-from webchat.urls import api_urlpatterns as webchat_api
-from webchat.urls import page_urlpatterns as webchat_pages
+from leads.webchat.urls import api_urlpatterns as webchat_api
+from leads.webchat.urls import page_urlpatterns as webchat_pages
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),

@@ -34,3 +34,37 @@ class ApiTokenError(LeadsError):
     """An API token cannot be issued that way."""
 
     code = "api_token_error"
+
+
+# --- The web chat (leads.webchat): each error's message is what the widget shows. ---------
+class WebChatError(ApplicationError):
+    code = "web_chat_error"
+
+
+class OriginNotAllowed(WebChatError):
+    code = "origin_not_allowed"
+    status_code = status.HTTP_403_FORBIDDEN
+
+
+class MessageTooLong(WebChatError):
+    code = "message_too_long"
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+
+class InvalidChatMessage(WebChatError):
+    code = "invalid_message"
+    status_code = status.HTTP_400_BAD_REQUEST
+
+
+class UnknownVisitor(WebChatError):
+    code = "unknown_visitor"
+    status_code = status.HTTP_404_NOT_FOUND
+
+
+class ChatRateLimited(WebChatError):
+    code = "rate_limited"
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after

@@ -15,6 +15,7 @@ from django.db import Error as DatabaseDriverError
 
 from leads.ghl.exceptions import GHLError
 from leads.services import booking, crm, escalation, followups, inbound, messaging, pipeline
+from leads.webchat import services as webchat_services
 from leads.webhooks.ghl import handlers as ghl_handlers
 
 logger = logging.getLogger(__name__)
@@ -199,3 +200,12 @@ def record_appointment_in_ghl_task(self, appointment_id: int) -> str:
     except GHLError as exc:
         _retry_unless_it_may_have_landed(self, exc)
         raise
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def link_visitor_to_highlevel_task(self, contact_id: int) -> str:
+    """Create or match the web-chat visitor's contact in HighLevel (an upsert: safe to repeat)."""
+    try:
+        return webchat_services.link_visitor_to_highlevel(contact_id=contact_id)
+    except GHLError as exc:
+        raise self.retry(exc=exc, countdown=60 * (self.request.retries + 1)) from exc

@@ -43,7 +43,6 @@ INSTALLED_APPS = [
     "buyers",
     "sellers",
     "analytics",
-    "webchat",
 ]
 
 MIDDLEWARE = [
@@ -411,7 +410,7 @@ CELERY_BEAT_SCHEDULE["leads.notify_due_escalations"] = {
     "schedule": 60.0,
 }
 
-# --- Web chat (webchat/; docs/web-chat.md) -----------------------------------------
+# --- Web chat (leads/webchat/; docs/web-chat.md) -----------------------------------
 # Sites whose pages may embed the chat widget (scheme://host[:port]); this site always may.
 WEBCHAT_ALLOWED_ORIGINS = env.list("WEBCHAT_ALLOWED_ORIGINS", default=[])
 # Longest message a visitor may send, in characters (longer: 413).

@@ -13,7 +13,7 @@ from tests.factories import UserFactory
 from tests.leads.factories import ContactFactory, ConversationFactory
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["leads", "buyers", "sellers", "compliance", "analytics", "webchat"]
+APPS = ["leads", "buyers", "sellers", "compliance", "analytics"]
 # Codes built at run time from a status: every status they can take.
 DYNAMIC = {
     "cma.{report.status}": {"cma.pending", "cma.ready", "cma.insufficient", "cma.failed"},

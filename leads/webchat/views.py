@@ -1,7 +1,7 @@
 from django.shortcuts import render
 from django.urls import reverse
 
-from webchat.tokens import try_the_bot_pass
+from leads.webchat.tokens import try_the_bot_pass
 
 
 def chat_demo(request):

@@ -10,8 +10,8 @@ from django.urls import reverse
 from analytics.selectors import overview_kpis
 from compliance.models import AuditEvent, ComplianceTicket, ConsentRecord
 from leads.models import Channel, Contact, Conversation, EscalationTicket, Message, OutboxMessage
+from leads.webchat.tokens import try_the_bot_pass
 from tests.leads.factories import ContactFactory
-from webchat.tokens import try_the_bot_pass
 
 SITE = "http://testserver"
 JORGES_SITE = "https://jorgesells.example"

@@ -18,16 +18,16 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from webchat import selectors, services
-from webchat.exceptions import (
+from leads.exceptions import (
     ChatRateLimited,
     InvalidChatMessage,
     MessageTooLong,
     OriginNotAllowed,
     UnknownVisitor,
 )
-from webchat.origins import add_cors_headers, is_allowed_origin
-from webchat.tokens import conversation_id_from_token
+from leads.webchat import selectors, services
+from leads.webchat.origins import add_cors_headers, is_allowed_origin
+from leads.webchat.tokens import conversation_id_from_token
 
 ORIGIN_REFUSED = "This website may not use Jorge's chat."
 

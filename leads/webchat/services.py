@@ -21,19 +21,19 @@ from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent, ComplianceTicket
 from compliance.rules.privacy import redact_sensitive
 from compliance.services import audit
-from leads.ghl.client import get_client
-from leads.models import Channel, Contact, Conversation, EscalationTicket, Message
-from leads.services.consent import OPTED_OUT_TAG
-from leads.services.inbound import hand_to_inbound_handlers_on_commit
-from leads.services.locks import lock_contact_and_conversation
-from webchat.exceptions import (
+from leads.exceptions import (
     ChatRateLimited,
     InvalidChatMessage,
     MessageTooLong,
     UnknownVisitor,
 )
-from webchat.ratelimit import Limit, seconds_until_allowed
-from webchat.tokens import conversation_id_from_token, is_valid_try_pass, visitor_token
+from leads.ghl.client import get_client
+from leads.models import Channel, Contact, Conversation, EscalationTicket, Message
+from leads.services.consent import OPTED_OUT_TAG
+from leads.services.inbound import hand_to_inbound_handlers_on_commit
+from leads.services.locks import lock_contact_and_conversation
+from leads.webchat.ratelimit import Limit, seconds_until_allowed
+from leads.webchat.tokens import conversation_id_from_token, is_valid_try_pass, visitor_token
 
 WEB_CHAT_SOURCE = "Web chat"
 TEST_SOURCE = "Web chat (staff trying the bot)"
@@ -219,7 +219,7 @@ def _remember_details(contact: Contact, details: ContactDetails) -> bool:
 
 
 def _enqueue_link(contact_id: int) -> None:
-    from webchat.tasks import link_visitor_to_highlevel_task
+    from leads.tasks import link_visitor_to_highlevel_task
 
     link_visitor_to_highlevel_task.delay(contact_id)
 

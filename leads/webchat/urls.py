@@ -1,6 +1,6 @@
 from django.urls import path
 
-from webchat import apis, views
+from leads.webchat import apis, views
 
 api_urlpatterns = [
     path("", apis.ChatApi.as_view(), name="chat"),

@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class WebchatConfig(AppConfig):
-    name = "webchat"
-    verbose_name = "Web chat"
