@@ -23,6 +23,7 @@ from leads.exceptions import ConversationActionError, NoNextStage
 from leads.models import Channel, Conversation, Message, SendLedgerEntry
 from leads.services.escalation import pause_bot_for_human
 from leads.services.locks import lock_contact_and_conversation
+from leads.services.messaging import deliver_to_web_chat
 from leads.services.outbound import HIGHLEVEL_MESSAGE_TYPES, send_message_once
 
 logger = logging.getLogger(__name__)
@@ -132,7 +133,8 @@ class ReplyOutcome:
 def reply_as_agent(
     *, conversation: Conversation, user: AbstractBaseUser, body: str
 ) -> ReplyOutcome:
-    """Send ``body`` to the lead as Jorge, through HighLevel, and pause the bot.
+    """Send ``body`` to the lead as Jorge, through HighLevel (or into the visitor's widget on
+    a web chat), and pause the bot.
 
     The message is recorded as a person's (so a bot turn running now drops its reply) and the
     bot pauses as when Jorge answers from HighLevel (``BOT_HUMAN_TAKEOVER_HOURS``), in one
@@ -196,6 +198,14 @@ def reply_as_agent(
             kind="conversation.human_reply",
             data={"conversation": conversation.pk, "contact": contact.pk, "message": message.pk},
         )
+    if conversation.channel == Channel.WEB:
+        # A web chat is answered in the visitor's widget (it polls), not through HighLevel.
+        status = deliver_to_web_chat(message)
+        if status == Message.Status.SENT:
+            return ReplyOutcome(message=message, sent=True, detail="Shown in the visitor's chat.")
+        return ReplyOutcome(
+            message=message, sent=False, detail=f"Not shown in the chat: it is {status}."
+        )
     entry = send_message_once(
         ledger_key=f"message:{message.pk}", message=message, conversation=conversation
     )
@@ -232,6 +242,8 @@ def _why_not_reply(conversation: Conversation) -> str:
         return "the lead opted out (texted STOP); they must opt back in first"
     if contact.dnd:
         return "the lead is on do-not-disturb"
+    if conversation.channel == Channel.WEB:
+        return ""  # answered in the visitor's widget, with or without a HighLevel contact
     if conversation.channel not in HIGHLEVEL_MESSAGE_TYPES:
         return f"we cannot send on the {conversation.get_channel_display()} channel"
     if not contact.ghl_contact_id:

@@ -261,7 +261,7 @@ def _send(message: Message, *, first_inbound_at: datetime | None = None) -> str:
     from leads.services.outbound import send_message_once
 
     if message.channel == Channel.WEB:
-        return _deliver_to_web_chat(message, first_inbound_at=first_inbound_at)
+        return deliver_to_web_chat(message, first_inbound_at=first_inbound_at)
     entry = send_message_once(
         ledger_key=f"message:{message.pk}",
         message=message,
@@ -280,7 +280,7 @@ def _send(message: Message, *, first_inbound_at: datetime | None = None) -> str:
     return message.status
 
 
-def _deliver_to_web_chat(message: Message, *, first_inbound_at: datetime | None) -> str:
+def deliver_to_web_chat(message: Message, *, first_inbound_at: datetime | None = None) -> str:
     """A web-chat reply is not a text: it is marked sent here and the visitor's widget reads
     it (docs/web-chat.md). The opt-out and do-not-disturb rules were applied when it was
     queued and again by the caller; quiet hours do not apply to a chat the visitor is in."""

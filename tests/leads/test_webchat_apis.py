@@ -279,6 +279,29 @@ def test_asking_for_a_person_opens_an_escalation_ticket(chat):
     assert not OutboxMessage.objects.filter(operation="create_task").exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the reply is sent after its transaction commits
+def test_jorge_replying_from_the_dashboard_reaches_the_visitors_chat_and_pauses_the_bot(
+    client, chat, admin_user
+):
+    token = chat("can I talk to a real person?").json()["token"]
+    conversation = Conversation.objects.get()
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("dashboard:conversations-reply", args=[conversation.pk]),
+        {"body": "Hi, this is Jorge. How can I help?"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 200, response.content
+    shown = [m for m in poll(client, token) if m["role"] == "agent"]
+    assert [m["text"] for m in shown] == ["Hi, this is Jorge. How can I help?"]
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.PAUSED
+    # Answered in the widget: nothing goes through HighLevel for a visitor it does not know.
+    assert not OutboxMessage.objects.filter(operation="send_message").exists()
+
+
 def test_a_phone_number_creates_the_contact_in_highlevel_and_keeps_the_conversation(client, chat):
     token = chat("Hi, I want to sell my house").json()["token"]
 
