@@ -1,7 +1,7 @@
 """The chat widget's API: a visitor posts a message, then polls for the answers.
 
 Public (no login) but origin-checked: only this site's pages and ``WEBCHAT_ALLOWED_ORIGINS``
-may use it (``webchat.origins``). Every refusal is ``{"error": {"code", "message",
+may use it (``leads.webchat.origins``). Every refusal is ``{"error": {"code", "message",
 "details"}}`` whose message the widget shows as is.
 """
 
@@ -11,13 +11,13 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
     extend_schema_serializer,
-    inline_serializer,
 )
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.schema import ErrorSerializer  # the one error shape of every API
 from leads.exceptions import (
     ChatRateLimited,
     InvalidChatMessage,
@@ -31,19 +31,6 @@ from leads.webchat.tokens import conversation_id_from_token
 
 ORIGIN_REFUSED = "This website may not use Jorge's chat."
 
-ErrorSerializer = inline_serializer(
-    name="WebChatError",
-    fields={
-        "error": inline_serializer(
-            name="WebChatErrorBody",
-            fields={
-                "code": serializers.CharField(),
-                "message": serializers.CharField(),
-                "details": serializers.DictField(),
-            },
-        )
-    },
-)
 ERRORS = {
     400: ErrorSerializer,
     403: ErrorSerializer,
@@ -178,6 +165,22 @@ class ChatMessagesApi(_ChatApi):
             OpenApiParameter("after", int, description="Only messages after this id (0: all).")
         ],
         responses={200: OutputSerializer, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "An answer",
+                value={
+                    "messages": [
+                        {
+                            "id": 1842,
+                            "role": "assistant",
+                            "text": "Happy to help! Which area are you thinking of?",
+                            "at": "2026-12-06T18:04:05Z",
+                        }
+                    ]
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request, token: str):
         conversation_id = conversation_id_from_token(token)
