@@ -400,7 +400,9 @@ def _lead_charts(now: datetime) -> LeadCharts:
 
 # --- The tickets panel -------------------------------------------------------------------------
 
-TICKETS_SHOWN = 200  # per kind; a longer queue says how many more wait in the admin
+# The panel lists the 50 soonest due (the most overdue first); the counts above it cover every
+# open ticket, and the rest are a link away in the admin's lists.
+TICKETS_SHOWN = 50
 DUE_SOON = timedelta(hours=1)
 ESCALATION_LEVEL = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 COMPLIANCE_LEVEL = {"high": 1, "medium": 2, "low": 3}
@@ -448,7 +450,8 @@ def _ticket_counts(queryset, now: datetime) -> dict:
 
 
 def open_ticket_queue(*, now: datetime | None = None) -> TicketQueue:
-    """Unresolved escalation and compliance tickets, soonest due first, in four queries."""
+    """Unresolved escalation and compliance tickets: counts of all of them, and the
+    ``TICKETS_SHOWN`` soonest due, in four queries whatever the size of the queue."""
     now = now or timezone.now()
     unresolved = ~Q(status=TicketStatus.RESOLVED)
     escalations = EscalationTicket.objects.filter(unresolved)
@@ -496,6 +499,7 @@ def open_ticket_queue(*, now: datetime | None = None) -> TicketQueue:
         ]
     ]
     rows.sort(key=lambda row: (row.due_at, row.level))
+    rows = rows[:TICKETS_SHOWN]  # the soonest of both kinds are among each kind's soonest
     counts_e = _ticket_counts(escalations, now)
     counts_c = _ticket_counts(compliance, now)
     total = counts_e["open"] + counts_c["open"]
