@@ -10,7 +10,9 @@ with ``seed_demo --contacts N --messages M`` and times them again. Every page an
 of the ``dashboard`` namespace is measured (its URL patterns are enumerated, so a page added
 later is measured too; a parameterised one gets a real id; a POST-only action is listed as
 skipped), with representative sorts, filters, pages and searches, and the admin's lists and
-searches of the big models. Times are in-process (Django's test client, logged in as the demo
+searches of the big models. Pages read through the cache tiers are timed twice: as they come
+(hits, after the warm-up request) and "(uncached)", every tier invalidated before each request
+(a miss, what a user meets after an event). Times are in-process (Django's test client, logged in as the demo
 user): the server's time without the network. The baseline is ``/healthz``, a bare view.
 
 For each URL it prints p50/p95 on the demo and at scale, the ratio scale/demo (of p50), the
@@ -74,11 +76,15 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import URLPattern, get_resolver, reverse  # noqa: E402
 
+from analytics.cache import invalidate_everything  # noqa: E402
 from analytics.demo import DEMO_USERNAME  # noqa: E402
 from leads.models import Contact, Conversation, Message  # noqa: E402
 from sellers.models import CMAReport  # noqa: E402
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+# Pages read through the cache tiers: timed as they are (hits, after the warm-up) and uncached.
+UNCACHED = ("overview-kpis", "overview-charts", "commission", "leads", "performance-cache")
+UNCACHED_HEADERS = {"uncached": True}
 
 # Representative states of the pages that take them (every filter, each sort, deep pages).
 DASHBOARD_VARIANTS = {
@@ -170,6 +176,9 @@ def dashboard_urls(ids: dict) -> list[tuple[str, str, dict]]:
             urls.append((f"dashboard:{pattern.name}{query}", base + query, {}))
             if pattern.name == "conversations" and query in ("", "?sort=name"):
                 urls.append((f"dashboard:{pattern.name}{query} (htmx)", base + query, HTMX))
+            if pattern.name in UNCACHED and not query:
+                # What a user meets after an event: the tier invalidated before each request.
+                urls.append((f"dashboard:{pattern.name} (uncached)", base, UNCACHED_HEADERS))
     # The busiest conversation's page as well as a typical one's.
     if "busiest_conversation_id" in ids:
         urls.append(
@@ -232,6 +241,8 @@ def measure(client: Client, urls, repeat: int) -> dict[str, dict]:
     for label, url, headers in urls:
         if ARGS.only and ARGS.only not in label:
             continue
+        headers = dict(headers)
+        uncached = headers.pop("uncached", False)
         started = time.perf_counter()
         response = client.get(url, **headers)
         cold = time.perf_counter() - started
@@ -244,10 +255,14 @@ def measure(client: Client, urls, repeat: int) -> dict[str, dict]:
             }
             continue
         queries = _QueryCounter()
+        if uncached:
+            invalidate_everything()
         with connection.execute_wrapper(queries):
             client.get(url, **headers)
         timings = []
         for _ in range(repeat):
+            if uncached:
+                invalidate_everything()
             started = time.perf_counter()
             client.get(url, **headers)
             timings.append(time.perf_counter() - started)

@@ -145,10 +145,18 @@ class ComplianceTicketAdmin(BackOfficeAdmin):
         "contact",
         "short_evidence",
     ]
-    list_filter = ["status", "severity", "type", DueStateFilter, "assignee", "direction"]
+    # Date ranges rather than a date hierarchy, which reads every ticket's date.
+    list_filter = [
+        "status",
+        "severity",
+        "type",
+        DueStateFilter,
+        "assignee",
+        "direction",
+        ("created_at", admin.DateFieldListFilter),
+    ]
     list_select_related = ["contact", "assignee"]
     search_fields = ["category", "evidence", "contact__first_name", "contact__last_name"]
-    date_hierarchy = "created_at"
     actions = ["assign_to_me", "resolve_with_note", "resume_bot"]
     fields = [
         "type",

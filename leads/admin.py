@@ -523,11 +523,11 @@ class DealAdmin(BackOfficeAdmin):
         "expected_close_on",
         "closed_at",
     ]
-    list_filter = ["side", "stage"]
+    # Date ranges rather than a date hierarchy, which reads every deal's date.
+    list_filter = ["side", "stage", ("closed_at", admin.DateFieldListFilter)]
     list_select_related = ["contact"]
     search_fields = ["name", "property_address", "contact__last_name", "ghl_opportunity_id"]
     autocomplete_fields = ["contact"]
-    date_hierarchy = "closed_at"
     change_list_template = "admin/change_list_totals.html"
     fields = [
         "name",
@@ -885,12 +885,13 @@ class EscalationTicketAdmin(AuditHistoryMixin, BackOfficeAdmin):
         "status",
         "priority",
         "reason",
-        ("assignee", admin.RelatedOnlyFieldListFilter),
+        "assignee",  # the users (a short table); "related only" read every ticket
         SLAStateFilter,
+        # Date ranges on the created_at index, not a date hierarchy (it reads every row's date).
+        ("created_at", admin.DateFieldListFilter),
     ]
     list_select_related = ["contact", "assignee"]
     search_fields = ["contact__first_name", "contact__last_name", "contact__phone", "summary"]
-    date_hierarchy = "created_at"
     ordering = ["status", "due_at"]
     actions = ["assign_to_me", "resolve_with_note", "resume_bot"]
     fieldsets = [

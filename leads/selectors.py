@@ -765,8 +765,9 @@ def conversation_with_contact(*, conversation_id: int) -> Conversation:
     return Conversation.objects.select_related("contact").get(pk=conversation_id)
 
 
-# A conversation's page shows at most this many of its latest messages.
-THREAD_LIMIT = 200
+# A conversation's page shows this many of its latest messages; "Earlier messages" loads the
+# same number again before them, so a page costs the same for a thread of 10 or of 10,000.
+THREAD_PAGE = 50
 # The bot's turn is audited just before its reply is queued, in the same transaction.
 TURN_TO_REPLY = timedelta(seconds=10)
 
@@ -797,38 +798,50 @@ THREAD_EVENTS = (
 )
 
 
-def conversation_thread(*, conversation: Conversation) -> tuple[list[ThreadItem], int]:
-    """The latest ``THREAD_LIMIT`` messages, oldest first, interleaved with what the bot did:
-    each bot reply carries its turn (goal, stage, what it learned), each lead message what
-    the analysis read from it (score, temperature, reasons). Returns (items, messages not
-    shown). Three queries."""
-    latest = list(
-        Message.objects.filter(conversation=conversation).order_by("-sent_at", "-id")[
-            : THREAD_LIMIT + 1
-        ]
-    )
-    hidden = 0
-    if len(latest) > THREAD_LIMIT:
-        latest = latest[:THREAD_LIMIT]
-        hidden = Message.objects.filter(conversation=conversation).count() - THREAD_LIMIT
+def conversation_thread(
+    *, conversation: Conversation, before: int | None = None
+) -> tuple[list[ThreadItem], int | None]:
+    """The latest ``THREAD_PAGE`` messages (or those just before message ``before``), oldest
+    first, interleaved with what the bot did: each bot reply carries its turn (goal, stage,
+    what it learned), each lead message what the analysis read from it (score, temperature,
+    reasons). Returns (items, the id to pass as ``before`` for the page before, or None when
+    these are the first). Three queries (four with ``before``), each bounded by the page."""
+    thread = Message.objects.filter(conversation=conversation)
+    until = None
+    if before is not None:
+        cursor = thread.filter(pk=before).values_list("sent_at", "id", "created_at").first()
+        if cursor is None:
+            return [], None
+        sent_at, pk, until = cursor
+        thread = thread.filter(Q(sent_at__lt=sent_at) | Q(sent_at=sent_at, id__lt=pk))
+    latest = list(thread.order_by("-sent_at", "-id")[: THREAD_PAGE + 1])
+    earlier = None
+    if len(latest) > THREAD_PAGE:
+        latest = latest[:THREAD_PAGE]
+        earlier = latest[-1].pk
     messages = list(reversed(latest))
     for message in messages:
         message.conversation = conversation
+    if not messages and before is not None:
+        return [], None
+    # The events from just before this page's first message; a page before another stops
+    # where the later one's window starts, so no event shows twice.
     since = min((m.created_at for m in messages), default=conversation.created_at) - TURN_TO_REPLY
+    window = Q(at__gte=since) if until is None else Q(at__gte=since, at__lt=until - TURN_TO_REPLY)
     events = list(
         AuditEvent.objects.filter(
+            window,
             subject_type="leads.conversation",
             subject_id=str(conversation.pk),
-            at__gte=since,
             action__in=(*THREAD_EVENTS, "bot.turn"),
         ).order_by("at", "id")
     )
     learned = list(
         AuditEvent.objects.filter(
+            window,
             subject_type="leads.contact",
             subject_id=str(conversation.contact_id),
             action="lead.qualification_updated",
-            at__gte=since,
         ).order_by("at", "id")
     )
     items = [ThreadItem(at=m.created_at, message=m) for m in messages]
@@ -836,7 +849,7 @@ def conversation_thread(*, conversation: Conversation) -> tuple[list[ThreadItem]
     _attach_learned(items, learned)
     items += [ThreadItem(at=e.at, event=e) for e in events if e.action != "bot.turn"]
     items.sort(key=lambda item: item.at)
-    return items, hidden
+    return items, earlier
 
 
 def _attach_turns(items: list[ThreadItem], turns: list[AuditEvent]) -> None:

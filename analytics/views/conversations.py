@@ -266,8 +266,19 @@ def _conversation_or_404(conversation_id: int) -> Conversation:
         raise Http404("No such conversation.") from exc
 
 
-def _thread_context(conversation: Conversation, *, reply_form: ReplyForm | None = None) -> dict:
-    items, hidden = selectors.conversation_thread(conversation=conversation)
+def _before(request: HttpRequest) -> int | None:
+    """The ``before`` message id of an "Earlier messages" link (None: the latest)."""
+    value = request.GET.get("before", "")
+    return int(value) if value.isdigit() else None
+
+
+def _thread_context(
+    conversation: Conversation,
+    *,
+    reply_form: ReplyForm | None = None,
+    before: int | None = None,
+) -> dict:
+    items, earlier = selectors.conversation_thread(conversation=conversation, before=before)
     engines: dict[str, int] = {}
     for item in items:
         message = item.message
@@ -277,7 +288,8 @@ def _thread_context(conversation: Conversation, *, reply_form: ReplyForm | None 
     return {
         "conversation": conversation,
         "items": items,
-        "hidden": hidden,
+        "earlier": earlier,
+        "before": before,
         "engines": sorted(engines.items(), key=lambda pair: -pair[1]),
         "reply_form": reply_form or ReplyForm(),
         "takeover_hours": settings.BOT_HUMAN_TAKEOVER_HOURS,
@@ -303,7 +315,7 @@ def _render_detail(
     [row] = selectors.conversation_rows(ids=[conversation.pk])
     scores = selectors.score_history(contact=contact)
     highlighted = request.GET.get("cma", "")
-    context = _thread_context(conversation, reply_form=reply_form) | {
+    context = _thread_context(conversation, reply_form=reply_form, before=_before(request)) | {
         "row": row,
         "contact": contact,
         "scores": scores,
@@ -340,9 +352,16 @@ def _sparkline(scores: list[int], *, width: int = 240, height: int = 48) -> dict
 @require_GET
 @dashboard_view
 def conversation_thread(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    """The thread and the reply form (the section live updates and replies re-render)."""
+    """The thread and the reply form (the section live updates and replies re-render); with
+    ``?before=<message id>``, only the page of messages before that one ("Earlier messages")."""
     conversation = _conversation_or_404(conversation_id)
-    return render(request, "dashboard/conversations/_thread.html", _thread_context(conversation))
+    before = _before(request)
+    template = "_thread.html" if before is None else "_thread_items.html"
+    return render(
+        request,
+        f"dashboard/conversations/{template}",
+        _thread_context(conversation, before=before),
+    )
 
 
 # --- Row actions -------------------------------------------------------------------------------

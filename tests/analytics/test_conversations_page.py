@@ -407,6 +407,42 @@ def test_the_page_costs_the_same_queries_for_a_short_or_a_long_thread(
     assert short == long
 
 
+def test_a_long_thread_shows_its_latest_messages_and_loads_the_earlier_ones_on_request(
+    dashboard_client, django_assert_max_num_queries
+):
+    conversation = lead("Ana Ruiz", bot="seller")
+    start = timezone.now() - timedelta(days=2)
+    for n in range(120):
+        MessageFactory(
+            conversation=conversation,
+            body=f"Message number {n:03}",
+            sent_at=start + timedelta(minutes=n),
+        )
+
+    html = dashboard_client.get(url("detail", conversation)).content.decode()
+
+    # The latest 50, oldest first, under a link to the ones before them.
+    shown = re.findall(r"Message number (\d+)", html)
+    assert shown == [f"{n:03}" for n in range(70, 120)]
+    link = re.search(r'hx-get="([^"]+\?before=\d+)"', html).group(1)
+    assert 'href="' + url("detail", conversation) + "?before=" in html
+
+    with django_assert_max_num_queries(12):
+        earlier = dashboard_client.get(link, HTTP_HX_REQUEST="true").content.decode()
+    assert re.findall(r"Message number (\d+)", earlier) == [f"{n:03}" for n in range(20, 70)]
+    first = re.search(r'hx-get="([^"]+\?before=\d+)"', earlier).group(1)
+    oldest = dashboard_client.get(first, HTTP_HX_REQUEST="true").content.decode()
+    assert re.findall(r"Message number (\d+)", oldest) == [f"{n:03}" for n in range(20)]
+    assert "Earlier messages" not in oldest
+
+    # Without JavaScript the link opens the page at those messages.
+    page = dashboard_client.get(url("detail", conversation) + link[link.index("?") :])
+    assert re.findall(r"Message number (\d+)", page.content.decode()) == [
+        f"{n:03}" for n in range(20, 70)
+    ]
+    assert "back to the latest" in page.content.decode()
+
+
 # --- Reply as Jorge ------------------------------------------------------------------------------
 
 reply_db = pytest.mark.django_db(transaction=True)

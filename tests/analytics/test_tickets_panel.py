@@ -106,3 +106,22 @@ def test_the_panel_costs_the_same_queries_however_many_tickets(
         response = dashboard_client.get(reverse("dashboard:tickets-queue"))
 
     assert response.content.decode().count("<tr class") == 2 * count
+
+
+def test_a_long_queue_shows_the_soonest_due_and_links_the_rest_to_the_admin(
+    dashboard_client, admin_client, now
+):
+    for n in range(40):
+        escalation(due_in=timedelta(minutes=2 * n - 30))
+        ComplianceTicketFactory(due_at=NOW + timedelta(minutes=2 * n + 1 - 30))
+
+    html = dashboard_client.get(reverse("dashboard:tickets-queue")).content.decode()
+
+    # 80 open: all counted, the 50 soonest due listed (25 of each kind, interleaved).
+    assert 'data-kpi="tickets_open" data-value="80"' in html
+    assert html.count("<tr class") == selectors.TICKETS_SHOWN == 50
+    assert "30 more open tickets, due later, in the back office" in html
+    rest = reverse("admin:leads_escalationticket_changelist") + "?status__in=open,assigned"
+    assert rest in html
+    admin_list = admin_client.get(rest)
+    assert admin_list.status_code == 200 and "40 escalation" in admin_list.content.decode()
