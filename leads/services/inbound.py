@@ -322,6 +322,9 @@ def sweep_stuck_webhook_events(*, now: datetime | None = None, limit: int = 500)
 
 def get_or_create_contact_from_ghl(*, location_id: str, contact_id: str) -> Contact:
     """The local mirror of a HighLevel contact, created bare if we have not seen it yet; locked."""
+    if not contact_id:
+        # Web-chat visitors have no HighLevel id yet: a blank id would pick one of them.
+        raise ValueError("a HighLevel contact id is required")
     contact, created = Contact.objects.select_for_update().get_or_create(
         ghl_location_id=location_id[:64], ghl_contact_id=contact_id[:64]
     )
