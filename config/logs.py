@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from types import MappingProxyType
 
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
@@ -91,7 +92,16 @@ class JsonFormatter(_JsonFormatter):
     def process_log_record(self, log_data):
         from compliance.rules.privacy import redact_sensitive_data
 
-        return redact_sensitive_data(super().process_log_record(log_data))
+        # Objects passed as extras (Django's ``request``) become their text first, so that
+        # text is redacted too rather than serialised afterwards as is.
+        plain = {
+            key: value if isinstance(value, _JSON_NATIVE) else str(value)
+            for key, value in super().process_log_record(log_data).items()
+        }
+        return redact_sensitive_data(plain)
+
+
+_JSON_NATIVE = (str, int, float, bool, type(None), dict, list, datetime)
 
 
 # --- The request id ------------------------------------------------------------------------
@@ -103,7 +113,14 @@ _ACCEPTED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 
 class RequestIdMiddleware:
     """Gives every request an id (the proxy's ``X-Request-ID`` when sane, else a new one),
-    logs it on every line the request writes, and returns it in ``X-Request-ID``."""
+    logs it on every line the request writes, and returns it in ``X-Request-ID``.
+
+    The id is not unset when the response leaves this middleware: Django writes its own
+    "Not Found: /path" and "Internal Server Error" lines after every middleware has
+    returned, and they must carry it too. A request starts from no ids at all, so nothing
+    of the previous request on the same thread is carried over (an ASGI request has a
+    context of its own anyway).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -112,8 +129,8 @@ class RequestIdMiddleware:
         given = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = given if _ACCEPTED_REQUEST_ID.match(given) else uuid.uuid4().hex
         request.request_id = request_id
-        with log_context(request_id=request_id):
-            response = self.get_response(request)
+        _ids.set(MappingProxyType({"request_id": request_id}))
+        response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
         return response
 

@@ -1,0 +1,82 @@
+"""/metrics: who may scrape it (METRICS_TOKEN, METRICS_ALLOWED_NETWORKS, DEBUG)."""
+
+import pytest
+from django.test import Client
+from prometheus_client.parser import text_string_to_metric_families
+
+
+def scrape(client: Client | None = None, **headers) -> dict[tuple[str, tuple], float]:
+    response = (client or Client()).get("/metrics", **headers)
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"].startswith("text/plain; version=")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.content.decode())
+        for sample in family.samples
+    }
+
+
+def value(samples, name, **labels) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def names(samples) -> set[str]:
+    """The series present: a histogram by its own name as well as its _bucket/_count/_sum."""
+    found = {name for name, _ in samples}
+    return found | {name.rsplit("_", 1)[0] for name in found if name.endswith(HISTOGRAM_PARTS)}
+
+
+HISTOGRAM_PARTS = ("_bucket", "_count", "_sum")
+
+
+@pytest.mark.django_db
+def test_metrics_need_the_bearer_token_when_one_is_set(settings):
+    settings.METRICS_TOKEN = "s3cret-scrape-token"
+    settings.METRICS_ALLOWED_NETWORKS = []
+
+    assert Client().get("/metrics").status_code == 401
+    wrong = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer guessed")
+    assert wrong.status_code == 401 and wrong["WWW-Authenticate"].startswith("Bearer")
+    assert scrape(HTTP_AUTHORIZATION="Bearer s3cret-scrape-token")
+
+
+@pytest.mark.django_db
+def test_metrics_refuse_addresses_outside_the_allowed_networks(settings):
+    settings.METRICS_TOKEN = ""
+    settings.METRICS_ALLOWED_NETWORKS = ["10.0.0.0/8"]
+
+    assert Client(REMOTE_ADDR="203.0.113.9").get("/metrics").status_code == 403
+    assert scrape(Client(REMOTE_ADDR="10.1.2.3"))
+
+
+@pytest.mark.django_db
+def test_with_both_set_a_scrape_needs_the_network_and_the_token(settings):
+    settings.METRICS_TOKEN = "s3cret-scrape-token"
+    settings.METRICS_ALLOWED_NETWORKS = ["10.0.0.0/8"]
+    inside = Client(REMOTE_ADDR="10.1.2.3")
+
+    assert inside.get("/metrics").status_code == 401
+    outside = Client(REMOTE_ADDR="203.0.113.9")
+    assert (
+        outside.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-scrape-token").status_code == 403
+    )
+    assert scrape(inside, HTTP_AUTHORIZATION="Bearer s3cret-scrape-token")
+
+
+@pytest.mark.django_db
+def test_unconfigured_metrics_are_not_there_in_production(settings):
+    settings.METRICS_TOKEN = ""
+    settings.METRICS_ALLOWED_NETWORKS = []
+    settings.DEBUG = False
+
+    assert Client().get("/metrics").status_code == 404
+
+
+@pytest.mark.django_db
+def test_unconfigured_metrics_serve_only_this_machine_while_developing(settings):
+    settings.METRICS_TOKEN = ""
+    settings.METRICS_ALLOWED_NETWORKS = []
+    settings.DEBUG = True
+
+    assert scrape(Client(REMOTE_ADDR="127.0.0.1"))
+    assert Client(REMOTE_ADDR="192.0.2.7").get("/metrics").status_code == 404
