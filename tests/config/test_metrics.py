@@ -1,5 +1,11 @@
 """/metrics: who may scrape it (METRICS_TOKEN, METRICS_ALLOWED_NETWORKS, DEBUG)."""
 
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
@@ -27,6 +33,7 @@ def names(samples) -> set[str]:
 
 
 HISTOGRAM_PARTS = ("_bucket", "_count", "_sum")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.django_db
@@ -80,3 +87,33 @@ def test_unconfigured_metrics_serve_only_this_machine_while_developing(settings)
 
     assert scrape(Client(REMOTE_ADDR="127.0.0.1"))
     assert Client(REMOTE_ADDR="192.0.2.7").get("/metrics").status_code == 404
+
+
+def test_several_processes_add_up_in_one_scrape(tmp_path):
+    """Multiprocess mode: two worker processes count, a third (the web one) scrapes the sum."""
+    env = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    }
+    (tmp_path / "metrics").mkdir()
+
+    def run(code: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", f"import django; django.setup(); {code}"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    for _ in range(2):
+        run("from config import metrics; metrics.record_five_minute_rule_miss()")
+    exposition = run("import sys; from config import metrics; print(metrics.exposition().decode())")
+
+    assert "jorge_five_minute_rule_misses_total 2.0" in exposition.splitlines()
+    host = socket.gethostname().replace("_", "-")
+    files = [path.name for path in (tmp_path / "metrics").iterdir()]
+    assert len([name for name in files if name.startswith(f"counter_{host}-")]) >= 2
