@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -117,3 +118,26 @@ def test_several_processes_add_up_in_one_scrape(tmp_path):
     host = socket.gethostname().replace("_", "-")
     files = [path.name for path in (tmp_path / "metrics").iterdir()]
     assert len([name for name in files if name.startswith(f"counter_{host}-")]) >= 2
+
+
+@pytest.mark.skipif(not django_settings.REDIS_URL, reason="the Redis broker: CI's Redis pass")
+def test_the_queue_length_is_what_waits_in_the_redis_broker(settings):
+    import redis
+
+    from config.metrics import CeleryQueueCollector
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = settings.REDIS_URL
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = ["turns", "turns\x06\x163", "ingest"]
+    client.delete(*keys)
+    try:
+        client.rpush("turns", "a", "b")
+        client.rpush("turns\x06\x163", "c")  # a priority-3 task of the same queue
+        client.rpush("ingest", "d")
+
+        lengths = CeleryQueueCollector().lengths()
+    finally:
+        client.delete(*keys)
+
+    assert lengths == {"ingest": 1, "sends": 0, "turns": 3}
