@@ -3,7 +3,7 @@
 
     python3 dev.py run    # venv, install, migrate, demo data, serve on http://127.0.0.1:8000
     python3 dev.py run 8001            # ... on another port (or 0.0.0.0:8001)
-    python3 dev.py test   # venv, install (and Debian's chromium), run the whole test suite
+    python3 dev.py test   # venv, install (and Debian's chromium and promtool), run the test suite
 
 Standard library only: it has to work before anything is installed.
 """
@@ -64,6 +64,27 @@ def ensure_chromium() -> None:
     sh("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", env=apt)
     if not CHROMIUM.exists():
         sys.exit(f"apt-get installed chromium, but {CHROMIUM} is still missing.")
+
+
+def ensure_promtool() -> None:
+    """The alert-rule test checks deploy/prometheus/ with promtool from Debian's prometheus
+    package; as root, install it if missing. Never fatal: without it the test parses the rules."""
+    if shutil.which("promtool"):
+        return
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get")):
+        say("No promtool (Debian: apt-get install prometheus): the alert rules are parsed instead")
+        return
+    say("Installing Debian's prometheus for promtool, which checks the alert rules (apt-get)")
+    apt = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ("apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus")
+    try:
+        sh(*install, env=apt)
+    except subprocess.CalledProcessError:
+        try:  # the package lists may be missing or stale
+            sh("apt-get", "update", "-qq", env=apt)
+            sh(*install, env=apt)
+        except subprocess.CalledProcessError:
+            say("apt-get could not install prometheus: the alert rules are parsed instead")
 
 
 def ensure_environment() -> None:
@@ -193,6 +214,7 @@ def run(extra: list[str]) -> None:
 def test(extra: list[str]) -> None:
     ensure_environment()
     ensure_chromium()
+    ensure_promtool()
     say(f"Running the test suite ({backend_summary()})")
     result = subprocess.run([str(PYTHON), "-m", "pytest", *extra], cwd=ROOT, check=False)
     sys.exit(result.returncode)

@@ -471,10 +471,9 @@ class TicketQueue:
 
 
 def _ticket_counts(queryset, now: datetime) -> dict:
+    by_sla = _ticket_counts_by_sla(now)
     return queryset.aggregate(
-        open=Count("id"),
-        overdue=Count("id", filter=Q(due_at__lt=now)),
-        due_soon=Count("id", filter=Q(due_at__gte=now, due_at__lt=now + DUE_SOON)),
+        open=Count("id"), overdue=by_sla["overdue"], due_soon=by_sla["due_soon"]
     )
 
 
@@ -541,6 +540,44 @@ def open_ticket_queue(*, now: datetime | None = None) -> TicketQueue:
         compliance=counts_c["open"],
         not_shown=total - len(rows),
     )
+
+
+class OpenTicketCount(NamedTuple):
+    kind: str  # "escalation" or "compliance"
+    type: str  # the escalation's reason, the compliance ticket's type
+    sla: str  # "ok", "due_soon" or "overdue", as on the tickets panel
+    count: int
+
+
+def open_tickets_by_sla(*, now: datetime | None = None) -> list[OpenTicketCount]:
+    """Unresolved tickets counted by kind, type and SLA state, in two grouped queries."""
+    now = now or timezone.now()
+    rows = []
+    for kind, model, type_field in (
+        ("escalation", EscalationTicket, "reason"),
+        ("compliance", ComplianceTicket, "type"),
+    ):
+        counts = (
+            _tickets(model)
+            .filter(~Q(status=TicketStatus.RESOLVED))
+            .values(type_field)
+            .annotate(**_ticket_counts_by_sla(now))
+            .order_by(type_field)
+        )
+        for group in counts:
+            rows += [
+                OpenTicketCount(kind, group[type_field], sla, group[sla])
+                for sla in ("ok", "due_soon", "overdue")
+            ]
+    return rows
+
+
+def _ticket_counts_by_sla(now: datetime) -> dict:
+    return {
+        "overdue": Count("id", filter=Q(due_at__lt=now)),
+        "due_soon": Count("id", filter=Q(due_at__gte=now, due_at__lt=now + DUE_SOON)),
+        "ok": Count("id", filter=Q(due_at__gte=now + DUE_SOON)),
+    }
 
 
 # --- Business rules -------------------------------------------------------------------------

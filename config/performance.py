@@ -15,6 +15,9 @@ Histogram: bin ``i`` holds values in [RATIO**i, RATIO**(i+1)) ms and reads back 
 geometric middle, so a percentile is within ``RATIO**0.5 - 1`` (4.9 %) of the true sample's
 value; values under ``FLOOR_MS`` share the lowest bin.
 
+The record calls also feed the matching Prometheus series (``PROMETHEUS`` below,
+``config/metrics.py``), so each concept is recorded in one place for both.
+
 Lives in ``config`` because every app records into it (``leads`` imports no other app).
 """
 
@@ -32,6 +35,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import DatabaseError, connection
+
+from config import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +61,28 @@ DB_LATENCY = "db.latency"  # ms of one SQL statement [select | insert | update |
 BOT_REPLY_TIME = "bot.reply_time"  # ms from the lead's message recorded to the reply sent [bot]
 WEBHOOK_RECEIVED = "webhook.received"  # deliveries by what the endpoint did [outcome]
 WEBHOOK_PROCESSED = "webhook.processed"  # stored events by how processing ended [status]
+
+# The Prometheus series each metric also feeds (config/metrics.py): one record call, both
+# stores. A record call's ``labels`` (a dict) carry the series' other dimensions, which the
+# hourly aggregates do not keep: the model of an AI task, the event type of a webhook, the
+# HTTP status of a HighLevel request. DB_LATENCY and CACHE_LATENCY feed none: django-prometheus
+# times every statement, and a tier read is counted as a hit or a miss.
+PROMETHEUS = {
+    AI_LATENCY: metrics.record_ai_latency,  # labels: task
+    AI_INPUT_TOKENS: metrics.record_ai_input_tokens,  # labels: model
+    AI_OUTPUT_TOKENS: metrics.record_ai_output_tokens,
+    AI_CACHE_READ_TOKENS: metrics.record_ai_cache_read_tokens,
+    AI_COST_USD: metrics.record_ai_cost,
+    AI_CACHE_SAVED_USD: metrics.record_ai_cache_saving,
+    AI_OFFLINE_REPLY: metrics.record_ai_fallback,  # labels: task (default reply)
+    GHL_LATENCY: metrics.record_highlevel_request,  # labels: status
+    CACHE_HIT: metrics.record_cache_hit,
+    CACHE_MISS: metrics.record_cache_miss,
+    BOT_REPLY_TIME: metrics.record_bot_reply,
+    WEBHOOK_RECEIVED: metrics.record_webhook_received,  # labels: event_type
+    WEBHOOK_PROCESSED: metrics.record_webhook_processed,  # labels: event_type
+}
+_NO_LABELS: dict[str, str] = {}
 
 
 def bin_of(ms: float) -> int:
@@ -120,7 +147,9 @@ class PerformanceTracker:
             found = self._pending[key] = Aggregate()
         return found
 
-    def observe(self, metric: str, ms: float, label: str = "") -> None:
+    def observe(
+        self, metric: str, ms: float, label: str = "", *, labels: dict[str, str] | None = None
+    ) -> None:
         """A latency sample in milliseconds."""
         index = bin_of(ms)
         with self._lock:
@@ -128,23 +157,36 @@ class PerformanceTracker:
             aggregate.count += 1
             aggregate.total += ms
             aggregate.histogram[index] = aggregate.histogram.get(index, 0) + 1
+        self._export(metric, label, ms, labels)
         self._start_flusher()
 
-    def count(self, metric: str, label: str = "", n: int = 1) -> None:
+    def count(
+        self, metric: str, label: str = "", n: int = 1, *, labels: dict[str, str] | None = None
+    ) -> None:
         """``n`` more of something (a cache hit, a webhook outcome)."""
         with self._lock:
             aggregate = self._aggregate(metric, label)
             aggregate.count += n
             aggregate.total += n
+        self._export(metric, label, n, labels)
         self._start_flusher()
 
-    def add(self, metric: str, amount: float, label: str = "") -> None:
+    def add(
+        self, metric: str, amount: float, label: str = "", *, labels: dict[str, str] | None = None
+    ) -> None:
         """One more event carrying ``amount`` (tokens, dollars): count + 1, sum + amount."""
         with self._lock:
             aggregate = self._aggregate(metric, label)
             aggregate.count += 1
             aggregate.total += amount
+        self._export(metric, label, amount, labels)
         self._start_flusher()
+
+    @staticmethod
+    def _export(metric: str, label: str, value: float, labels: dict[str, str] | None) -> None:
+        record = PROMETHEUS.get(metric)
+        if record is not None:
+            record(label, value, labels or _NO_LABELS)
 
     # --- Reading and flushing ---------------------------------------------------------------
 
@@ -295,10 +337,10 @@ def connect_celery_signals() -> None:
 
 
 @contextmanager
-def timed(metric: str, label: str = "") -> Iterator[None]:
+def timed(metric: str, label: str = "", *, labels: dict[str, str] | None = None) -> Iterator[None]:
     """Observe how long the block takes, whether it returns or raises."""
     started = time.perf_counter()
     try:
         yield
     finally:
-        tracker.observe(metric, (time.perf_counter() - started) * 1000, label)
+        tracker.observe(metric, (time.perf_counter() - started) * 1000, label, labels=labels)

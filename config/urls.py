@@ -4,7 +4,7 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
 from analytics.urls import dashboard_urlpatterns
-from config import api_docs, health
+from config import api_docs, health, monitoring
 from leads.webchat.urls import api_urlpatterns as webchat_api
 from leads.webchat.urls import page_urlpatterns as webchat_pages
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", monitoring.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("dashboard/", include((dashboard_urlpatterns, "dashboard"))),
     path("webhooks/ghl/", include("leads.webhooks.ghl.urls")),

@@ -13,6 +13,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import Error as DatabaseDriverError
 
+from config.logs import log_context
 from leads.ghl.exceptions import GHLError
 from leads.services import booking, crm, escalation, followups, inbound, messaging, pipeline
 from leads.webchat import services as webchat_services
@@ -43,7 +44,10 @@ def webhook_retry_countdown(retries: int) -> int:
 def process_webhook_event_task(self, event_id: int) -> str:
     """Apply one stored webhook event; retried with backoff, dead after GHL_WEBHOOK_MAX_ATTEMPTS."""
     try:
-        outcome = inbound.process_webhook_event(event_id=event_id, dispatch=ghl_handlers.dispatch)
+        with log_context(webhook_event_id=event_id):
+            outcome = inbound.process_webhook_event(
+                event_id=event_id, dispatch=ghl_handlers.dispatch
+            )
     except DatabaseDriverError as exc:
         # The database went away mid-task; the row still says where we were.
         raise self.retry(exc=exc, countdown=webhook_retry_countdown(self.request.retries)) from exc

@@ -6,9 +6,11 @@ layer, Celery tasks run in-process, the offline AI engine and the GHL outbox.
 ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis.
 """
 
+from ipaddress import ip_network
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -43,9 +45,14 @@ INSTALLED_APPS = [
     "buyers",
     "sellers",
     "analytics",
+    "django_prometheus",  # /metrics: requests, database and cache series (docs/monitoring.md)
 ]
 
 MIDDLEWARE = [
+    # Outermost: the whole request is counted and timed for Prometheus, and every log line it
+    # writes carries its id (config/logs.py).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "config.logs.RequestIdMiddleware",
     # First, so the statements of sessions and auth are timed too (config/performance.py).
     "config.performance.PerformanceMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -56,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -128,6 +136,17 @@ else:
             },
         }
     }
+
+# django-prometheus counts every statement and connection (django_db_*) and every cache read
+# (django_cache_*) through these drop-in backends; they behave as Django's own otherwise.
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
+CACHES["default"]["BACKEND"] = {
+    "django_redis.cache.RedisCache": "django_prometheus.cache.backends.redis.RedisCache",
+    "django.core.cache.backends.locmem.LocMemCache": "config.metrics_cache.LocMemCache",
+}[CACHES["default"]["BACKEND"]]
 
 # --- Celery -----------------------------------------------------------------
 # Eager mode still opens a producer on the broker (it serialises through it): memory:// serves.
@@ -427,12 +446,45 @@ WEBCHAT_VISITOR_DAYS = env.int("WEBCHAT_VISITOR_DAYS", default=30)
 # Proxies in front of the app that append to X-Forwarded-For (0: the peer address is the visitor's).
 WEBCHAT_TRUSTED_PROXIES = env.int("WEBCHAT_TRUSTED_PROXIES", default=0)
 
+# --- Monitoring (docs/monitoring.md) --------------------------------------------
+# Who may read /metrics: with a token, only requests carrying "Authorization: Bearer <token>";
+# with networks (comma-separated CIDRs), only requests from them; with both, both must hold.
+# With neither, /metrics answers 404, except to this machine when DEBUG is on (dev.py run).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = [
+    str(ip_network(network.strip(), strict=False))  # a typo stops the process at start-up
+    for network in env.list("METRICS_ALLOWED_NETWORKS", default=[])
+    if network.strip()
+]
+
 # --- Logging ----------------------------------------------------------------
+# text: one readable line per event (the embedded default); json: one JSON object per line
+# (production's default). Both carry the request, webhook event, conversation and Celery
+# task ids and are redacted by the compliance redactor (config/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"log_context": {"()": "config.logs.ContextFilter"}},
+    "formatters": {
+        "text": {
+            "()": "config.logs.TextFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {
+            "()": "config.logs.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["log_context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

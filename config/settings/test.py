@@ -19,7 +19,7 @@ STORAGES = {
 # Tasks run in-process in tests whatever broker is configured; tests that need the
 # on-commit hand-off use django_capture_on_commit_callbacks(execute=True).
 CELERY_TASK_ALWAYS_EAGER = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file, like the embedded default's: concurrent tests then see SQLite's real locking
     # (WAL, IMMEDIATE, the busy timeout), not an in-memory database's shared-cache table locks.
     DATABASES["default"]["TEST"] = {  # noqa: F405

@@ -290,15 +290,16 @@ class HighLevelClient:
     ) -> dict:
         if self.limiter is not None:
             self.limiter.acquire()
+        started, status = time.perf_counter(), "transport_error"
         try:
-            with performance.timed(performance.GHL_LATENCY, operation):
-                response = self._http.request(
-                    method,
-                    path,
-                    headers={"Version": version},
-                    extensions={"ghl_operation": operation, "ghl_contact_id": contact_id},
-                    **request_kwargs,
-                )
+            response = self._http.request(
+                method,
+                path,
+                headers={"Version": version},
+                extensions={"ghl_operation": operation, "ghl_contact_id": contact_id},
+                **request_kwargs,
+            )
+            status = str(response.status_code)
         except (httpx.UnsupportedProtocol, httpx.LocalProtocolError):
             raise  # our bug, not HighLevel's weather
         except (
@@ -314,6 +315,13 @@ class HighLevelClient:
             raise GHLTransportError(
                 f"{type(exc).__name__}: {exc}", request_sent=True, operation=operation
             ) from exc
+        finally:
+            performance.tracker.observe(
+                performance.GHL_LATENCY,
+                (time.perf_counter() - started) * 1000,
+                operation,
+                labels={"status": status},
+            )
 
         retry_after = _retry_after(response) if response.status_code == 429 else None
         if self.limiter is not None:

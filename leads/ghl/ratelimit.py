@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from config import metrics
+
 from .exceptions import GHLRateLimited
 
 WINDOW_SECONDS = 10.0
@@ -283,6 +285,7 @@ class RateLimiter:
             key=self._key, day_key=self._day_key(now), now=now, limits=self.limits
         )
         if not granted:
+            metrics.record_rate_limit_refusal("daily_budget" if wait < 0 else "max_wait")
             if wait < 0:
                 tomorrow = datetime.fromtimestamp(now, tz=UTC).date() + timedelta(days=1)
                 midnight = datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=UTC)
@@ -295,6 +298,7 @@ class RateLimiter:
                 f"(more than {self.limits.max_wait:.0f} s).",
                 retry_after=wait,
             )
+        metrics.record_rate_limit_wait(wait)
         if wait > 0:
             self._sleep(wait)
         return Grant(at=now + wait, waited=wait)

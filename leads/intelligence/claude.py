@@ -265,9 +265,9 @@ def _reply_prompt(request: ReplyRequest) -> str:
 # --- Calls --------------------------------------------------------------------------------
 
 
-def _create(*, model: str, system: str, tool: dict, prompt: str, max_tokens: int):
+def _create(*, model: str, task: str, system: str, tool: dict, prompt: str, max_tokens: int):
     try:
-        with performance.timed(performance.AI_LATENCY, model):
+        with performance.timed(performance.AI_LATENCY, model, labels={"task": task}):
             return get_client().messages.create(
                 model=model,
                 max_tokens=max_tokens,
@@ -344,15 +344,16 @@ def _usage(response, requested_model: str, *, task: str) -> dict:
     }
     cost = estimate_cost_usd(model=model, **counts)
     # Spent whether or not the output validates: the Performance page counts it either way.
-    track = performance.tracker
-    track.add(performance.AI_INPUT_TOKENS, counts["input_tokens"], task)
-    track.add(performance.AI_OUTPUT_TOKENS, counts["output_tokens"], task)
-    track.add(performance.AI_CACHE_READ_TOKENS, counts["cache_read_tokens"], task)
-    track.add(performance.AI_COST_USD, cost, task)
+    track, by_model = performance.tracker, {"model": model}  # Prometheus: per model and task
+    track.add(performance.AI_INPUT_TOKENS, counts["input_tokens"], task, labels=by_model)
+    track.add(performance.AI_OUTPUT_TOKENS, counts["output_tokens"], task, labels=by_model)
+    track.add(performance.AI_CACHE_READ_TOKENS, counts["cache_read_tokens"], task, labels=by_model)
+    track.add(performance.AI_COST_USD, cost, task, labels=by_model)
     track.add(
         performance.AI_CACHE_SAVED_USD,
         cache_saving_usd(model=model, cache_read_tokens=counts["cache_read_tokens"]),
         task,
+        labels=by_model,
     )
     return {"model": model, **counts, "cost_usd": cost}
 
@@ -424,6 +425,7 @@ def analyze_with_claude(*, message: str, history: list[str] | None = None) -> Le
     started = time.perf_counter()
     response = _create(
         model=model,
+        task="analysis",
         system=ANALYSIS_SYSTEM_PROMPT,
         tool=ANALYSIS_TOOL,
         prompt=_analysis_prompt(message, history),
@@ -455,6 +457,7 @@ def compose_reply_with_claude(request: ReplyRequest) -> ReplyDraft:
     started = time.perf_counter()
     response = _create(
         model=model,
+        task="reply",
         system=REPLY_SYSTEM_PROMPT,
         tool=REPLY_TOOL,
         prompt=_reply_prompt(request),

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from compliance.models import AuditEvent
 from compliance.services import audit
+from config import metrics
 from leads import selectors
 from leads.bots.base import TurnContext, get_bot
 from leads.bots.texts import DEFAULT_TEXTS
@@ -195,5 +196,6 @@ def escalate_unanswered_messages(*, now: datetime | None = None) -> list[int]:
                 actor_label="five_minute_rule",
                 now=now,
             )
+        metrics.record_five_minute_rule_miss()
         escalated.append(conversation.pk)
     return escalated

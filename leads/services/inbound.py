@@ -25,7 +25,7 @@ from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent
 from compliance.rules.privacy import redact_json_text, redact_sensitive, redact_sensitive_data
 from compliance.services import audit
-from config import performance
+from config import metrics, performance
 from leads import selectors
 from leads.ghl import mapping
 from leads.models import Channel, Contact, Conversation, Deal, Intent, Message, WebhookEvent
@@ -125,6 +125,7 @@ def store_webhook_event(
         source=source, webhook_id=webhook_id, body=stored_body.encode("utf-8")
     )
     status = WebhookEvent.Status.RECEIVED if known_event else WebhookEvent.Status.IGNORED
+    by_type = {"event_type": event_type[:64]}
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.create(
@@ -143,10 +144,10 @@ def store_webhook_event(
             if known_event:
                 _on_commit_enqueue(event.pk)
     except IntegrityError:
-        performance.tracker.count(performance.WEBHOOK_RECEIVED, "duplicate")
+        performance.tracker.count(performance.WEBHOOK_RECEIVED, "duplicate", labels=by_type)
         return StoredWebhook(event=None, duplicate=True)
     performance.tracker.count(
-        performance.WEBHOOK_RECEIVED, "accepted" if known_event else "not_handled"
+        performance.WEBHOOK_RECEIVED, "accepted" if known_event else "not_handled", labels=by_type
     )
     return StoredWebhook(event=event, duplicate=False)
 
@@ -224,6 +225,7 @@ def process_webhook_event(
     event, done = _claim(event_id)
     if done is not None:
         return done
+    by_type = {"event_type": event.event_type}
     try:
         with transaction.atomic():
             result = dispatch(event)
@@ -249,14 +251,18 @@ def process_webhook_event(
             event = WebhookEvent.objects.select_for_update().get(pk=event_id)
             if event.attempts >= settings.GHL_WEBHOOK_MAX_ATTEMPTS:
                 _mark_dead(event, error)
-                performance.tracker.count(performance.WEBHOOK_PROCESSED, WebhookEvent.Status.DEAD)
+                performance.tracker.count(
+                    performance.WEBHOOK_PROCESSED, WebhookEvent.Status.DEAD, labels=by_type
+                )
                 return ProcessOutcome(status=WebhookEvent.Status.DEAD, error=error)
             event.status = WebhookEvent.Status.FAILED
             event.last_error = error[:4000]
             event.save(update_fields=["status", "last_error", "updated_at"])
-        performance.tracker.count(performance.WEBHOOK_PROCESSED, WebhookEvent.Status.FAILED)
+        performance.tracker.count(
+            performance.WEBHOOK_PROCESSED, WebhookEvent.Status.FAILED, labels=by_type
+        )
         return ProcessOutcome(status=WebhookEvent.Status.FAILED, retry=True, error=error)
-    performance.tracker.count(performance.WEBHOOK_PROCESSED, event.status)
+    performance.tracker.count(performance.WEBHOOK_PROCESSED, event.status, labels=by_type)
     return ProcessOutcome(status=event.status)
 
 
@@ -553,6 +559,7 @@ def record_inbound_message(
         )
         if answerable and INBOUND_MESSAGE_HANDLERS:
             transaction.on_commit(partial(_notify_inbound_handlers, message.pk))
+    metrics.record_message(direction=Message.Direction.INBOUND, channel=channel)
     return message, True
 
 

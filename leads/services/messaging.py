@@ -25,6 +25,7 @@ from compliance.rules.quiet_hours import (
     next_allowed_send_time,
 )
 from compliance.services import audit
+from config import metrics
 from leads import selectors
 from leads.ghl.client import Attachment
 from leads.models import Channel, Contact, Conversation, Message, SendLedgerEntry
@@ -272,12 +273,24 @@ def _send(message: Message, *, first_inbound_at: datetime | None = None) -> str:
     if entry.status == SendLedgerEntry.Status.FAILED and message.attachments:
         _resend_with_links(message=message, error=entry.error)
     if message.status == Message.Status.SENT:
+        _count_sent(message)
         _record_first_response(
             conversation=message.conversation,
             sent_at=message.sent_at,
             first_inbound_at=first_inbound_at,
         )
     return message.status
+
+
+def _count_sent(message: Message) -> None:
+    if message.conversation.contact.is_test:
+        return  # staff trying the bot from the chat demo
+    engine = message.ai_metadata.get("engine") or (
+        "human" if message.sender == Message.Sender.HUMAN else "rules"
+    )
+    metrics.record_message(
+        direction=Message.Direction.OUTBOUND, channel=message.channel, engine=engine
+    )
 
 
 def deliver_to_web_chat(message: Message, *, first_inbound_at: datetime | None = None) -> str:
@@ -319,6 +332,7 @@ def deliver_to_web_chat(message: Message, *, first_inbound_at: datetime | None =
             data={"channel": Channel.WEB},
         )
     message.status, message.sent_at = Message.Status.SENT, now
+    _count_sent(message)
     _record_first_response(
         conversation=message.conversation, sent_at=now, first_inbound_at=first_inbound_at
     )
@@ -382,11 +396,10 @@ def _record_first_response(
         pk=conversation.pk, first_response_seconds__isnull=True
     ).update(first_response_seconds=max((sent_at - first_inbound).total_seconds(), 0.0))
     if updated:
-        logger.info(
-            "First response to conversation %s after %.1fs",
-            conversation.pk,
-            (sent_at - first_inbound).total_seconds(),
-        )
+        seconds = (sent_at - first_inbound).total_seconds()
+        logger.info("First response to conversation %s after %.1fs", conversation.pk, seconds)
+        if not conversation.contact.is_test:
+            metrics.record_first_response(channel=conversation.channel, seconds=seconds)
 
 
 def send_due_messages(*, now: datetime | None = None, limit: int = 200) -> list[int]:

@@ -46,6 +46,7 @@ from compliance.rules.keywords import classify_keyword
 from compliance.rules.privacy import redact_sensitive
 from compliance.services import audit, audit_batch
 from config import performance
+from config.logs import bind_log_context, log_context
 from leads import selectors
 from leads.bots import booking as booking_flow
 from leads.bots.base import BotTurn, TurnContext, get_bot
@@ -226,7 +227,8 @@ def sweep_overdue_turns(*, now: datetime | None = None, limit: int = 200) -> lis
 
 def _run_turn_safely(message_id: int) -> tuple[PipelineOutcome, int | None]:
     try:
-        return _run_turn(message_id)
+        with log_context():  # the turn binds its conversation's id, until it ends
+            return _run_turn(message_id)
     except (OperationalError, InterfaceError):
         # The database went away: the task retries, and the sweep reruns the claim if not.
         raise
@@ -247,6 +249,7 @@ def _run_turn(message_id: int) -> tuple[PipelineOutcome, int | None]:
             outcome, contact_id = claimed, None
         else:
             turn, contact_id, outcome = claimed, claimed.contact_id, None
+            bind_log_context(conversation_id=turn.conversation.pk)
             if not _calls_out(turn):
                 # Nothing to wait for: decide and apply under this same lock.
                 locked = _Locked(contact=turn.contact, conversation=turn.conversation)

@@ -21,6 +21,7 @@ from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent, ComplianceTicket
 from compliance.rules.privacy import redact_sensitive
 from compliance.services import audit
+from config import metrics
 from leads.exceptions import (
     ChatRateLimited,
     InvalidChatMessage,
@@ -186,6 +187,8 @@ def post_chat_message(
                 },
             )
         hand_to_inbound_handlers_on_commit(message.pk)
+    if not contact.is_test:
+        metrics.record_message(direction=Message.Direction.INBOUND, channel=Channel.WEB)
     return ChatPost(
         token=token or visitor_token(conversation_id=conversation.pk),
         message=message,

@@ -145,3 +145,29 @@ def test_an_address_already_in_use_is_refused_with_a_clear_message(dev):
             dev.serving_address([str(port)])
 
     assert f"{port} is already in use" in str(stop.value)
+
+
+def test_as_root_it_installs_debians_prometheus_for_promtool(dev, monkeypatch):
+    commands = []
+    monkeypatch.setattr(dev.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(dev.shutil, "which", lambda name: None if name == "promtool" else name)
+    monkeypatch.setattr(dev, "sh", lambda *args, env=None: commands.append(args))
+
+    dev.ensure_promtool()
+
+    assert commands == [
+        ("apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus")
+    ]
+
+
+def test_when_apt_cannot_install_promtool_the_tests_still_run(dev, monkeypatch, capsys):
+    def fail(*args, env=None):
+        raise dev.subprocess.CalledProcessError(100, args)
+
+    monkeypatch.setattr(dev.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(dev.shutil, "which", lambda name: None if name == "promtool" else name)
+    monkeypatch.setattr(dev, "sh", fail)
+
+    dev.ensure_promtool()  # no SystemExit
+
+    assert "the alert rules are parsed instead" in capsys.readouterr().out

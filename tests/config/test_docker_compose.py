@@ -72,3 +72,24 @@ def test_every_celery_queue_has_a_worker():
             consumed |= set(command[command.index("--queues") + 1].split(","))
     assert routed == {"ingest", "turns", "sends"}
     assert routed <= consumed
+
+
+def test_prometheus_and_grafana_are_optional_and_load_the_repositorys_files():
+    for name in ("prometheus", "grafana"):
+        service = SERVICES[name]
+        assert service["profiles"] == ["monitoring"], name
+        for volume in service["volumes"]:
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (ROOT / source).is_dir(), f"{name}: {source}"
+        assert all(port.startswith("127.0.0.1:") for port in service["ports"]), name
+    assert "metrics_token" in SERVICES["prometheus"]["secrets"]
+    assert COMPOSE["secrets"]["metrics_token"]["environment"] == "METRICS_TOKEN"
+
+
+def test_every_app_process_writes_its_metrics_where_a_web_scrape_adds_them_up():
+    for name in ("web", "ws", "worker", "worker-turns", "beat", "migrate"):
+        service = SERVICES[name]
+        directory = service["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+        assert f"metrics:{directory}" in service["volumes"], name
+    assert COMPOSE["volumes"]["metrics"]["driver_opts"]["type"] == "tmpfs"
