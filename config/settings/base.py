@@ -293,6 +293,9 @@ ANTHROPIC_PRICES_PER_MTOK = {
     "claude-sonnet-4-6": {"input": 3.00, "output": 15.00, "cache_read": 0.30, "cache_write": 3.75},
     "claude-opus-4-5": {"input": 5.00, "output": 25.00, "cache_read": 0.50, "cache_write": 6.25},
 }
+# AI cost controls, off by default (docs/feature-flags.md).
+# Replies carry only the playbook skills their turn needs, not the whole playbook.
+ENABLE_PROGRESSIVE_SKILLS = env.bool("ENABLE_PROGRESSIVE_SKILLS", default=False)
 # Hosts a bot reply may link to (exact host or its subdomains); none by default.
 BOT_ALLOWED_LINK_HOSTS = env.list("BOT_ALLOWED_LINK_HOSTS", default=[])
 
