@@ -9,6 +9,7 @@ any ``ClaudeError`` and validates reply text before it can be sent.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -412,9 +413,12 @@ def parse_reply(data: dict) -> str:
 # --- Public functions ----------------------------------------------------------------------
 
 
-def analyze_with_claude(*, message: str, history: list[str] | None = None) -> LeadAnalysis:
-    """Analyse a lead's message with the fast model, then score it with the shared rules."""
-    model = settings.ANTHROPIC_MODEL_FAST
+def analyze_with_claude(
+    *, message: str, history: list[str] | None = None, model: str = ""
+) -> LeadAnalysis:
+    """Analyse a lead's message with the fast model (or ``model``), then score it with the
+    shared rules; ``cost_usd`` says what the call cost."""
+    model = model or settings.ANTHROPIC_MODEL_FAST
     started = time.perf_counter()
     response = _create(
         model=model,
@@ -440,7 +444,7 @@ def analyze_with_claude(*, message: str, history: list[str] | None = None) -> Le
         usage["cost_usd"],
         (time.perf_counter() - started) * 1000,
     )
-    return scoring.with_score(analysis)
+    return dataclasses.replace(scoring.with_score(analysis), cost_usd=usage["cost_usd"])
 
 
 def reply_system_prompt(request: ReplyRequest, *, progressive: bool | None = None) -> str:
@@ -449,9 +453,10 @@ def reply_system_prompt(request: ReplyRequest, *, progressive: bool | None = Non
     return REPLY_SYSTEM_PROMPT + skills.reply_instructions(request, progressive=progressive)
 
 
-def compose_reply_with_claude(request: ReplyRequest) -> ReplyDraft:
-    """Word the bot's decided reply with the reply model; the text is not yet validated."""
-    model = settings.ANTHROPIC_MODEL_REPLY
+def compose_reply_with_claude(request: ReplyRequest, *, model: str = "") -> ReplyDraft:
+    """Word the bot's decided reply with the reply model (or ``model``); the text is not yet
+    validated."""
+    model = model or settings.ANTHROPIC_MODEL_REPLY
     started = time.perf_counter()
     response = _create(
         model=model,
