@@ -1203,6 +1203,53 @@ def ai_usage(data: PerformanceData, *, now: datetime | None = None) -> AiUsage:
 
 
 @dataclass(frozen=True)
+class CostlyConversation:
+    conversation_id: int
+    contact_name: str
+    bot: str
+    cost_usd: Decimal
+
+
+@dataclass(frozen=True)
+class AiCostPerConversation:
+    conversations: int  # active (changed) in the window
+    total_cost_usd: Decimal
+    costliest: list[CostlyConversation]
+    models: list  # leads.intelligence.mesh.ModelHealth, when the agent mesh is on
+    mesh_enabled: bool
+
+    @property
+    def average_usd(self) -> Decimal | None:
+        return self.total_cost_usd / self.conversations if self.conversations else None
+
+
+def ai_cost_per_conversation(*, now: datetime | None = None, top: int = 5) -> AiCostPerConversation:
+    """What Claude cost per conversation active in the window (all its calls,
+    ``Conversation.ai_cost_usd``), the costliest ones, and each routed model's health."""
+    from leads.intelligence import mesh
+
+    since = start_of_business_day(now or timezone.now()) - timedelta(days=PERFORMANCE_DAYS - 1)
+    active = Conversation.objects.filter(updated_at__gte=since)
+    totals = active.aggregate(n=Count("id"), cost=Sum("ai_cost_usd"))
+    costliest = [
+        CostlyConversation(
+            conversation_id=c.pk, contact_name=str(c.contact), bot=c.bot, cost_usd=c.ai_cost_usd
+        )
+        for c in active.filter(ai_cost_usd__gt=0)
+        .select_related("contact")
+        .order_by("-ai_cost_usd", "-pk")[:top]
+    ]
+    enabled = mesh.mesh_enabled()
+    return AiCostPerConversation(
+        conversations=totals["n"],
+        total_cost_usd=totals["cost"] or Decimal(0),
+        costliest=costliest,
+        models=[mesh.health(model) for model in mesh.models_in_routes()] if enabled else [],
+        mesh_enabled=enabled,
+    )
+
+
+@dataclass(frozen=True)
 class ReplyTimes:
     bars: list[tuple[str, int]]
     count: int

@@ -64,6 +64,7 @@ dashboard_urlpatterns = [
     path("performance/latency/", performance.performance_latency, name="performance-latency"),
     path("performance/cache/", performance.performance_cache, name="performance-cache"),
     path("performance/ai/", performance.performance_ai, name="performance-ai"),
+    path("performance/ai-cost/", performance.performance_ai_cost, name="performance-ai-cost"),
     path(
         "performance/reply-times/",
         performance.performance_reply_times,

@@ -219,6 +219,14 @@ class Conversation(TimeStampedModel):
     )
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     last_outbound_at = models.DateTimeField(null=True, blank=True)
+    ai_cost_usd = models.DecimalField(
+        "AI cost (USD)",
+        max_digits=12,
+        decimal_places=6,
+        default=0,
+        help_text="What Claude cost for this conversation: every analysis and reply, "
+        "including answers that were discarded.",
+    )
     bot_state = models.JSONField(
         default=dict, blank=True, help_text="What the bot asked and learned, for its next turn."
     )

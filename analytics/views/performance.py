@@ -48,6 +48,12 @@ def performance_ai(request):
 
 
 @dashboard_view
+def performance_ai_cost(request):
+    costs = selectors.ai_cost_per_conversation()
+    return render(request, "dashboard/performance/_ai_cost.html", {"costs": costs})
+
+
+@dashboard_view
 def performance_reply_times(request):
     times = selectors.reply_times(selectors.performance_data())
     return render(

@@ -312,6 +312,30 @@ ANTHROPIC_PRICES_PER_MTOK = {
     "claude-sonnet-4-6": {"input": 3.00, "output": 15.00, "cache_read": 0.30, "cache_write": 3.75},
     "claude-opus-4-5": {"input": 5.00, "output": 25.00, "cache_read": 0.50, "cache_write": 6.25},
 }
+# AI cost controls, off by default (docs/feature-flags.md).
+# Replies carry only the playbook skills their turn needs, not the whole playbook.
+ENABLE_PROGRESSIVE_SKILLS = env.bool("ENABLE_PROGRESSIVE_SKILLS", default=False)
+# Each AI task routed to a model by a policy, with health, circuit breakers and fallback
+# to the next model, then to the offline engine (leads/intelligence/mesh.py).
+ENABLE_AGENT_MESH = env.bool("ENABLE_AGENT_MESH", default=False)
+# policy "cost": cheapest first; "latency": listed order, a model slower than the budget last.
+AGENT_MESH_ROUTES = {
+    "extraction": {
+        "policy": "cost",
+        "models": env.list(
+            "AGENT_MESH_EXTRACTION_MODELS", default=[ANTHROPIC_MODEL_FAST, ANTHROPIC_MODEL_REPLY]
+        ),
+    },
+    "reply": {
+        "policy": "latency",
+        "models": env.list(
+            "AGENT_MESH_REPLY_MODELS", default=[ANTHROPIC_MODEL_REPLY, ANTHROPIC_MODEL_FAST]
+        ),
+    },
+}
+AGENT_MESH_LATENCY_BUDGET_MS = env.float("AGENT_MESH_LATENCY_BUDGET_MS", default=8000.0)
+AGENT_MESH_BREAKER_FAILURES = env.int("AGENT_MESH_BREAKER_FAILURES", default=3)
+AGENT_MESH_BREAKER_COOLDOWN_SECONDS = env.int("AGENT_MESH_BREAKER_COOLDOWN_SECONDS", default=60)
 # Hosts a bot reply may link to (exact host or its subdomains); none by default.
 BOT_ALLOWED_LINK_HOSTS = env.list("BOT_ALLOWED_LINK_HOSTS", default=[])
 

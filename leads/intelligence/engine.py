@@ -17,7 +17,7 @@ from django.conf import settings
 from compliance.rules.privacy import without_sensitive_sentences
 from config import performance
 
-from . import claude
+from . import claude, mesh
 from .offline import analyze_offline
 from .replies import ReplyDraft, ReplyRequest, validate_reply
 from .schema import LeadAnalysis
@@ -49,10 +49,11 @@ def analyze_lead(*, message: str, history: list[str] | None = None) -> LeadAnaly
     if not settings.ANTHROPIC_API_KEY:
         return offline
     try:
-        analysis = claude.analyze_with_claude(message=message, history=history)
+        analysis = _analyze_with_claude(message=message, history=history)
     except Exception as exc:  # any failure of the optional engine falls back, by design
         logger.warning("claude_fallback task=analysis reason=%s", _reason(exc))
-        return offline
+        spent = (getattr(exc, "usage", None) or {}).get("cost_usd", 0.0)
+        return dataclasses.replace(offline, cost_usd=spent)
     if analysis.language != offline.language:
         # The reply language follows the whole conversation by one rule (offline._language),
         # not the model's reading of the latest message: "ok perfecto, thank you" changes nothing.
@@ -61,6 +62,25 @@ def analyze_lead(*, message: str, history: list[str] | None = None) -> LeadAnaly
         # An opt-out the deterministic rules see is never overruled by the model.
         analysis = with_score(dataclasses.replace(analysis, opt_out=True))
     return analysis
+
+
+def _analyze_with_claude(*, message: str, history: list[str]) -> LeadAnalysis:
+    if not mesh.mesh_enabled():
+        return claude.analyze_with_claude(message=message, history=history)
+    analysis, _route = mesh.call(
+        "extraction",
+        lambda model: claude.analyze_with_claude(message=message, history=history, model=model),
+    )
+    return analysis
+
+
+def _compose_with_claude(request: ReplyRequest) -> ReplyDraft:
+    if not mesh.mesh_enabled():
+        return claude.compose_reply_with_claude(request)
+    draft, route = mesh.call(
+        "reply", lambda model: claude.compose_reply_with_claude(request, model=model)
+    )
+    return dataclasses.replace(draft, route=route.as_metadata())
 
 
 def _offline_draft(request: ReplyRequest, *, reason: str = "", **spent) -> ReplyDraft:
@@ -76,15 +96,20 @@ def compose_reply(request: ReplyRequest) -> ReplyDraft:
         return _offline_draft(request)
     started = time.perf_counter()
     try:
-        draft = claude.compose_reply_with_claude(request)
+        draft = _compose_with_claude(request)
     except Exception as exc:  # any failure of the optional engine falls back, by design
         reason = _reason(exc)
         logger.warning(
             "claude_fallback task=reply bot=%s goal=%s reason=%s", request.bot, request.goal, reason
         )
         spent = getattr(exc, "usage", None) or {}
+        route = exc.route.as_metadata() if isinstance(exc, mesh.MeshExhaustedError) else {}
         return _offline_draft(
-            request, reason=reason, latency_ms=(time.perf_counter() - started) * 1000, **spent
+            request,
+            reason=reason,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            route=route,
+            **spent,
         )
     problems = validate_reply(
         draft.text,

@@ -69,9 +69,11 @@ class ReplyDraft:
     cost_usd: float = 0.0
     latency_ms: float = 0
     fallback_reason: str = ""
+    route: dict = field(default_factory=dict)  # the agent mesh's models tried (mesh.Route)
 
     def ai_metadata(self) -> dict:
         """The JSON stored on ``Message.ai_metadata`` for this reply."""
+        mesh = {"route": self.route} if self.route else {}
         return {
             "engine": self.engine,
             "model": self.model,
@@ -82,6 +84,7 @@ class ReplyDraft:
             "cost_usd": round(float(self.cost_usd), 6),
             "latency_ms": round(float(self.latency_ms), 1),
             "fallback_reason": self.fallback_reason,
+            **mesh,
         }
 
 

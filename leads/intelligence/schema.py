@@ -39,9 +39,11 @@ class LeadAnalysis:
     # Extras the bots use; not part of the public API response.
     area: str = ""
     opt_out: bool = False
+    cost_usd: float = 0.0  # what the engine spent on it (Claude), also when it fell back
 
     def as_api_dict(self) -> dict:
         data = asdict(self)
         data.pop("area")
         data.pop("opt_out")
+        data.pop("cost_usd")
         return data

@@ -32,12 +32,13 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from analytics.services import broadcast_dashboard_event
@@ -303,6 +304,7 @@ def _two_phase(turn: "_Turn") -> PipelineOutcome:
             decision.booking.run()  # HighLevel's calendar: free times, or the booking; no lock
         if decision.needs_wording:
             decision.draft = compose_reply(decision.request)  # Claude words it, no lock held
+            record_ai_cost(conversation_id=turn.conversation_id, cost_usd=decision.draft.cost_usd)
         with _turn_transaction():
             # A booking made is answered whatever the lead wrote meanwhile; the newer message
             # gets its own turn.
@@ -418,7 +420,17 @@ def _complete_contact(turn: _Turn) -> None:
 
 
 def _analyze(turn: _Turn) -> LeadAnalysis:
-    return analyze_lead(message=turn.latest.body, history=[*turn.history, *_earlier(turn)])
+    analysis = analyze_lead(message=turn.latest.body, history=[*turn.history, *_earlier(turn)])
+    record_ai_cost(conversation_id=turn.conversation_id, cost_usd=analysis.cost_usd)
+    return analysis
+
+
+def record_ai_cost(*, conversation_id: int, cost_usd: float) -> None:
+    """Add what an AI call cost to its conversation (one atomic UPDATE; nothing when free)."""
+    if cost_usd:
+        Conversation.objects.filter(pk=conversation_id).update(
+            ai_cost_usd=F("ai_cost_usd") + Decimal(str(round(cost_usd, 6)))
+        )
 
 
 def _earlier(turn: _Turn) -> list[str]:

@@ -32,6 +32,7 @@ SECTIONS = [
     "performance-latency",
     "performance-cache",
     "performance-ai",
+    "performance-ai-cost",
     "performance-reply-times",
     "performance-webhooks",
 ]
@@ -368,6 +369,35 @@ def test_the_sections_show_the_real_figures(dashboard_client, traffic):
     assert "2 replies" in replies
     assert 'data-outcome="accepted"' in hooks and 'data-outcome="rejected"' in hooks
     assert "Processed" in hooks
+
+
+def test_the_cost_per_conversation_adds_up_every_call_of_each_conversation(
+    dashboard_client, traffic
+):
+    html = dashboard_client.get(reverse("dashboard:performance-ai-cost")).content.decode()
+
+    # Each conversation: one analysis (Haiku) and one reply (Sonnet); the second's reply read
+    # 800 tokens from the prompt cache at $0.30 per million.
+    first = (900 * 1 + 60 * 5) / 1e6 + (900 * 3 + 60 * 15) / 1e6
+    second = first + 800 * 0.30 / 1e6
+    assert f'data-ai-cost="average">${(first + second) / 2:.4f}<' in html
+    assert 'data-ai-cost="conversations">2<' in html
+    rows = html.split('data-ai-cost="conversation">')[1:]
+    assert [row.split("<")[0] for row in rows] == [f"${second:.4f}", f"${first:.4f}"]
+
+
+def test_with_the_agent_mesh_on_each_models_health_is_shown(dashboard_client, settings):
+    from leads.intelligence import mesh
+
+    settings.ENABLE_AGENT_MESH = True
+    mesh.record_call("claude-sonnet-4-6", ok=True, latency_ms=800)
+    mesh.record_call("claude-sonnet-4-6", ok=False, latency_ms=400)
+
+    html = dashboard_client.get(reverse("dashboard:performance-ai-cost")).content.decode()
+
+    assert 'data-error-rate="claude-sonnet-4-6">50%<' in html
+    assert 'data-breaker="claude-haiku-4-5">closed<' in html
+    assert "No conversation cost anything in the last 14 days" in html
 
 
 def test_the_offline_engine_saving_is_priced_at_the_average_claude_reply(

@@ -244,6 +244,7 @@ def test_an_engine_result_carries_text_and_accounting_only_never_recipients_or_a
         "cost_usd",
         "latency_ms",
         "fallback_reason",
+        "route",  # the models the agent mesh tried, and how each went
     }
 
 
