@@ -427,6 +427,11 @@ WEBCHAT_VISITOR_DAYS = env.int("WEBCHAT_VISITOR_DAYS", default=30)
 # Proxies in front of the app that append to X-Forwarded-For (0: the peer address is the visitor's).
 WEBCHAT_TRUSTED_PROXIES = env.int("WEBCHAT_TRUSTED_PROXIES", default=0)
 
+# --- MCP server (analytics/mcp/; docs/feature-flags.md, "ENABLE_MCP_SERVER") -------------
+# Read-only tools for Jorge's own AI assistant at /mcp/ (the ASGI process) and through
+# `manage.py mcp_server` (stdio); both need an API token of Jorge or his staff. Off by default.
+ENABLE_MCP_SERVER = env.bool("ENABLE_MCP_SERVER", default=False)
+
 # --- Logging ----------------------------------------------------------------
 LOGGING = {
     "version": 1,
