@@ -11,8 +11,6 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import SAFE_METHODS
 
-from leads.models import ApiToken
-
 KEYWORD = b"bearer"
 
 
@@ -28,7 +26,8 @@ class ApiTokenAuthentication(BaseAuthentication):
     def authenticate(self, request):
         # Imported here: DRF imports this class while config.errors, which the services'
         # modules import, is still loading.
-        from leads.services.api_tokens import hash_secret, note_api_token_used
+        from leads.exceptions import ApiTokenRefused
+        from leads.services.api_tokens import authenticate_api_token
 
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != KEYWORD:
@@ -43,18 +42,12 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "The token has characters it cannot have."
             ) from exc
-        token = (
-            ApiToken.objects.select_related("user").filter(secret_hash=hash_secret(secret)).first()
-        )
-        if token is None:
-            raise exceptions.AuthenticationFailed("Unknown API token.")
-        if token.is_revoked:
-            raise exceptions.AuthenticationFailed("This API token was revoked.")
-        if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("The token's user is inactive.")
+        try:
+            token = authenticate_api_token(secret=secret)
+        except ApiTokenRefused as exc:
+            raise exceptions.AuthenticationFailed(exc.message) from exc
         if request.method not in SAFE_METHODS and not token.allows_writes:
             raise ReadOnlyToken()
-        note_api_token_used(token=token)
         return token.user, token
 
     def authenticate_header(self, request):

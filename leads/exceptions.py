@@ -36,6 +36,13 @@ class ApiTokenError(LeadsError):
     code = "api_token_error"
 
 
+class ApiTokenRefused(LeadsError):
+    """A request's API token does not let it in (unknown, revoked, or its user inactive)."""
+
+    code = "api_token_refused"
+    status_code = status.HTTP_401_UNAUTHORIZED
+
+
 # --- The web chat (leads.webchat): each error's message is what the widget shows. ---------
 class WebChatError(ApplicationError):
     code = "web_chat_error"

@@ -481,6 +481,11 @@ METRICS_ALLOWED_NETWORKS = [
     if network.strip()
 ]
 
+# --- MCP server (analytics/mcp/; docs/feature-flags.md, "ENABLE_MCP_SERVER") -------------
+# Read-only tools for Jorge's own AI assistant at /mcp/ (the ASGI process) and through
+# `manage.py mcp_server` (stdio); both need an API token of Jorge or his staff. Off by default.
+ENABLE_MCP_SERVER = env.bool("ENABLE_MCP_SERVER", default=False)
+
 # --- Logging ----------------------------------------------------------------
 # text: one readable line per event (the embedded default); json: one JSON object per line
 # (production's default). Both carry the request, webhook event, conversation and Celery

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.services import audit
-from leads.exceptions import ApiTokenError
+from leads.exceptions import ApiTokenError, ApiTokenRefused
 from leads.models import ApiToken
 
 # "jrg_" marks our secrets (a secret scanner can recognise a leaked one); 32 random bytes.
@@ -73,3 +73,18 @@ def note_api_token_used(*, token: ApiToken) -> None:
         return
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
+
+
+def authenticate_api_token(*, secret: str) -> ApiToken:
+    """The live token whose secret this is (its user loaded), noted as used; ApiTokenRefused
+    when it is unknown, revoked or its user inactive. The REST API and the MCP server both
+    let a program in through here."""
+    token = ApiToken.objects.select_related("user").filter(secret_hash=hash_secret(secret)).first()
+    if token is None:
+        raise ApiTokenRefused("Unknown API token.")
+    if token.is_revoked:
+        raise ApiTokenRefused("This API token was revoked.")
+    if not token.user.is_active:
+        raise ApiTokenRefused("The token's user is inactive.")
+    note_api_token_used(token=token)
+    return token
