@@ -27,12 +27,14 @@ from django.db import connection
 from tests.leads.factories import ContactFactory
 
 ROOT = Path(__file__).resolve().parents[2]
-BOOK = [ROOT / "docs" / "deployment.md", ROOT / "docs" / "troubleshooting.md"]
+BOOK = [ROOT / "docs" / page for page in ("deployment.md", "troubleshooting.md", "monitoring.md")]
 SERVICES = set(yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"])
 # manage.py commands that wait for input or run until stopped: their syntax is checked.
 NOT_RUN = {"createsuperuser"}
 # docker compose options that take a value.
 VALUED = {"--since", "--scale", "-f", "--file", "--project-name", "-p", "--tail"}
+# docker compose's own options before the subcommand, each with a value.
+GLOBAL = {"--profile", "-f", "--file", "-p", "--project-name", "--env-file"}
 
 
 def console_commands(path: Path) -> list[str]:
@@ -53,7 +55,10 @@ def split(command: str) -> list[str]:
 
 def compose_parts(argv: list[str]) -> tuple[str, set[str], list[str]]:
     """(subcommand, services named, the command run in a service) of a docker compose line."""
-    subcommand, rest = argv[2], argv[3:]
+    at = 2
+    while argv[at] in GLOBAL:  # docker compose --profile monitoring up …
+        at += 2
+    subcommand, rest = argv[at], argv[at + 1 :]
     services, inner, i = set(), [], 0
     while i < len(rest):
         token = rest[i]
@@ -88,6 +93,25 @@ def test_the_book_has_commands_and_eight_failure_modes_at_least():
     assert len(COMMANDS) >= 20
     failure_modes = re.findall(r"^## \d+\. ", (ROOT / "docs/troubleshooting.md").read_text(), re.M)
     assert len(failure_modes) >= 8
+
+
+KINDS = ("docker compose", "python manage.py", "celery", "curl", "python -c", "promtool")
+
+
+def test_every_command_is_of_a_kind_a_test_runs_or_checks():
+    # A command no test below knows would rot unseen.
+    unknown = [c for c in COMMANDS if not c.startswith(KINDS)]
+    assert not unknown
+
+
+def test_every_promtool_line_passes_where_promtool_is_installed():
+    lines = [split(c) for c in COMMANDS if c.startswith("promtool ")]
+    assert lines
+    for argv in lines:
+        # The files it names exist; promtool itself runs where dev.py test could install it.
+        assert all((ROOT / a).exists() for a in argv if "/" in a), argv
+        if shutil.which("promtool"):
+            subprocess.run(argv, cwd=ROOT, check=True, capture_output=True)
 
 
 def test_every_docker_compose_line_names_services_that_exist():
