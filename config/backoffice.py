@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.views.main import PAGE_VAR
 from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils import timezone
@@ -126,7 +127,8 @@ class CappedPaginator(Paginator):
     """A paginator that stops counting at ``cap``: ``SELECT COUNT(*)`` over a subquery with
     ``LIMIT cap + 1`` instead of over every match, so a search for a common word (or the
     whole list of a big table) costs a page, not the table. Past the cap the list says
-    "1,000+" and offers the pages up to it; a filter or a narrower search reaches the rest."""
+    "1,000+" and offers the pages up to it; a later page (``?p=15``) counts to the end of the
+    page after it (``count_cap``), so every page stays reachable, one step past the last seen."""
 
     def __init__(self, object_list, per_page, *args, cap: int | None = None, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)
@@ -147,6 +149,13 @@ class CappedPaginator(Paginator):
         return super().num_pages
 
 
+def count_cap(request, per_page: int) -> int:
+    """How far a list counts: the cap, or to the end of the page after the one asked for."""
+    page = request.GET.get(PAGE_VAR, "1") if request is not None else "1"
+    page = int(page) if page.isdigit() else 1
+    return max(RESULT_COUNT_CAP, (page + 1) * per_page)
+
+
 class BackOfficeAdmin(admin.ModelAdmin):
     """The base of every ModelAdmin: a page where nothing can be edited has no Save button; a
     list of a big table searches through its indexes (``indexed_search``) and counts its rows
@@ -162,7 +171,9 @@ class BackOfficeAdmin(admin.ModelAdmin):
             return super().get_paginator(
                 request, queryset, per_page, orphans, allow_empty_first_page
             )
-        paginator = CappedPaginator(queryset, per_page, orphans, allow_empty_first_page)
+        paginator = CappedPaginator(
+            queryset, per_page, orphans, allow_empty_first_page, cap=count_cap(request, per_page)
+        )
         if (count := getattr(request, "backoffice_result_count", None)) is not None:
             paginator.count = count  # the search counted them already (up to the cap)
         return paginator
@@ -176,7 +187,7 @@ class BackOfficeAdmin(admin.ModelAdmin):
             return found, False
         # Count the matches up to the cap, from the index (cheap); past it, the page is found by
         # walking the list's order and stopping at its LIMIT (indexed_search's ``many``).
-        cap = RESULT_COUNT_CAP
+        cap = count_cap(request, self.list_per_page)
         count = found[: cap + 1].count()
         request.backoffice_result_count = count
         if count > cap:

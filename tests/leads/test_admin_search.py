@@ -163,8 +163,10 @@ def test_message_list_and_search_never_scan_the_message_table(staff_client, mess
 
 @pytest.fixture
 def common_word(db, monkeypatch):
-    """Eight messages with "pool" and a cap of three: "pool" is a common word here."""
+    """Eight messages with "pool", two a page and a cap of three: a list counts to the cap or
+    to the end of the page after the one shown (page 1: four), so "pool" is common here."""
     monkeypatch.setattr(backoffice, "RESULT_COUNT_CAP", 3)
+    monkeypatch.setattr(admin.site._registry[Message], "list_per_page", 2)
     conversation = ConversationFactory()
     base = timezone.now() - timedelta(days=1)
     return [
@@ -183,13 +185,13 @@ def test_a_common_word_is_counted_up_to_the_cap_and_the_list_says_so(staff_clien
 
     page = response.content.decode()
     assert response.context["cl"].paginator.capped
-    assert "3+ results" in page
-    assert re.search(r"3\+ messages", page)
+    assert "4+ results" in page
+    assert "4+ messages" in page
     counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"]]
-    assert len(counts) == 1 and re.search(r"LIMIT 4\b", counts[0]), counts  # never past the cap
+    assert len(counts) == 1 and re.search(r"LIMIT 5\b", counts[0]), counts  # never past the cap
     # Newest first, as without the cap: the page is the same rows in the same order.
     shown = [message.pk for message in response.context["cl"].result_list]
-    assert shown == [message.pk for message in reversed(common_word[:8])]
+    assert shown == [message.pk for message in reversed(common_word[6:8])]
 
 
 def test_a_rare_word_is_counted_in_full(staff_client, common_word):
@@ -231,3 +233,15 @@ def test_the_page_of_a_rare_word_reads_its_matches_by_key(staff_client, common_w
         assert "hashed SubPlan" not in plan, plan
     else:
         assert "SEARCH leads_message USING INTEGER PRIMARY KEY" in plan, plan
+
+
+def test_every_page_of_a_capped_list_stays_reachable(staff_client, common_word):
+    newest_first = sorted(common_word, key=lambda message: message.sent_at, reverse=True)
+
+    first = staff_client.get("/admin/leads/message/")
+    third = staff_client.get("/admin/leads/message/", {"p": "3"})
+
+    assert "4+ messages" in first.content.decode()  # counted to the end of page 2 only
+    assert third.status_code == 200
+    assert [m.pk for m in third.context["cl"].result_list] == [m.pk for m in newest_first[4:6]]
+    assert "8+ messages" in third.content.decode()  # and from page 3, to the end of page 4
