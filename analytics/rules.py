@@ -21,8 +21,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    DateField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Round, TruncMonth
 from django.utils import timezone
 
 from leads.models import Deal
@@ -184,6 +194,91 @@ def jorge_commission_expression(rules: Rules):
     )
 
 
+# --- The same rules in SQL, for sums and pages over many deals ------------------------------
+#
+# Whole cents and basis points (0.01 %) in integer arithmetic, rounded half up at the same
+# steps as ``commission_for``, so a sum in the database equals the sum of the deals' figures to
+# the cent on SQLite (whose decimals are floats) and on PostgreSQL alike
+# (tests/analytics/test_rules_sql.py holds the two together).
+
+BASIS_POINTS = 10_000  # in one
+
+
+def basis_points(fraction: Decimal) -> int:
+    """``fraction`` (0.06) in basis points (600); the settings hold percentages to 0.01."""
+    points = Decimal(fraction) * BASIS_POINTS
+    if points != points.to_integral_value():
+        raise ValueError(f"{fraction} is finer than a basis point")
+    return int(points)
+
+
+def _whole(expression):
+    return ExpressionWrapper(expression, output_field=BigIntegerField())
+
+
+def _hundredths(field: str):
+    """A two-decimal column (dollars, percent) as a whole number of its hundredths."""
+    scaled = ExpressionWrapper(
+        F(field) * Value(100), output_field=DecimalField(max_digits=16, decimal_places=2)
+    )
+    return Cast(Round(scaled), BigIntegerField())
+
+
+def _divided_rounding_half_up(numerator, divisor: int):
+    # Integer division truncates on both databases; the amounts are never negative.
+    return _whole((numerator + Value(divisor // 2)) / Value(divisor))
+
+
+def sale_cents_expression():
+    """A deal's sale price in cents (0 without a price)."""
+    return Coalesce(_hundredths("value"), Value(0), output_field=BigIntegerField())
+
+
+def jorge_cents_expression(rules: Rules):
+    """``commission_for(deal).jorge`` in cents, as a database expression."""
+    rate = Coalesce(
+        _hundredths("commission_percent_override"),  # 5.00 % is 500 basis points
+        Value(basis_points(rules.commission_rate)),
+        output_field=BigIntegerField(),
+    )
+    side_share = Case(
+        When(side=SELL, then=Value(basis_points(rules.seller_side_share))),
+        default=Value(basis_points(rules.buyer_side_share)),
+        output_field=BigIntegerField(),
+    )
+    # cents × rate × share / 10⁸ is Jorge's side in cents, rounded; then his split of it.
+    side = _divided_rounding_half_up(
+        _whole(sale_cents_expression() * rate * side_share), BASIS_POINTS * BASIS_POINTS
+    )
+    return _divided_rounding_half_up(
+        _whole(side * Value(basis_points(rules.agent_share))), BASIS_POINTS
+    )
+
+
+def probability_expression(rules: Rules):
+    """``rules.probability(deal.stage)`` in basis points."""
+    return Case(
+        When(stage=CLOSED_WON, then=Value(BASIS_POINTS)),
+        *(
+            When(stage=stage, then=Value(basis_points(rules.probability(stage))))
+            for stage in OPEN_STAGES
+        ),
+        default=Value(0),
+        output_field=BigIntegerField(),
+    )
+
+
+def weighted_cents_expression(rules: Rules):
+    """``price_deals``' weighted figure (Jorge's commission × the stage's odds) in cents."""
+    return _divided_rounding_half_up(
+        _whole(jorge_cents_expression(rules) * probability_expression(rules)), BASIS_POINTS
+    )
+
+
+def from_cents(amount: int | None) -> Decimal:
+    return Decimal(amount or 0) / HUNDRED
+
+
 def month_of(day: date) -> date:
     return day.replace(day=1)
 
@@ -212,6 +307,32 @@ def expected_close_month(deal, *, today: date) -> date | None:
         days=DAYS_TO_CLOSE[deal.stage]
     )
     return month_of(max(expected, today))
+
+
+def expected_close_month_expression(*, today: date):
+    """``expected_close_month`` of an open deal, as a database expression (a month's first
+    day); None for a deal that is not open."""
+    next_month = add_months(month_of(today), 1)
+    return Case(
+        *(
+            When(
+                Q(stage=stage, expected_close_on__isnull=True),
+                then=Value(month_of(today + timedelta(days=DAYS_TO_CLOSE[stage]))),
+            )
+            for stage in OPEN_STAGES
+        ),
+        When(
+            Q(stage__in=OPEN_STAGES, expected_close_on__lt=next_month),
+            then=Value(month_of(today)),
+        ),
+        When(
+            stage__in=OPEN_STAGES,
+            # A date on both databases (PostgreSQL's date_trunc gives a timestamp).
+            then=Cast(TruncMonth("expected_close_on", output_field=DateField()), DateField()),
+        ),
+        default=None,
+        output_field=DateField(),
+    )
 
 
 # --- Many deals -----------------------------------------------------------------------------
@@ -280,7 +401,6 @@ class Pipeline:
 
 def weighted_pipeline(priced: Iterable[PricedDeal], rules: Rules | None = None) -> Pipeline:
     """Open deals by stage: how many, their prices, Jorge's commission and its weighted value."""
-    rules = _current(rules)
     sums = {stage: [0, Decimal(0), Decimal(0)] for stage in OPEN_STAGES}
     for line in priced:
         if line.deal.stage not in sums:
@@ -289,6 +409,14 @@ def weighted_pipeline(priced: Iterable[PricedDeal], rules: Rules | None = None) 
         total[0] += 1
         total[1] += line.commission.sale_price
         total[2] += line.commission.jorge
+    return pipeline_from_sums(sums, rules)
+
+
+def pipeline_from_sums(
+    sums: Mapping[str, tuple[int, Decimal, Decimal]], rules: Rules | None = None
+) -> Pipeline:
+    """The pipeline from each open stage's (deals, sale value, Jorge's commission)."""
+    rules = _current(rules)
     stages = [
         StageLine(
             stage=stage,
@@ -298,7 +426,8 @@ def weighted_pipeline(priced: Iterable[PricedDeal], rules: Rules | None = None) 
             commission=commission,
             weighted=cents(commission * rules.probability(stage)),
         )
-        for stage, (count, value, commission) in sums.items()
+        for stage in OPEN_STAGES
+        for count, value, commission in [sums.get(stage, (0, Decimal(0), Decimal(0)))]
     ]
     return Pipeline(
         stages=stages,
@@ -321,12 +450,16 @@ class MonthForecast:
         return self.closed + self.weighted
 
 
+def forecast_window(start: date, months: int) -> list[date]:
+    first = month_of(start)
+    return [add_months(first, n) for n in range(months)]
+
+
 def forecast_by_month(
     priced: Iterable[PricedDeal], *, start: date, months: int
 ) -> list[MonthForecast]:
     """Jorge's commission month by month from ``start``: closed, plus open deals weighted."""
-    first = month_of(start)
-    window = [add_months(first, n) for n in range(months)]
+    window = forecast_window(start, months)
     closed = dict.fromkeys(window, Decimal(0))
     weighted = dict.fromkeys(window, Decimal(0))
     counts = dict.fromkeys(window, 0)
@@ -338,9 +471,23 @@ def forecast_by_month(
         elif line.is_open:
             weighted[line.month] += line.weighted
             counts[line.month] += 1
+    return forecast_from_sums(window, closed=closed, weighted=weighted, open_deals=counts)
+
+
+def forecast_from_sums(
+    window: list[date],
+    *,
+    closed: Mapping[date, Decimal],
+    weighted: Mapping[date, Decimal],
+    open_deals: Mapping[date, int],
+) -> list[MonthForecast]:
+    """The forecast over ``window`` from each month's closed and weighted sums."""
     return [
         MonthForecast(
-            month=month, closed=closed[month], weighted=weighted[month], open_deals=counts[month]
+            month=month,
+            closed=closed.get(month, Decimal(0)),
+            weighted=weighted.get(month, Decimal(0)),
+            open_deals=open_deals.get(month, 0),
         )
         for month in window
     ]
@@ -381,7 +528,6 @@ def closed_year_to_date(
     priced: Iterable[PricedDeal], *, today: date, rules: Rules | None = None
 ) -> YearToDate:
     """Jorge's take-home from deals won from 1 January to ``today``, against the yearly goal."""
-    rules = _current(rules)
     closed, count = Decimal(0), 0
     for line in priced:
         if not line.is_won or line.deal.closed_at is None:
@@ -390,12 +536,20 @@ def closed_year_to_date(
         if day.year == today.year and day <= today:
             closed += line.commission.jorge
             count += 1
+    return year_to_date(closed, count, today=today, rules=rules)
+
+
+def year_to_date(
+    closed: Decimal, deals: int, *, today: date, rules: Rules | None = None
+) -> YearToDate:
+    """The year so far (``closed`` from ``deals`` won since 1 January) against the goal."""
+    rules = _current(rules)
     days_in_year = 366 if calendar.isleap(today.year) else 365
     elapsed = today.timetuple().tm_yday
     return YearToDate(
         year=today.year,
         closed=closed,
-        deals=count,
+        deals=deals,
         goal=rules.yearly_goal,
         on_pace=cents(rules.yearly_goal * elapsed / days_in_year),
     )

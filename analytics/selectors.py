@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Sum, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -635,17 +635,71 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _deals_for_commission(*, won_since: date) -> list[DealRow]:
-    """Open deals, and the deals won since ``won_since`` (by index: stage, closed_at)."""
-    rows = (
-        Deal.objects.filter(
-            Q(stage__in=rules.OPEN_STAGES)
-            | Q(stage=Deal.Stage.CLOSED_WON, closed_at__gte=_local_midnight(won_since))
-        )
-        .order_by("id")
-        .values_list(*DealRow._fields)
+def _open_deals():
+    return Deal.objects.filter(stage__in=rules.OPEN_STAGES)
+
+
+def _won_between(first: date, last: date):
+    """Deals won from local midnight of ``first`` to local midnight of ``last`` (on the
+    (stage, closed_at) index)."""
+    return Deal.objects.filter(
+        stage=Deal.Stage.CLOSED_WON,
+        closed_at__gte=_local_midnight(first),
+        closed_at__lt=_local_midnight(last),
     )
-    return [DealRow(*row) for row in rows]
+
+
+def _priced_rows(queryset, *, today: date, current: rules.Rules) -> list[rules.PricedDeal]:
+    rows = [DealRow(*row) for row in queryset.values_list(*DealRow._fields)]
+    return rules.price_deals(rows, today=today, rules=current)
+
+
+@dataclass(frozen=True)
+class CommissionDeals:
+    """The commission page's per-deal detail, read a page at a time: open deals (soonest
+    month first, then the later stage, then the larger weighted figure), then this year's
+    closings (latest first). Sliced by the page's Paginator; ``count`` comes from the sums."""
+
+    today: date
+    rules: rules.Rules
+    open_count: int
+    won_count: int
+
+    def count(self) -> int:
+        return self.open_count + self.won_count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[rules.PricedDeal]:
+        start, stop, _ = index.indices(self.count())
+        lines = []
+        if start < self.open_count:
+            lines += self._open(start, min(stop, self.open_count))
+        if stop > self.open_count:
+            lines += self._won(max(start - self.open_count, 0), stop - self.open_count)
+        return lines
+
+    def _open(self, start: int, stop: int) -> list[rules.PricedDeal]:
+        stage_order = Case(
+            *(When(stage=stage, then=n) for n, stage in enumerate(rules.OPEN_STAGES)),
+            output_field=IntegerField(),
+        )
+        page = (
+            _open_deals()
+            .alias(
+                month=rules.expected_close_month_expression(today=self.today),
+                stage_order=stage_order,
+                weighted=rules.weighted_cents_expression(self.rules),
+            )
+            .order_by("month", "-stage_order", "-weighted", "id")[start:stop]
+        )
+        return _priced_rows(page, today=self.today, current=self.rules)
+
+    def _won(self, start: int, stop: int) -> list[rules.PricedDeal]:
+        year = self.today.replace(month=1, day=1)
+        page = _won_between(year, year.replace(year=year.year + 1)).order_by("-closed_at", "id")
+        return _priced_rows(page[start:stop], today=self.today, current=self.rules)
 
 
 @dataclass(frozen=True)
@@ -656,15 +710,13 @@ class CommissionOverview:
     pipeline: rules.Pipeline
     forecast: list[rules.MonthForecast]
     year_to_date: rules.YearToDate
-    deals: list[rules.PricedDeal]  # open (soonest first), then won this year (latest first)
+    deals: CommissionDeals  # open (soonest first), then won this year (latest first)
 
 
 def commission_overview(*, now: datetime | None = None) -> CommissionOverview:
-    """Everything the commission page shows, from one read of the deals (two with the rules).
-
-    It reads the open deals and the wins since the forecast's first month, whole (their number
-    is the business's open pipeline, not its history), and prices each once (rules.py).
-    CHARTS tier: recomputed after a deal event or a change of the rules.
+    """Everything the commission page shows, in sums over the deals (rules.py's expressions):
+    two aggregate queries however many deals there are, and the per-deal detail a page at a
+    time. CHARTS tier: recomputed after a deal event or a change of the rules.
     """
     if now is not None:
         return _commission_overview(rules.local_date(now))
@@ -676,46 +728,115 @@ def commission_overview(*, now: datetime | None = None) -> CommissionOverview:
     )
 
 
+def _open_sums(today: date, current: rules.Rules) -> list[dict]:
+    """Open deals' count, price, commission and weighted commission by stage and month."""
+    return list(
+        _open_deals()
+        .values("stage", month=rules.expected_close_month_expression(today=today))
+        .annotate(
+            deals=Count("id"),
+            sale=Sum(rules.sale_cents_expression()),
+            jorge=Sum(rules.jorge_cents_expression(current)),
+            weighted=Sum(rules.weighted_cents_expression(current)),
+        )
+        .order_by()
+    )
+
+
+def _won_sums(months: list[date], *, today: date, current: rules.Rules) -> dict:
+    """Jorge's commission from deals won in each of ``months`` and this year to today, with the
+    year's count: one query of filtered sums on the (stage, closed_at) index."""
+    jorge = rules.jorge_cents_expression(current)
+    year = today.replace(month=1, day=1)
+    ranges = {f"m{n}": (month, rules.add_months(month, 1)) for n, month in enumerate(months)}
+    ranges["ytd"] = (year, today + timedelta(days=1))
+    first = min(first for first, _ in ranges.values())
+    last = max(last for _, last in ranges.values())
+    won = _won_between(first, last)
+
+    def between(first, last):
+        return Q(closed_at__gte=_local_midnight(first), closed_at__lt=_local_midnight(last))
+
+    sums = won.aggregate(
+        **{key: Sum(jorge, filter=between(*span)) for key, span in ranges.items()},
+        ytd_deals=Count("id", filter=between(*ranges["ytd"])),
+        year_deals=Count("id", filter=between(year, year.replace(year=year.year + 1))),
+    )
+    return {
+        "closed": {month: rules.from_cents(sums[f"m{n}"]) for n, month in enumerate(months)},
+        "ytd": rules.from_cents(sums["ytd"]),
+        "ytd_deals": sums["ytd_deals"],
+        "year_deals": sums["year_deals"],
+    }
+
+
 def _commission_overview(today: date) -> CommissionOverview:
     current = current_rules()
     this_month = rules.month_of(today)
-    start = rules.add_months(this_month, -FORECAST_MONTHS_BACK)
-    priced = rules.price_deals(
-        _deals_for_commission(won_since=min(start, today.replace(month=1, day=1))),
-        today=today,
-        rules=current,
+    window = rules.forecast_window(
+        rules.add_months(this_month, -FORECAST_MONTHS_BACK),
+        FORECAST_MONTHS_BACK + 1 + FORECAST_MONTHS_AHEAD,
     )
-    forecast = rules.forecast_by_month(
-        priced, start=start, months=FORECAST_MONTHS_BACK + 1 + FORECAST_MONTHS_AHEAD
+    stages, weighted, open_deals = {}, {}, {}
+    for row in _open_sums(today, current):
+        count, sale, jorge = stages.get(row["stage"], (0, Decimal(0), Decimal(0)))
+        stages[row["stage"]] = (
+            count + row["deals"],
+            sale + rules.from_cents(row["sale"]),
+            jorge + rules.from_cents(row["jorge"]),
+        )
+        month = row["month"]
+        weighted[month] = weighted.get(month, Decimal(0)) + rules.from_cents(row["weighted"])
+        open_deals[month] = open_deals.get(month, 0) + row["deals"]
+    won = _won_sums(window, today=today, current=current)
+    forecast = rules.forecast_from_sums(
+        window, closed=won["closed"], weighted=weighted, open_deals=open_deals
     )
-    open_lines = sorted(
-        (line for line in priced if line.is_open),
-        key=lambda line: (line.month, -rules.OPEN_STAGES.index(line.deal.stage), -line.weighted),
-    )
-    won_lines = sorted(
-        (line for line in priced if line.is_won and line.month.year == today.year),
-        key=lambda line: line.deal.closed_at,
-        reverse=True,
-    )
+    pipeline = rules.pipeline_from_sums(stages, current)
     return CommissionOverview(
         today=today,
         rules=current,
         this_month=forecast[FORECAST_MONTHS_BACK],
-        pipeline=rules.weighted_pipeline(priced, current),
+        pipeline=pipeline,
         forecast=forecast,
-        year_to_date=rules.closed_year_to_date(priced, today=today, rules=current),
-        deals=open_lines + won_lines,
+        year_to_date=rules.year_to_date(won["ytd"], won["ytd_deals"], today=today, rules=current),
+        deals=CommissionDeals(
+            today=today, rules=current, open_count=pipeline.deals, won_count=won["year_deals"]
+        ),
     )
 
 
 def projected_commission_this_month(*, now: datetime | None = None) -> Decimal:
-    """Jorge's take-home projected for this month: won so far plus open deals, weighted."""
+    """Jorge's take-home projected for this month: won so far plus open deals, weighted (one
+    query of two sums)."""
     today = rules.local_date(now or timezone.now())
     month = rules.month_of(today)
-    deals = _deals_for_commission(won_since=month)
-    return rules.projected_commission(
-        month, rules.price_deals(deals, today=today, rules=current_rules())
+    current = current_rules()
+    next_month = rules.add_months(month, 1)
+    sums = (
+        Deal.objects.filter(
+            Q(stage__in=rules.OPEN_STAGES)
+            | Q(
+                stage=Deal.Stage.CLOSED_WON,
+                closed_at__gte=_local_midnight(month),
+                closed_at__lt=_local_midnight(next_month),
+            )
+        )
+        .alias(expected=rules.expected_close_month_expression(today=today))
+        .aggregate(
+            closed=Sum(
+                rules.jorge_cents_expression(current), filter=Q(stage=Deal.Stage.CLOSED_WON)
+            ),
+            weighted=Sum(rules.weighted_cents_expression(current), filter=Q(expected=month)),
+        )
     )
+    forecast = rules.forecast_from_sums(
+        [month],
+        closed={month: rules.from_cents(sums["closed"])},
+        weighted={month: rules.from_cents(sums["weighted"])},
+        open_deals={},
+    )
+    return forecast[0].total
 
 
 # --- Leads explorer -------------------------------------------------------------------------

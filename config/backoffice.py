@@ -9,10 +9,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.views.main import PAGE_VAR
+from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -117,20 +120,79 @@ def _section(slug: str, name: str, rows: list[dict], index_url: str) -> dict:
     }
 
 
+RESULT_COUNT_CAP = 1000  # a big list counts its rows up to here and then says "1,000+"
+
+
+class CappedPaginator(Paginator):
+    """A paginator that stops counting at ``cap``: ``SELECT COUNT(*)`` over a subquery with
+    ``LIMIT cap + 1`` instead of over every match, so a search for a common word (or the
+    whole list of a big table) costs a page, not the table. Past the cap the list says
+    "1,000+" and offers the pages up to it; a later page (``?p=15``) counts to the end of the
+    page after it (``count_cap``), so every page stays reachable, one step past the last seen."""
+
+    def __init__(self, object_list, per_page, *args, cap: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.cap = RESULT_COUNT_CAP if cap is None else cap
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    @cached_property
+    def num_pages(self) -> int:
+        if self.capped:
+            return -(-self.cap // self.per_page)
+        return super().num_pages
+
+
+def count_cap(request, per_page: int) -> int:
+    """How far a list counts: the cap, or to the end of the page after the one asked for."""
+    page = request.GET.get(PAGE_VAR, "1") if request is not None else "1"
+    page = int(page) if page.isdigit() else 1
+    return max(RESULT_COUNT_CAP, (page + 1) * per_page)
+
+
 class BackOfficeAdmin(admin.ModelAdmin):
     """The base of every ModelAdmin: a page where nothing can be edited has no Save button; a
-    list of a big table searches through its indexes (``indexed_search``)."""
+    list of a big table searches through its indexes (``indexed_search``) and counts its rows
+    only up to a cap (``CappedPaginator``)."""
 
     # What the list's search box looks in, answered by indexes (config.search); None: Django's
     # LIKE '%q%' over ``search_fields`` (fine for small tables). ``search_fields`` still shows
     # the box and names what is searched.
     indexed_search: IndexedSearch | None = None
 
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if self.indexed_search is None:
+            return super().get_paginator(
+                request, queryset, per_page, orphans, allow_empty_first_page
+            )
+        paginator = CappedPaginator(
+            queryset, per_page, orphans, allow_empty_first_page, cap=count_cap(request, per_page)
+        )
+        if (count := getattr(request, "backoffice_result_count", None)) is not None:
+            paginator.count = count  # the search counted them already (up to the cap)
+        return paginator
+
     def get_search_results(self, request, queryset, search_term):
         if self.indexed_search is None or not search_term.strip():
             return super().get_search_results(request, queryset, search_term)
         # Filters on the table's own columns and foreign keys: no duplicates to remove.
-        return indexed_search(queryset, self.indexed_search, search_term), False
+        found = indexed_search(queryset, self.indexed_search, search_term)
+        if request is None:
+            return found, False
+        # Count the matches up to the cap, from the index (cheap); past it, the page is found by
+        # walking the list's order and stopping at its LIMIT (indexed_search's ``many``).
+        cap = count_cap(request, self.list_per_page)
+        count = found[: cap + 1].count()
+        request.backoffice_result_count = count
+        if count > cap:
+            found = indexed_search(queryset, self.indexed_search, search_term, many=True)
+        return found, False
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and not _anything_to_save(context):

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils.text import smart_split, unescape_string_literal
 
@@ -109,12 +109,17 @@ def search_words(search_term: str) -> list[str]:
     return words
 
 
-def indexed_search(queryset, search: IndexedSearch, search_term: str):
+def indexed_search(queryset, search: IndexedSearch, search_term: str, *, many: bool = False):
     """``queryset`` narrowed to the rows matching every word of ``search_term`` (each word in
     the text, an id, or a phone number), through indexes only.
 
     A word's alternatives are a UNION of index look-ups, not an OR in one WHERE: SQLite reads
-    a whole table for an OR whose terms use different indexes (one of them a subquery)."""
+    a whole table for an OR whose terms use different indexes (one of them a subquery).
+
+    ``many``: the search matches many rows (more than a page's worth many times over). Then the
+    matches are a semi-join the database probes while it walks the list's ordering index, and
+    it stops at the page's LIMIT, instead of reading every match and sorting them all to keep
+    one page of them (``matches_in_order``)."""
     model = queryset.model
     words = search_words(search_term)
     if search.phone and phone_candidates(search_term):
@@ -134,8 +139,25 @@ def indexed_search(queryset, search: IndexedSearch, search_term: str):
             matches.append(model.objects.filter(**{field: word}).exclude(**{field: ""}))
         if search.phone and (numbers := phone_candidates(word)):
             matches.append(model.objects.filter(_phone_matches(model, search.phone, numbers)))
-        queryset = queryset.filter(pk__in=_union(matches))
+        union = _union(matches)
+        queryset = queryset.filter(matches_in_order(model, union) if many else Q(pk__in=union))
     return queryset
+
+
+def matches_in_order(model, matches: RawSQL):
+    """``pk IN (matches)`` written so the database walks the list's order and probes the
+    matches, rather than reading them by primary key and sorting them.
+
+    On SQLite the unary ``+`` keeps the primary key's index out of the IN (so the subquery is
+    materialised once and probed), and the planner walks the ORDER BY's index. On PostgreSQL
+    the IN is a hashed subplan filtering the rows in the order the index gives them (``OFFSET
+    0`` keeps the planner from turning it into a join that reads every match first)."""
+    table, column = model._meta.db_table, model._meta.pk.column
+    if connection.vendor == "sqlite":
+        sql = f'+"{table}"."{column}" IN ({matches.sql})'
+    else:
+        sql = f'("{table}"."{column}" IN ({matches.sql})) IS TRUE'
+    return RawSQL(sql, matches.params, output_field=BooleanField())
 
 
 def _union(querysets) -> RawSQL:

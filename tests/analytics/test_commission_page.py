@@ -169,13 +169,14 @@ def test_a_new_rate_in_the_settings_changes_every_figure(
     assert "$8,000 50% $4,000" in page
 
 
-def test_the_page_reads_the_deals_once_however_many_there_are(
+def test_the_page_reads_sums_and_one_page_of_deals_however_many_there_are(
     dashboard_client, django_assert_max_num_queries
 ):
     DealFactory.create_batch(3, stage=Deal.Stage.ACTIVE)
     selectors.current_rules()  # read once a minute at most (cached)
-    # Session, user, reviewers group, the deals, and the user's permissions (two).
-    with django_assert_max_num_queries(6) as few:
+    # Session, user, reviewers group, the open deals' sums, the wins' sums, the page's deals,
+    # and the user's permissions (two).
+    with django_assert_max_num_queries(8) as few:
         assert dashboard_client.get(URL).status_code == 200
 
     DealFactory.create_batch(40, stage=Deal.Stage.UNDER_CONTRACT)

@@ -2,12 +2,15 @@
 (config/search.py): the same rows Django's LIKE '%q%' found, without reading the tables."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from config import backoffice
 from leads.models import Contact, Conversation, Message
 from tests.factories import UserFactory
 from tests.leads.factories import ContactFactory, ConversationFactory, MessageFactory
@@ -153,3 +156,92 @@ def test_message_list_and_search_never_scan_the_message_table(staff_client, mess
         if re.fullmatch(r'SELECT COUNT\(\*\) AS "__count" FROM "leads_message"', sql):
             continue  # the paginator's count of the whole list: it reads an index, nothing else
         assert _scans_of_messages(_plan(sql)) == [], sql
+
+
+# --- A common word: counted up to a cap, its page found by walking the list's order ----------
+
+
+@pytest.fixture
+def common_word(db, monkeypatch):
+    """Eight messages with "pool", two a page and a cap of three: a list counts to the cap or
+    to the end of the page after the one shown (page 1: four), so "pool" is common here."""
+    monkeypatch.setattr(backoffice, "RESULT_COUNT_CAP", 3)
+    monkeypatch.setattr(admin.site._registry[Message], "list_per_page", 2)
+    conversation = ConversationFactory()
+    base = timezone.now() - timedelta(days=1)
+    return [
+        MessageFactory(
+            conversation=conversation,
+            body=f"Pool question {n}",
+            sent_at=base + timedelta(minutes=n),
+        )
+        for n in range(8)
+    ] + [MessageFactory(conversation=conversation, body="Just a roof", sent_at=base)]
+
+
+def test_a_common_word_is_counted_up_to_the_cap_and_the_list_says_so(staff_client, common_word):
+    with CaptureQueriesContext(connection) as captured:
+        response = staff_client.get("/admin/leads/message/", {"q": "pool"})
+
+    page = response.content.decode()
+    assert response.context["cl"].paginator.capped
+    assert "4+ results" in page
+    assert "4+ messages" in page
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"]]
+    assert len(counts) == 1 and re.search(r"LIMIT 5\b", counts[0]), counts  # never past the cap
+    # Newest first, as without the cap: the page is the same rows in the same order.
+    shown = [message.pk for message in response.context["cl"].result_list]
+    assert shown == [message.pk for message in reversed(common_word[6:8])]
+
+
+def test_a_rare_word_is_counted_in_full(staff_client, common_word):
+    response = staff_client.get("/admin/leads/message/", {"q": "roof"})
+
+    assert not response.context["cl"].paginator.capped
+    assert "1 result" in response.content.decode()
+
+
+def _page_query(staff_client, term: str) -> str:
+    with CaptureQueriesContext(connection) as captured:
+        assert staff_client.get("/admin/leads/message/", {"q": term}).status_code == 200
+    return next(
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "leads_message"."id"') and "ORDER BY" in q["sql"]
+    )
+
+
+def test_the_page_of_a_common_word_walks_the_sent_index_and_stops_at_its_limit(
+    staff_client, common_word
+):
+    plan = "\n".join(_plan(_page_query(staff_client, "pool")))
+
+    if connection.vendor == "postgresql":
+        # The matches are a hashed semi-join filtering the index walk, not a set joined and sorted.
+        assert re.search(r"Index Scan Backward using msg_sent", plan), plan
+        assert "hashed SubPlan" in plan, plan
+        assert "Sort Key: leads_message.sent_at" not in plan, plan
+    else:
+        assert "SCAN leads_message USING INDEX msg_sent" in plan, plan
+        assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
+def test_the_page_of_a_rare_word_reads_its_matches_by_key(staff_client, common_word):
+    plan = "\n".join(_plan(_page_query(staff_client, "roof")))
+
+    if connection.vendor == "postgresql":
+        assert "hashed SubPlan" not in plan, plan
+    else:
+        assert "SEARCH leads_message USING INTEGER PRIMARY KEY" in plan, plan
+
+
+def test_every_page_of_a_capped_list_stays_reachable(staff_client, common_word):
+    newest_first = sorted(common_word, key=lambda message: message.sent_at, reverse=True)
+
+    first = staff_client.get("/admin/leads/message/")
+    third = staff_client.get("/admin/leads/message/", {"p": "3"})
+
+    assert "4+ messages" in first.content.decode()  # counted to the end of page 2 only
+    assert third.status_code == 200
+    assert [m.pk for m in third.context["cl"].result_list] == [m.pk for m in newest_first[4:6]]
+    assert "8+ messages" in third.content.decode()  # and from page 3, to the end of page 4
