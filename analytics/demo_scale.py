@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from analytics.demo import (
@@ -184,7 +184,17 @@ def load_scale_data(*, contacts: int, messages: int, now: datetime | None = None
     todo = [i for i in range(wanted) if _contact_id(i) not in existing]
     for start in range(0, len(todo), BATCH):
         _load_batch(todo[start : start + BATCH], counts, now, summary)
+    if todo:
+        _refresh_planner_statistics()
     return summary
+
+
+def _refresh_planner_statistics() -> None:
+    # A bulk load leaves the planner's statistics describing the tables before it (PostgreSQL's
+    # autovacuum catches up later; SQLite keeps none until asked), and it then picks plans for
+    # a small table. What a running database has, refreshed now.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def _contact_id(i: int) -> str:

@@ -136,7 +136,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        # No ORDER BY: a count needs no order, and without one the database stops at the cap.
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:
@@ -188,7 +189,7 @@ class BackOfficeAdmin(admin.ModelAdmin):
         # Count the matches up to the cap, from the index (cheap); past it, the page is found by
         # walking the list's order and stopping at its LIMIT (indexed_search's ``many``).
         cap = count_cap(request, self.list_per_page)
-        count = found[: cap + 1].count()
+        count = found.order_by()[: cap + 1].count()
         request.backoffice_result_count = count
         if count > cap:
             found = indexed_search(queryset, self.indexed_search, search_term, many=True)

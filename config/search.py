@@ -125,6 +125,12 @@ def indexed_search(queryset, search: IndexedSearch, search_term: str, *, many: b
     if search.phone and phone_candidates(search_term):
         words = [search_term.strip()]  # "(909) 555-0123" is one number, not three words
     for word in words:
+        if len(word) < MIN_INDEXED_CHARS and search.text == "":
+            # No index serves a word this short: one WHERE with an OR, which the database
+            # checks row by row while it walks the list's order and stops at the LIMIT (a
+            # common word fills a page at once); a UNION would first read every match.
+            queryset = queryset.filter(_row_matches(model, search, word))
+            continue
         matches = []
         if search.text is not None:
             if search.text:
@@ -142,6 +148,15 @@ def indexed_search(queryset, search: IndexedSearch, search_term: str, *, many: b
         union = _union(matches)
         queryset = queryset.filter(matches_in_order(model, union) if many else Q(pk__in=union))
     return queryset
+
+
+def _row_matches(model, search: IndexedSearch, word: str) -> Q:
+    match = text_matches(model, word)
+    for field in search.exact:
+        match |= Q(**{field: word})
+    if search.phone and (numbers := phone_candidates(word)):
+        match |= _phone_matches(model, search.phone, numbers)
+    return match
 
 
 def matches_in_order(model, matches: RawSQL):

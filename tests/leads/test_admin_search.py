@@ -226,6 +226,29 @@ def test_the_page_of_a_common_word_walks_the_sent_index_and_stops_at_its_limit(
         assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
 
 
+def test_a_word_too_short_for_the_index_walks_the_sent_index_and_stops_at_its_limit(
+    staff_client, common_word
+):
+    # "po" is in eight messages: no trigram index serves two letters, so the page is found by
+    # checking rows along the list's order (stopping at the LIMIT), never by reading every
+    # match first; the count carries no ORDER BY, so it stops at the cap.
+    with CaptureQueriesContext(connection) as captured:
+        response = staff_client.get("/admin/leads/message/", {"q": "po"})
+
+    assert [m.pk for m in response.context["cl"].result_list] == [
+        m.pk for m in reversed(common_word[6:8])
+    ]
+    count = next(q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"])
+    assert "ORDER BY" not in count and " UNION " not in count, count
+    plan = "\n".join(_plan(_page_query(staff_client, "po")))
+    if connection.vendor == "postgresql":
+        assert re.search(r"Index Scan Backward using msg_sent", plan), plan
+        assert "Sort Key: leads_message.sent_at" not in plan, plan
+    else:
+        assert "SCAN leads_message USING INDEX msg_sent" in plan, plan
+        assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
 def test_the_page_of_a_rare_word_reads_its_matches_by_key(staff_client, common_word):
     plan = "\n".join(_plan(_page_query(staff_client, "roof")))
 
