@@ -68,11 +68,27 @@ def compliance_outbound_guard(text: str, language: str) -> list[str]:
     return [f"{v.type}: {v.category}: {v.evidence}" for v in check_message(text, "outbound")]
 
 
+def _second_opinion_violations(message) -> list[Violation]:
+    """The violation a model found in a draft the rules passed (``ENABLE_AGENT_MESH``)."""
+    opinion = (message.ai_metadata or {}).get("second_opinion") or {}
+    if not opinion.get("violation"):
+        return []
+    return [
+        Violation(
+            type=opinion["type"],
+            category="second_opinion",
+            evidence=f"{opinion.get('model', '')}: {opinion.get('reason', '')}",
+            severity="high",
+        )
+    ]
+
+
 def escalate_blocked_draft(*, conversation, contact, message) -> None:
-    """A blocked draft: a ticket per compliance violation in it (other guards' blocks get none)."""
+    """A blocked draft: a ticket per compliance violation in it, the rules' or else a model's
+    second opinion (other guards' blocks get none)."""
     from compliance.services import open_compliance_tickets
 
-    violations = check_message(message.body, "outbound")
+    violations = check_message(message.body, "outbound") or _second_opinion_violations(message)
     if violations:
         open_compliance_tickets(
             violations=violations,

@@ -422,6 +422,11 @@ class EscalationTicket(TimeStampedModel):
     summary = models.CharField(
         max_length=255, blank=True, help_text="Why, in a line (no personal data)."
     )
+    handover_summary = models.TextField(
+        blank=True,
+        help_text="The conversation in a few lines for whoever takes it over (with "
+        "ENABLE_AGENT_MESH; sensitive data redacted).",
+    )
     priority = models.CharField(max_length=8, choices=Priority.choices)
     status = models.CharField(
         max_length=8, choices=Status.choices, default=Status.OPEN, db_index=True

@@ -213,3 +213,11 @@ def link_visitor_to_highlevel_task(self, contact_id: int) -> str:
         return webchat_services.link_visitor_to_highlevel(contact_id=contact_id)
     except GHLError as exc:
         raise self.retry(exc=exc, countdown=60 * (self.request.retries + 1)) from exc
+
+
+@shared_task(acks_late=True)
+def summarize_escalation_task(ticket_id: int) -> str:
+    """Write the hand-over summary of a new escalation ticket (``ENABLE_AGENT_MESH``)."""
+    from leads.services.summaries import write_handover_summary
+
+    return write_handover_summary(ticket_id=ticket_id)

@@ -15,6 +15,7 @@ from analytics.mcp.redaction import mask_email, mask_phone, redact_text
 from compliance.models import TicketStatus
 from leads import selectors as leads
 from leads.models import Contact, Conversation, Message
+from leads.services import summaries
 
 READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True)
 MAX_LEADS = 25
@@ -120,6 +121,8 @@ def conversation_summary(*, conversation_id: int, messages: int = 20) -> dict[st
         "last_inbound_at": _when(conversation.last_inbound_at),
         "last_outbound_at": _when(conversation.last_outbound_at),
         "open_tickets": sum(ticket.status != TicketStatus.RESOLVED for ticket in tickets),
+        # The latest ticket's hand-over summary, else the rule-based one (no model asked).
+        "summary": redact_text(summaries.conversation_summary(conversation=conversation)),
         "message_count": total,
         "messages": [
             {

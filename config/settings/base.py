@@ -342,6 +342,20 @@ AGENT_MESH_ROUTES = {
             "AGENT_MESH_REPLY_MODELS", default=[ANTHROPIC_MODEL_REPLY, ANTHROPIC_MODEL_FAST]
         ),
     },
+    # A hand-over summary for the person taking a conversation over (leads/services/summaries.py).
+    "summary": {
+        "policy": "cost",
+        "models": env.list(
+            "AGENT_MESH_SUMMARY_MODELS", default=[ANTHROPIC_MODEL_FAST, ANTHROPIC_MODEL_REPLY]
+        ),
+    },
+    # The second opinion on a bot reply that touches a sensitive topic (docs/compliance.md).
+    "compliance": {
+        "policy": "cost",
+        "models": env.list(
+            "AGENT_MESH_COMPLIANCE_MODELS", default=[ANTHROPIC_MODEL_FAST, ANTHROPIC_MODEL_REPLY]
+        ),
+    },
 }
 AGENT_MESH_LATENCY_BUDGET_MS = env.float("AGENT_MESH_LATENCY_BUDGET_MS", default=8000.0)
 AGENT_MESH_BREAKER_FAILURES = env.int("AGENT_MESH_BREAKER_FAILURES", default=3)

@@ -15,6 +15,7 @@ import time
 from django.conf import settings
 
 from compliance.rules.privacy import without_sensitive_sentences
+from compliance.rules.sensitive_topics import touches_sensitive_topic
 from config import performance
 
 from . import claude, mesh
@@ -22,6 +23,7 @@ from .offline import analyze_offline
 from .replies import ReplyDraft, ReplyRequest, validate_reply
 from .schema import LeadAnalysis
 from .scoring import with_score
+from .summaries import HandoverSummary, SummaryRequest, summarize_offline, validate_summary
 
 logger = logging.getLogger(__name__)
 
@@ -131,3 +133,85 @@ def compose_reply(request: ReplyRequest) -> ReplyDraft:
             draft, text=request.fallback_text, engine="offline", fallback_reason=reason
         )
     return draft
+
+
+def _mesh_calls_out() -> bool:
+    # The summary and the second opinion are the mesh's tasks only: without the flag (or a
+    # key) there is no call at all, as before the mesh.
+    return mesh.mesh_enabled() and bool(settings.ANTHROPIC_API_KEY)
+
+
+def summarize_conversation(request: SummaryRequest) -> HandoverSummary:
+    """A hand-over summary: the mesh's ``summary`` task when it may call out and its text
+    validates (``validate_summary``), else the rule-based one. Never call it holding a lock."""
+    offline = summarize_offline(request)
+    if not _mesh_calls_out():
+        return HandoverSummary(text=offline, engine="offline")
+    try:
+        (text, usage), route = mesh.call(
+            "summary",
+            lambda model: claude.summarize_with_claude(
+                reason=request.reason,
+                facts=request.facts,
+                transcript=request.transcript,
+                model=model,
+            ),
+        )
+    except Exception as exc:  # any failure of the optional engine falls back, by design
+        reason = _reason(exc)
+        logger.warning("claude_fallback task=summary reason=%s", reason)
+        spent = (getattr(exc, "usage", None) or {}).get("cost_usd", 0.0)
+        route = exc.route.as_metadata() if isinstance(exc, mesh.MeshExhaustedError) else {}
+        return HandoverSummary(
+            text=offline, engine="offline", cost_usd=spent, fallback_reason=reason, route=route
+        )
+    text, problems = validate_summary(text)
+    if problems:
+        reason = "invalid_summary:" + ",".join(problems)
+        logger.warning("claude_fallback task=summary reason=%s", reason)
+        return HandoverSummary(
+            text=offline,
+            engine="offline",
+            model=usage["model"],
+            cost_usd=usage["cost_usd"],
+            fallback_reason=reason,
+            route=route.as_metadata(),
+        )
+    return HandoverSummary(
+        text=text,
+        engine="claude",
+        model=usage["model"],
+        cost_usd=usage["cost_usd"],
+        route=route.as_metadata(),
+    )
+
+
+def second_opinion(*, text: str, language: str) -> claude.SecondOpinion | None:
+    """A model's compliance verdict on a bot reply the rules passed, when it touches a
+    sensitive topic (``touches_sensitive_topic``) and the mesh may call out; ``None`` when
+    no model is asked. When none can answer (or one answers badly) the verdict is "no
+    violation" with its ``fallback_reason``: the rules alone decide, and an outage never
+    blocks the conversation."""
+    if not _mesh_calls_out() or not touches_sensitive_topic(text):
+        return None
+    try:
+        opinion, route = mesh.call(
+            "compliance",
+            lambda model: claude.second_opinion_with_claude(
+                text=text, language=language, model=model
+            ),
+        )
+    except Exception as exc:  # an outage or a bad answer: the rules alone decide
+        reason = _reason(exc)
+        logger.warning("claude_fallback task=compliance reason=%s", reason)
+        usage = getattr(exc, "usage", None) or {}
+        return claude.SecondOpinion(
+            violation=False,
+            type="none",
+            reason="",
+            model=usage.get("model", ""),
+            cost_usd=usage.get("cost_usd", 0.0),
+            fallback_reason=reason,
+            route=exc.route.as_metadata() if isinstance(exc, mesh.MeshExhaustedError) else {},
+        )
+    return dataclasses.replace(opinion, route=route.as_metadata())

@@ -29,6 +29,7 @@ from leads import selectors
 from leads.exceptions import EscalationError
 from leads.ghl.exceptions import GHLClientError, GHLError
 from leads.models import Contact, Conversation, EscalationTicket, Message
+from leads.services import summaries
 
 logger = logging.getLogger(__name__)
 
@@ -204,6 +205,11 @@ def _open_ticket(
         },
     )
     transaction.on_commit(partial(_notify_after_commit, ticket.pk, queued=queued))
+    if summaries.handover_summaries_call_out():
+        from leads.tasks import summarize_escalation_task
+
+        # The model is asked after commit, with no lock held (leads/services/summaries.py).
+        transaction.on_commit(partial(summarize_escalation_task.delay, ticket.pk), robust=True)
     broadcast_dashboard_event(
         kind="escalation.opened",
         data={

@@ -52,7 +52,8 @@ from leads import selectors
 from leads.bots import booking as booking_flow
 from leads.bots.base import BotTurn, TurnContext, get_bot
 from leads.ghl.exceptions import GHLError
-from leads.intelligence.engine import analyze_lead, compose_reply, engine_calls_out
+from leads.intelligence.claude import SecondOpinion
+from leads.intelligence.engine import analyze_lead, compose_reply, engine_calls_out, second_opinion
 from leads.intelligence.replies import ReplyDraft, ReplyRequest
 from leads.intelligence.schema import LeadAnalysis
 from leads.models import (
@@ -305,6 +306,7 @@ def _two_phase(turn: "_Turn") -> PipelineOutcome:
         if decision.needs_wording:
             decision.draft = compose_reply(decision.request)  # Claude words it, no lock held
             record_ai_cost(conversation_id=turn.conversation_id, cost_usd=decision.draft.cost_usd)
+            decision.second_opinion = _second_opinion(decision)  # also no lock held
         with _turn_transaction():
             # A booking made is answered whatever the lead wrote meanwhile; the newer message
             # gets its own turn.
@@ -433,6 +435,18 @@ def record_ai_cost(*, conversation_id: int, cost_usd: float) -> None:
         )
 
 
+def _second_opinion(decision: "_Decision") -> SecondOpinion | None:
+    """With ``ENABLE_AGENT_MESH``: a model's compliance verdict on Claude's draft when the
+    rules pass it and it touches a sensitive topic (docs/compliance.md, "Second opinion")."""
+    draft, request = decision.draft, decision.request
+    if draft.engine != "claude" or outbound_problems(draft.text, language=request.language):
+        return None  # the vetted template, or a draft the rules already block
+    opinion = second_opinion(text=draft.text, language=request.language)
+    if opinion is not None:
+        record_ai_cost(conversation_id=decision.ctx.conversation.pk, cost_usd=opinion.cost_usd)
+    return opinion
+
+
 def _earlier(turn: _Turn) -> list[str]:
     return [m.body for m in turn.messages[:-1]]
 
@@ -513,6 +527,7 @@ class _Decision:
     changed: dict = field(default_factory=dict)
     request: ReplyRequest | None = None
     draft: ReplyDraft | None = None
+    second_opinion: SecondOpinion | None = None  # a model's compliance verdict on the draft
     outcome: PipelineOutcome | None = None
     booking: booking_flow.BookingStep | None = None  # offering or booking a call with Jorge
 
@@ -942,6 +957,12 @@ def _reply_from(ctx: TurnContext, turn: BotTurn, decision: _Decision) -> Reply:
     request, draft = decision.request, decision.draft
     text, metadata = draft.text, draft.ai_metadata()
     problems = outbound_problems(text, language=request.language)
+    opinion = decision.second_opinion
+    if opinion is not None:
+        metadata = {**metadata, "second_opinion": opinion.as_metadata()}
+        if opinion.violation and not problems:
+            # The model saw what the rules missed: blocked like a rule's finding.
+            problems = [f"second_opinion: {opinion.type}: {opinion.reason}"]
     if problems and text != request.fallback_text:
         # Claude's draft is blocked (kept, never sent, escalated); the vetted template goes
         # instead, and the guards check that one too when it is queued.
