@@ -346,7 +346,9 @@ class Message(TimeStampedModel):
             models.Index(fields=["conversation", "sent_at"], name="msg_conv_time"),
             # The admin's message list, newest first (read backwards): an index walk, LIMIT.
             models.Index(fields=["sent_at", "id"], name="msg_sent"),
-            models.Index(fields=["status", "-sent_at"], name="msg_status_recent"),
+            # The id too: the list orders by (sent_at, id), and an index that gives only part of
+            # that order lost to walking every message newest first for a rare status.
+            models.Index(fields=["status", "-sent_at", "-id"], name="msg_status_recent"),
             models.Index(fields=["status", "scheduled_for"], name="msg_queue"),
             # The inbound messages still waiting for (or in) a bot turn: few, read every minute.
             models.Index(
