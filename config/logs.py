@@ -70,14 +70,16 @@ class TextFormatter(logging.Formatter):
     """``time level logger message [request_id=… conversation_id=…]``, redacted."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        # The ids are added after the redaction: a request id is random hex, and nine digits in
+        # a row of it read as an SSN.
+        line = _redact(super().format(record))
         ids = " ".join(
             f"{name}={getattr(record, name)}" for name in ID_NAMES if hasattr(record, name)
         )
         if ids:
             first, newline, rest = line.partition("\n")  # the ids stay on the first line
             line = f"{first} [{ids}]{newline}{rest}"
-        return _redact(line)
+        return line
 
 
 class JsonFormatter(_JsonFormatter):
@@ -127,7 +129,10 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         given = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = given if _ACCEPTED_REQUEST_ID.match(given) else uuid.uuid4().hex
+        # A proxy's id is kept unless it carries what the redactor removes (the ids are
+        # written after the redaction); ours is random hex.
+        accepted = _ACCEPTED_REQUEST_ID.match(given) and _redact(given) == given
+        request_id = given if accepted else uuid.uuid4().hex
         request.request_id = request_id
         _ids.set(MappingProxyType({"request_id": request_id}))
         response = self.get_response(request)

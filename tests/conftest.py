@@ -1,4 +1,8 @@
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -42,3 +46,22 @@ def api_client(staff_user):
 @pytest.fixture
 def anonymous_api_client():
     return APIClient()
+
+
+def business_hours_clock():
+    """The clock set to the last 10:00 in California (today's or yesterday's), and running: a
+    bot's reply goes out at once instead of waiting for the end of the quiet hours, whenever
+    the suite runs, and what it records is still within the last 24 hours of the real clock
+    (what a server in another process reads)."""
+    california = ZoneInfo("America/Los_Angeles")
+    now = datetime.now(california)
+    morning = now.replace(hour=10, minute=0, second=0, microsecond=0)
+    if morning > now:
+        morning -= timedelta(days=1)
+    return time_machine.travel(morning, tick=True)
+
+
+@pytest.fixture
+def business_hours():
+    with business_hours_clock():
+        yield

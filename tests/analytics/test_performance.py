@@ -158,7 +158,12 @@ def test_tracking_a_page_adds_no_query(
 
 
 def test_tracking_a_webhook_through_the_bot_adds_no_query(
-    ghl, settings, django_assert_num_queries, django_assert_max_num_queries, empty_tracker
+    business_hours,
+    ghl,
+    settings,
+    django_assert_num_queries,
+    django_assert_max_num_queries,
+    empty_tracker,
 ):
     def deliver(n):
         return ghl.post(
@@ -310,7 +315,7 @@ def test_an_empty_page_says_what_will_appear(dashboard_client):
 
 
 @pytest.fixture
-def traffic(ghl, fake_claude, empty_tracker):
+def traffic(business_hours, ghl, fake_claude, empty_tracker):
     """Two leads text through the signed webhook; Claude analyses and words one reply each
     (the second with 800 tokens read from the prompt cache); the samples are flushed."""
     lukewarm = {

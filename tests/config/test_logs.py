@@ -4,6 +4,7 @@ import io
 import json
 import logging
 from logging.config import DictConfigurator
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings as django_settings
@@ -72,6 +73,24 @@ def test_readable_lines_carry_the_id_and_no_ssn_either(captured_log):
     [line] = [line for line in log.lines if "django.request" in line]
     assert f"[request_id={response['X-Request-ID']}]" in line
     assert SSN not in line and "WARNING django.request Not Found: /p/ssn:[SSN removed]/" in line
+
+
+@pytest.mark.django_db
+def test_a_request_id_that_reads_as_an_ssn_is_still_written_whole(captured_log, monkeypatch):
+    # Our ids are random hex: nine digits in a row happen, and must not be "redacted" away.
+    monkeypatch.setattr("config.logs.uuid.uuid4", lambda: SimpleNamespace(hex="ab613084648ae81f"))
+    log = captured_log("text")
+
+    Client().get(f"/p/ssn:{SSN}/")
+
+    [line] = [line for line in log.lines if "django.request" in line]
+    assert "[request_id=ab613084648ae81f]" in line and SSN not in line
+
+
+def test_a_proxys_request_id_that_carries_an_ssn_is_replaced():
+    response = Client().get("/healthz", HTTP_X_REQUEST_ID=SSN)
+
+    assert SSN not in response["X-Request-ID"]
 
 
 def test_a_proxys_request_id_is_kept_and_returned():
