@@ -316,3 +316,22 @@ def readable_data(data) -> SafeString:
             format_html_join("", "<li>{}</li>", ((readable_data(item),) for item in data)),
         )
     return format_html("{}", _scalar(data))
+
+
+class SingleRowAdmin(BackOfficeAdmin):
+    """The admin of a table holding one row (settings, the agent's profile): the row is made on
+    the first visit (``single_row``, a selector that creates it), and it is never added or
+    deleted by hand."""
+
+    def single_row(self):
+        raise NotImplementedError
+
+    def changelist_view(self, request, extra_context=None):
+        self.single_row()  # the row exists from the first visit on
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,6 +11,7 @@ from compliance.selectors import audit_trail
 from config.backoffice import (
     EMPTY,
     BackOfficeAdmin,
+    SingleRowAdmin,
     duration,
     local_time,
     money_cell,
@@ -746,7 +747,7 @@ class BotSettingsForm(forms.ModelForm):
 
 
 @admin.register(BotSettings)
-class BotSettingsAdmin(BackOfficeAdmin):
+class BotSettingsAdmin(SingleRowAdmin):
     """One row: the kill switch, the cap on unanswered messages and the nurture cadence."""
 
     form = BotSettingsForm
@@ -766,22 +767,15 @@ class BotSettingsAdmin(BackOfficeAdmin):
         days = ", ".join(str(day) for day in row.followup_days)
         return f"days {days}" if days else "none"
 
-    def changelist_view(self, request, extra_context=None):
-        selectors.bot_settings()  # the row exists from the first visit on
-        return super().changelist_view(request, extra_context)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def single_row(self):
+        return selectors.bot_settings()
 
     def save_model(self, request, obj, form, change):
         update_bot_settings(settings_row=obj, changed=form.changed_data, user=request.user)
 
 
 @admin.register(AgentProfile)
-class AgentProfileAdmin(BackOfficeAdmin):
+class AgentProfileAdmin(SingleRowAdmin):
     """One row: the agent's name, licence, phone and photo or logo, as the CMA PDF shows them."""
 
     list_display = ["name", "team", "licence_number", "phone_number", "has_photo", "updated_at"]
@@ -797,15 +791,8 @@ class AgentProfileAdmin(BackOfficeAdmin):
     def has_photo(self, profile: AgentProfile) -> bool:
         return bool(profile.photo)
 
-    def changelist_view(self, request, extra_context=None):
-        selectors.agent_profile()  # the row exists from the first visit on
-        return super().changelist_view(request, extra_context)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def single_row(self):
+        return selectors.agent_profile()
 
     def save_model(self, request, obj, form, change):
         update_agent_profile(profile=obj, changed=form.changed_data, user=request.user)
