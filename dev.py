@@ -47,6 +47,10 @@ def check_system_libraries() -> None:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
+# Wait for another apt-get (a second checkout setting up at the same time) instead of failing.
+APT_GET = ("apt-get", "-o", "DPkg::Lock::Timeout=600")
+
+
 def ensure_chromium() -> None:
     """The browser tests drive Debian's Chromium; as root, install it with apt-get if missing."""
     if CHROMIUM.exists():
@@ -60,8 +64,8 @@ def ensure_chromium() -> None:
         )
     say("Installing Debian's chromium for the browser tests (apt-get)")
     apt = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    sh("apt-get", "update", "-qq", env=apt)
-    sh("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", env=apt)
+    sh(*APT_GET, "update", "-qq", env=apt)
+    sh(*APT_GET, "install", "-y", "-qq", "--no-install-recommends", "chromium", env=apt)
     if not CHROMIUM.exists():
         sys.exit(f"apt-get installed chromium, but {CHROMIUM} is still missing.")
 
@@ -76,12 +80,12 @@ def ensure_promtool() -> None:
         return
     say("Installing Debian's prometheus for promtool, which checks the alert rules (apt-get)")
     apt = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ("apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus")
+    install = (*APT_GET, "install", "-y", "-qq", "--no-install-recommends", "prometheus")
     try:
         sh(*install, env=apt)
     except subprocess.CalledProcessError:
         try:  # the package lists may be missing or stale
-            sh("apt-get", "update", "-qq", env=apt)
+            sh(*APT_GET, "update", "-qq", env=apt)
             sh(*install, env=apt)
         except subprocess.CalledProcessError:
             say("apt-get could not install prometheus: the alert rules are parsed instead")
