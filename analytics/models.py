@@ -124,3 +124,29 @@ class PerformanceBucket(models.Model):
 
     def __str__(self):
         return f"{self.metric} [{self.label}] {self.hour:%Y-%m-%d %H:00}"
+
+
+class LeadTally(models.Model):
+    """How many leads (contacts that are not tests) have a value of one field, kept as a
+    journal of +1/-1 rows that database triggers on ``leads_contact`` write with every insert,
+    update and delete, bulk or not (migration 0003). A count is the sum of its rows; the
+    overview's charts, the explorer's distributions and the hot-leads tile read these sums
+    instead of every contact. ``compact_lead_tallies`` folds the journal into one row per value
+    (every minute, and after a bulk load), so a read stays a few hundred rows at any size."""
+
+    class Dimension(models.TextChoices):
+        TEMPERATURE = "temperature"
+        SOURCE = "source"
+        LANGUAGE = "language"
+        TIMELINE = "timeline"
+        BUDGET = "budget"  # the lead's budget_max in whole dollars, "" when not given
+
+    dimension = models.CharField(max_length=16, choices=Dimension.choices)
+    value = models.CharField(max_length=120, blank=True)
+    delta = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["dimension", "value"], name="lead_tally_value")]
+
+    def __str__(self):
+        return f"{self.dimension}={self.value!r} {self.delta:+d}"

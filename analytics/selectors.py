@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from analytics import cache as tiers
 from analytics import rules
-from analytics.models import BusinessSettings, PerformanceBucket
+from analytics.models import BusinessSettings, LeadTally, PerformanceBucket
 from compliance.models import ComplianceTicket, TicketStatus
 from config import performance
 from leads.models import (
@@ -30,6 +30,7 @@ from leads.models import (
     Temperature,
     Timeline,
     WebhookEvent,
+    last_activity,
 )
 from sellers.models import CMAReport
 
@@ -45,6 +46,17 @@ def _conversations():
 
 def _tickets(model):
     return model.objects.exclude(contact__is_test=True)
+
+
+def lead_tallies() -> dict[str, dict[str, int]]:
+    """Leads per value of each tallied field (temperature, source, language, timeline,
+    budget): sums of the LeadTally journal, a few hundred rows whatever the number of leads."""
+    counts: dict[str, dict[str, int]] = {dimension: {} for dimension in LeadTally.Dimension}
+    rows = LeadTally.objects.order_by().values_list("dimension", "value").annotate(n=Sum("delta"))
+    for dimension, value, n in rows:
+        if n:
+            counts[dimension][value] = n
+    return counts
 
 
 def pipeline_summary(*, as_of=None) -> dict:
@@ -155,11 +167,10 @@ def overview_kpis(*, now: datetime | None = None) -> OverviewKpis:
 
 
 def _overview_kpis(now: datetime) -> OverviewKpis:
-    # Two counts, each answered by its own index (created_at, temperature); one aggregate with
-    # both filters read every contact.
+    # Today's leads from the created_at index; the hot ones from the tallies.
     leads = {
         "new_today": _leads().filter(created_at__gte=start_of_business_day(now)).count(),
-        "hot": _leads().filter(temperature=Temperature.HOT).count(),
+        "hot": lead_tallies()[LeadTally.Dimension.TEMPERATURE].get(Temperature.HOT, 0),
     }
     since = now - RESPONSE_WINDOW
     # Only the recent conversations' times: bounded by the window, not by the table.
@@ -168,28 +179,28 @@ def _overview_kpis(now: datetime) -> OverviewKpis:
         .filter(created_at__gte=since, first_response_seconds__isnull=False)
         .values_list("first_response_seconds", flat=True)
     )
-    conversations = _conversations().aggregate(
-        # Waiting more than five minutes without any reply: a miss of the rule already.
-        unanswered_late=Count(
-            "id",
-            filter=Q(
-                created_at__gte=since,
-                first_response_seconds__isnull=True,
-                last_inbound_at__isnull=False,
-                last_inbound_at__lt=now - timedelta(seconds=FIVE_MINUTES),
-                last_outbound_at__isnull=True,
-            ),
-        ),
-        active=Count(
-            "id",
-            filter=Q(status=Conversation.Status.ACTIVE)
-            & (
-                Q(last_inbound_at__gte=now - ACTIVE_WINDOW)
-                | Q(last_outbound_at__gte=now - ACTIVE_WINDOW)
-            ),
-        ),
+    # Each count from the index of its own window, not a pass over every conversation.
+    unanswered_late = (
+        _conversations()
+        .filter(
+            # Waiting more than five minutes without any reply: a miss of the rule already.
+            created_at__gte=since,
+            first_response_seconds__isnull=True,
+            last_inbound_at__isnull=False,
+            last_inbound_at__lt=now - timedelta(seconds=FIVE_MINUTES),
+            last_outbound_at__isnull=True,
+        )
+        .count()
     )
-    counted = len(times) + conversations["unanswered_late"]
+    recent = now - ACTIVE_WINDOW
+    active = (
+        _conversations()
+        .alias(moved=last_activity())  # the conv_last_activity index finds the recent ones
+        .filter(moved__gte=recent, status=Conversation.Status.ACTIVE)
+        .filter(Q(last_inbound_at__gte=recent) | Q(last_outbound_at__gte=recent))
+        .count()
+    )
+    counted = len(times) + unanswered_late
     in_time = sum(1 for seconds in times if seconds <= FIVE_MINUTES)
     unresolved = ~Q(status=TicketStatus.RESOLVED)
     escalations = (
@@ -213,7 +224,7 @@ def _overview_kpis(now: datetime) -> OverviewKpis:
         first_response_p95=_percentile(times, 0.95),
         five_minute_rate=round(100 * in_time / counted, 1) if counted else None,
         five_minute_answered=counted,
-        active_conversations=conversations["active"],
+        active_conversations=active,
         open_tickets=escalations["open"] + compliance["open"],
         overdue_tickets=escalations["overdue"] + compliance["overdue"],
         open_escalations=escalations["open"],
@@ -385,18 +396,12 @@ def lead_charts(*, now: datetime | None = None) -> LeadCharts:
 
 
 def _lead_charts(now: datetime) -> LeadCharts:
-    temperatures = dict(
-        _leads().values_list("temperature").annotate(n=Count("id")).values_list("temperature", "n")
-    )
-    sources = sorted(
-        _leads().values_list("source").annotate(n=Count("id")).values_list("source", "n"),
-        key=lambda row: (-row[1], row[0]),
-    )
+    tallies = lead_tallies()
+    temperatures = tallies[LeadTally.Dimension.TEMPERATURE]
+    sources = sorted(tallies[LeadTally.Dimension.SOURCE].items(), key=lambda row: (-row[1], row[0]))
     top = [(source or "Unknown", n) for source, n in sources[:TOP_SOURCES]]
     rest = sum(n for _, n in sources[TOP_SOURCES:])
-    languages = dict(
-        _leads().values_list("language").annotate(n=Count("id")).values_list("language", "n")
-    )
+    languages = tallies[LeadTally.Dimension.LANGUAGE]
     tz = business_timezone()
     first_day = start_of_business_day(now) - timedelta(days=NEW_LEADS_DAYS - 1)
     # A count per local day between its midnights, in one pass over the created_at index: no
@@ -940,10 +945,31 @@ def budget_distribution(filters: LeadFilters) -> list[Bar]:
     )
 
 
+def budget_range_of(budget_max: int | None) -> str:
+    """The key of the range of BUDGET_RANGES that holds ``budget_max``."""
+    for key, _, low, high in BUDGET_RANGES:
+        if low is None and high is None:
+            if budget_max is None:
+                return key
+        elif (
+            budget_max is not None
+            and (low is None or budget_max >= low)
+            and (high is None or budget_max < high)
+        ):
+            return key
+    raise ValueError(f"no budget range holds {budget_max!r}")
+
+
 def _budget_distribution(filters: LeadFilters) -> list[Bar]:
-    counts = _filtered_leads(filters.without("budget")).aggregate(
-        **{key: Count("pk", filter=_budget_q(key)) for key, *_ in BUDGET_RANGES}
-    )
+    others = filters.without("budget")
+    if others.is_empty:  # every lead: from the tallies, not from every contact
+        counts = dict.fromkeys((key for key, *_ in BUDGET_RANGES), 0)
+        for value, n in lead_tallies()[LeadTally.Dimension.BUDGET].items():
+            counts[budget_range_of(int(value) if value else None)] += n
+    else:
+        counts = _filtered_leads(others).aggregate(
+            **{key: Count("pk", filter=_budget_q(key)) for key, *_ in BUDGET_RANGES}
+        )
     return [Bar(key, label, counts[key]) for key, label, _, _ in BUDGET_RANGES]
 
 
@@ -957,12 +983,13 @@ def timeline_distribution(filters: LeadFilters) -> list[Bar]:
 
 
 def _timeline_distribution(filters: LeadFilters) -> list[Bar]:
-    counts = dict(
-        _filtered_leads(filters.without("timeline"))
-        .order_by()
-        .values_list("timeline")
-        .annotate(n=Count("pk"))
-    )
+    others = filters.without("timeline")
+    if others.is_empty:  # every lead: from the tallies
+        counts = lead_tallies()[LeadTally.Dimension.TIMELINE]
+    else:
+        counts = dict(
+            _filtered_leads(others).order_by().values_list("timeline").annotate(n=Count("pk"))
+        )
     return [Bar(value, label, counts.get(value, 0)) for value, label in Timeline.choices]
 
 
@@ -994,12 +1021,10 @@ def lead_list(filters: LeadFilters):
 
 
 def lead_sources() -> list[str]:
-    """Every lead source seen, for the filter (CHARTS tier: it reads every lead)."""
+    """Every lead source of a lead today, for the filter (CHARTS tier; from the tallies)."""
     return tiers.CHARTS.get_or_set(
         "lead-sources",
-        lambda: sorted(
-            _leads().exclude(source="").order_by().values_list("source", flat=True).distinct()
-        ),
+        lambda: sorted(source for source in lead_tallies()[LeadTally.Dimension.SOURCE] if source),
         topics=(tiers.LEADS,),
     )
 

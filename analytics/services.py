@@ -7,10 +7,11 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
-from analytics.models import BusinessSettings, PerformanceBucket
+from analytics.models import BusinessSettings, LeadTally, PerformanceBucket
 from analytics.selectors import forget_current_rules
 from config.performance import HOUR_SECONDS, Aggregate, Key
 
@@ -129,3 +130,53 @@ def save_performance_samples(samples: dict[Key, Aggregate]) -> None:
         except IntegrityError:
             if attempt:
                 raise
+
+
+# --- Lead tallies (analytics.models.LeadTally) ----------------------------------------------
+
+
+def compact_lead_tallies() -> int:
+    """Fold the tally journal into one row per value; returns the rows it removed.
+
+    DELETE … RETURNING takes exactly the rows it removes (on PostgreSQL not the uncommitted
+    rows of a lead being written now, nor those a concurrent compaction already took), and
+    their sums go back in the same transaction: every count is unchanged, whatever runs
+    beside it. Idempotent; a compaction with nothing to fold writes nothing."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM analytics_leadtally RETURNING dimension, value, delta")
+            removed = cursor.fetchall()
+        sums: dict[tuple[str, str], int] = {}
+        for dimension, value, delta in removed:
+            sums[dimension, value] = sums.get((dimension, value), 0) + delta
+        LeadTally.objects.bulk_create(
+            LeadTally(dimension=dimension, value=value, delta=total)
+            for (dimension, value), total in sums.items()
+            if total
+        )
+    return len(removed)
+
+
+def rebuild_lead_tallies() -> None:
+    """Recount the tallies from every contact (a repair: the triggers keep them exact)."""
+    from leads.models import Contact
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # No contact may change between the delete and the recount.
+            with connection.cursor() as cursor:
+                cursor.execute("LOCK TABLE leads_contact IN SHARE MODE")
+        LeadTally.objects.all().delete()
+        leads = Contact.objects.filter(is_test=False).order_by()
+        rows = []
+        for dimension in LeadTally.Dimension.values:
+            field = "budget_max" if dimension == LeadTally.Dimension.BUDGET else dimension
+            for value, count in (
+                leads.values_list(field).annotate(n=Count("id")).values_list(field, "n")
+            ):
+                rows.append(
+                    LeadTally(
+                        dimension=dimension, value="" if value is None else str(value), delta=count
+                    )
+                )
+        LeadTally.objects.bulk_create(rows)

@@ -257,6 +257,12 @@ class Conversation(TimeStampedModel):
             models.Index(last_activity(), name="conv_last_activity"),
             # The leads explorer's stage filter: the contacts with a conversation at a stage.
             models.Index(fields=["stage", "contact"], name="conv_stage_contact"),
+            # The five-minute-rule tile's misses: the few conversations nobody has answered.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(first_response_seconds__isnull=True, last_outbound_at__isnull=True),
+                name="conv_unanswered",
+            ),
         ]
 
     def __str__(self):

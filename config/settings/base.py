@@ -198,6 +198,12 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# The lead tallies' journal folded into one row per value (analytics.models.LeadTally).
+CELERY_BEAT_SCHEDULE["analytics.compact_lead_tallies"] = {
+    "task": "analytics.tasks.compact_lead_tallies_task",
+    "schedule": 60.0,
+}
+
 # Every process flushes its performance samples (latencies, cache hits, AI tokens) into the
 # database this often, and when it exits; 0 = never by itself (config/performance.py).
 PERFORMANCE_FLUSH_SECONDS = env.float("PERFORMANCE_FLUSH_SECONDS", default=10.0)

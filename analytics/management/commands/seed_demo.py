@@ -9,6 +9,7 @@ from analytics.demo import load_demo_data
 from analytics.demo_activity import load_demo_activity
 from analytics.demo_outcomes import load_demo_outcomes
 from analytics.demo_scale import load_scale_data
+from analytics.services import compact_lead_tallies
 from config import performance
 from leads import selectors as lead_selectors
 from leads.models import Contact, Message
@@ -72,6 +73,7 @@ class Command(BaseCommand):
         # The Performance page shows the demo's timings at once (not after this process
         # exits), and a running server forgets what it cached of the data before the seed.
         performance.tracker.flush()
+        compact_lead_tallies()  # the journal of every lead just written, in one row per value
         tiers.invalidate_everything()
         site = settings.SITE_URL.rstrip("/")  # dev.py run: the address it serves
         self.stdout.write(
