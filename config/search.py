@@ -14,6 +14,10 @@ index answers:
   only the index), kept in step with its table by triggers; a word of three characters or more
   is a phrase MATCH on it (a case-insensitive substring match), shorter words fall back to
   ``icontains``.
+- A contact is found by the start of a word: of its first name, last name or email (e.g. "garc"
+  finds García, "maria.l" her email), each through a B-tree index on ``LOWER(column)``, as the
+  dashboard's conversation search does (``starts_with``). A substring index of names and emails
+  costs a look-up per trigram whose lists grow with every common name; a prefix is one range.
 - Ids are compared whole (equality on their unique index) and phone numbers are normalised to
   E.164 and compared whole on the phone index: no substring search of either.
 
@@ -28,11 +32,16 @@ from django.apps import apps
 from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
+from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.utils.text import smart_split, unescape_string_literal
 
 # model label -> the text columns its substring index covers (one index per model).
 SEARCH_INDEXES = {
     "leads.message": ("body",),
+}
+# model label -> the text columns matched by the start of a word (an index on LOWER(column)).
+PREFIX_SEARCHES = {
     "leads.contact": ("first_name", "last_name", "email"),
 }
 MIN_INDEXED_CHARS = 3  # trigrams: a shorter word cannot use the index
@@ -55,8 +64,23 @@ def _fts_table(model) -> str:
     return f"{model._meta.db_table}_search"
 
 
+def starts_with(column: str, prefix: str) -> Q:
+    """``column`` starts with ``prefix``, case-insensitive, as a range the index on
+    ``LOWER(column)`` answers (``LIKE 'p%'`` uses no index on PostgreSQL without C collation,
+    and ``istartswith`` is no range on either database)."""
+    low = prefix.lower()
+    high = low[:-1] + chr(ord(low[-1]) + 1)  # the first string after every one starting so
+    return Q(GreaterThanOrEqual(Lower(column), low), LessThan(Lower(column), high))
+
+
 def text_matches(model, word: str) -> Q:
-    """Rows of ``model`` with ``word`` in one of its indexed text columns, case-insensitive."""
+    """Rows of ``model`` with ``word`` in one of its indexed text columns, case-insensitive
+    (for a contact: at the start of one)."""
+    if prefixed := PREFIX_SEARCHES.get(model._meta.label_lower):
+        match = Q()
+        for column in prefixed:
+            match |= starts_with(column, word)
+        return match
     columns = SEARCH_INDEXES[model._meta.label_lower]
     if connection.vendor == "sqlite" and len(word) >= MIN_INDEXED_CHARS:
         table = _fts_table(model)
@@ -125,7 +149,9 @@ def indexed_search(queryset, search: IndexedSearch, search_term: str, *, many: b
     if search.phone and phone_candidates(search_term):
         words = [search_term.strip()]  # "(909) 555-0123" is one number, not three words
     for word in words:
-        if len(word) < MIN_INDEXED_CHARS and search.text == "":
+        if search.text == "" and (
+            len(word) < MIN_INDEXED_CHARS and model._meta.label_lower in SEARCH_INDEXES
+        ):
             # No index serves a word this short: one WHERE with an OR, which the database
             # checks row by row while it walks the list's order and stops at the LIMIT (a
             # common word fills a page at once); a UNION would first read every match.

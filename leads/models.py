@@ -149,11 +149,12 @@ class Contact(TimeStampedModel):
             models.Index(fields=["email"]),
             # The admin's search by HighLevel id (the unique constraint leads with the location).
             models.Index(fields=["ghl_contact_id"], name="contact_ghl_id"),
-            # The dashboard's conversations table: sorted by score or name, searched by the
-            # start of a first or last name (as a range on these, see leads.selectors).
+            # The dashboard's conversations table: sorted by score or name; it and the admin
+            # search by the start of a first or last name or email (config.search.starts_with).
             models.Index(fields=["score"], name="contact_score"),
             models.Index(Lower("last_name"), Lower("first_name"), name="contact_name_lower"),
             models.Index(Lower("first_name"), name="contact_first_name_lower"),
+            models.Index(Lower("email"), name="contact_email_lower"),
             # The dashboard's leads explorer: its two charts and the filters their bars set.
             models.Index(fields=["timeline", "created_at"], name="contact_timeline_recent"),
             models.Index(fields=["budget_max"], name="contact_budget"),

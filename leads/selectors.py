@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce, Lower, Round
 from django.utils import timezone
 
 from compliance.models import AuditEvent, ComplianceTicket, TicketStatus
+from config.search import starts_with
 
 from .bots.texts import AGENT, DEFAULT_TEXTS, TEAM
 from .intelligence.learned_score import LeadFeatures, engagement_of
@@ -652,20 +653,11 @@ def _search(conversations: QuerySet[Conversation], q: str) -> QuerySet[Conversat
         return conversations.filter(contact__phone__in=phones)
     if "@" in q:
         return conversations.filter(contact__email__in={q, q.lower()})
-    for i, word in enumerate(q.lower().split()[:3]):
-        first, last = f"_first_{i}", f"_last_{i}"
-        conversations = conversations.alias(
-            **{first: Lower("contact__first_name"), last: Lower("contact__last_name")}
-        ).filter(
-            Q(**{f"{first}__gte": word, f"{first}__lt": _after(word)})
-            | Q(**{f"{last}__gte": word, f"{last}__lt": _after(word)})
+    for word in q.split()[:3]:
+        conversations = conversations.filter(
+            starts_with("contact__first_name", word) | starts_with("contact__last_name", word)
         )
     return conversations
-
-
-def _after(prefix: str) -> str:
-    """The first string after every string starting with ``prefix``."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def _filtered_conversations(filters: ConversationFilters) -> QuerySet[Conversation]:

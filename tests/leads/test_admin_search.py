@@ -1,5 +1,6 @@
 """The back office searches messages, contacts and conversations through indexes
-(config/search.py): the same rows Django's LIKE '%q%' found, without reading the tables."""
+(config/search.py): messages the same rows Django's LIKE '%q%' found, contacts (and the
+conversations of them) by the start of a name or email, without reading the tables."""
 
 import re
 from datetime import timedelta
@@ -88,7 +89,7 @@ def test_message_search_follows_edits_and_deletions(messages):
     assert _admin_search(Message, "Riverside") == set()
 
 
-def test_contact_search_finds_names_emails_phones_and_ids(db):
+def test_contact_search_finds_the_start_of_names_and_emails_phones_and_ids(db):
     maria = ContactFactory(
         first_name="María", last_name="Hernández", email="maria.h@example.com", phone="+19515550142"
     )
@@ -99,6 +100,28 @@ def test_contact_search_finds_names_emails_phones_and_ids(db):
     assert _admin_search(Contact, "951-555-0142") == {maria.pk}
     assert _admin_search(Contact, maria.ghl_contact_id) == {maria.pk}
     assert _admin_search(Contact, "ma") == set(Contact.objects.values_list("pk", flat=True))
+    assert _admin_search(Contact, "MARÍA hern") == {maria.pk}  # every word, any case
+    # The start of a word, as the dashboard searches: not a fragment from its middle.
+    assert _admin_search(Contact, "ernán") == set()
+    assert _admin_search(Contact, "example.com") == set()
+
+
+@pytest.mark.parametrize(
+    ("model", "term"), [(Contact, "garc"), (Contact, "maria lopez"), (Conversation, "lop")]
+)
+def test_contact_and_conversation_searches_never_scan_the_contact_table(db, model, term):
+    ConversationFactory(contact=ContactFactory(first_name="Maria", last_name="Lopez"))
+    ConversationFactory(contact=ContactFactory(first_name="Ana", last_name="García"))
+
+    with CaptureQueriesContext(connection) as captured:
+        _admin_search(model, term)
+
+    for sql in (q["sql"] for q in captured.captured_queries):
+        plan = _plan(sql)
+        if connection.vendor == "postgresql":
+            assert not [line for line in plan if "Seq Scan on leads_contact" in line], plan
+        else:
+            assert not [line for line in plan if line.strip().startswith("SCAN leads_contact")]
 
 
 def test_conversation_search_finds_the_contacts_conversations(db):
