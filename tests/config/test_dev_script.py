@@ -42,12 +42,11 @@ def test_as_root_it_installs_debians_chromium_without_questions(dev, monkeypatch
 
     dev.ensure_chromium()
 
+    # It waits for another apt-get's lock (a second checkout setting up) instead of failing.
+    wait = ("apt-get", "-o", "DPkg::Lock::Timeout=600")
     assert commands == [
-        (("apt-get", "update", "-qq"), "noninteractive"),
-        (
-            ("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"),
-            "noninteractive",
-        ),
+        ((*wait, "update", "-qq"), "noninteractive"),
+        ((*wait, "install", "-y", "-qq", "--no-install-recommends", "chromium"), "noninteractive"),
     ]
 
 
@@ -156,7 +155,7 @@ def test_as_root_it_installs_debians_prometheus_for_promtool(dev, monkeypatch):
     dev.ensure_promtool()
 
     assert commands == [
-        ("apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus")
+        (*dev.APT_GET, "install", "-y", "-qq", "--no-install-recommends", "prometheus")
     ]
 
 
