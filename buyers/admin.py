@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from config.backoffice import BackOfficeAdmin, money_cell, percent, readable_data
+from config.search import IndexedSearch
 
 from .models import BuyerProfile, FinancialAssessment, ListingAlert
 
@@ -20,6 +21,10 @@ class BuyerProfileAdmin(BackOfficeAdmin):
     list_filter = ["stage", "temperature", "preapproval_status", "cash_buyer"]
     list_select_related = ["contact"]
     search_fields = ["contact__first_name", "contact__last_name", "contact__phone", "must_haves"]
+    # Through indexes: any fragment of the must-haves, the start of the buyer's name or email,
+    # the phone whole (Django's LIKE over each of them read every profile).
+    indexed_search = IndexedSearch(text=("", "contact"), phone="contact__phone")
+    show_full_result_count = False
     autocomplete_fields = ["contact"]
     # Written by the buyer bot from the conversation; the answers stay editable.
     readonly_fields = ["temperature", "temperature_reasons", "qualified_at", "hot_at"]

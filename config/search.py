@@ -39,6 +39,7 @@ from django.utils.text import smart_split, unescape_string_literal
 # model label -> the text columns its substring index covers (one index per model).
 SEARCH_INDEXES = {
     "leads.message": ("body",),
+    "buyers.buyerprofile": ("must_haves",),
 }
 # model label -> the text columns matched by the start of a word (an index on LOWER(column)).
 PREFIX_SEARCHES = {
@@ -51,11 +52,12 @@ MIN_INDEXED_CHARS = 3  # trigrams: a shorter word cannot use the index
 class IndexedSearch:
     """What an admin list searches, so that an index answers it.
 
-    ``text``: the relation whose substring index is searched ("" for the model's own, e.g.
-    "contact" for a conversation's contact); ``exact``: ids matched whole; ``phone``: the path
-    of a phone number matched whole, however the number is written."""
+    ``text``: the relation whose text index is searched ("" for the model's own, e.g.
+    "contact" for a conversation's contact), or several (a buyer's own must-haves and its
+    contact's name); ``exact``: ids matched whole; ``phone``: the path of a phone number
+    matched whole, however the number is written."""
 
-    text: str | None = ""
+    text: str | tuple[str, ...] | None = ""
     exact: tuple[str, ...] = ()
     phone: str = ""
 
@@ -158,11 +160,12 @@ def indexed_search(queryset, search: IndexedSearch, search_term: str, *, many: b
             queryset = queryset.filter(_row_matches(model, search, word))
             continue
         matches = []
-        if search.text is not None:
-            if search.text:
-                related = _related(model, search.text)
+        relations = (search.text,) if isinstance(search.text, str) else search.text or ()
+        for relation in relations:
+            if relation:
+                related = _related(model, relation)
                 found = related.objects.filter(text_matches(related, word)).values("pk")
-                matches.append(model.objects.filter(**{f"{search.text}__in": found}))
+                matches.append(model.objects.filter(**{f"{relation}__in": found}))
             else:
                 matches.append(model.objects.filter(text_matches(model, word)))
         for field in search.exact:
@@ -246,14 +249,15 @@ def _postgres_statements(model) -> list[str]:
     ]
 
 
-def install_search_indexes(schema_editor, app_registry=apps) -> None:
-    """Create the substring indexes (a migration's forwards step; safe to run again)."""
+def install_search_indexes(schema_editor, app_registry=apps, labels=None) -> None:
+    """Create the substring indexes of ``labels`` (models of SEARCH_INDEXES; a migration's
+    forwards step names the ones its app's state has; safe to run again)."""
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         # Here rather than contrib.postgres's TrigramExtension, whose reverse step fails on
         # SQLite; left in place when migrating back (other indexes may use it).
         schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    for label in SEARCH_INDEXES:
+    for label in labels or SEARCH_INDEXES:
         model = app_registry.get_model(label)
         if vendor == "postgresql":
             for sql in _postgres_statements(model):
@@ -266,9 +270,9 @@ def install_search_indexes(schema_editor, app_registry=apps) -> None:
             schema_editor.execute(f'INSERT INTO "{fts}"("{fts}") VALUES (\'rebuild\')')
 
 
-def remove_search_indexes(schema_editor, app_registry=apps) -> None:
+def remove_search_indexes(schema_editor, app_registry=apps, labels=None) -> None:
     vendor = schema_editor.connection.vendor
-    for label in SEARCH_INDEXES:
+    for label in labels or SEARCH_INDEXES:
         model = app_registry.get_model(label)
         table, fts = model._meta.db_table, _fts_table(model)
         if vendor == "postgresql":

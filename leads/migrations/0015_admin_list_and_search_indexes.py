@@ -11,12 +11,16 @@ from django.db import migrations, models
 from config.search import install_search_indexes, remove_search_indexes
 
 
+# The models of this app that had a substring index then (contacts' went in 0023).
+LABELS = ("leads.message",)
+
+
 def forwards(apps, schema_editor):
-    install_search_indexes(schema_editor, apps)
+    install_search_indexes(schema_editor, apps, LABELS)
 
 
 def backwards(apps, schema_editor):
-    remove_search_indexes(schema_editor, apps)
+    remove_search_indexes(schema_editor, apps, LABELS)
 
 
 class Migration(migrations.Migration):

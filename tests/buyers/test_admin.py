@@ -51,3 +51,44 @@ def test_staff_see_financial_assessments_by_source_and_cannot_change_them(client
     assert change.status_code == 200
     assert b'name="_save"' not in change.content  # read-only: nothing to save
     assert client.get("/admin/buyers/financialassessment/add/").status_code == 403
+
+
+def test_buyer_search_finds_must_have_fragments_names_and_phones_through_indexes():
+    from django.contrib import admin
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from buyers.models import BuyerProfile
+
+    pool = BuyerProfileFactory(
+        contact__first_name="Ana", contact__last_name="Martínez", must_haves="RV parking, a pool"
+    )
+    pool.contact.phone = "+19515550199"
+    pool.contact.save()
+    condo = BuyerProfileFactory(contact__first_name="Condo", must_haves="Low HOA")
+    model_admin = admin.site._registry[BuyerProfile]
+
+    def search(term):
+        found, _ = model_admin.get_search_results(None, BuyerProfile.objects.all(), term)
+        return set(found.values_list("pk", flat=True))
+
+    assert search("POOL") == {pool.pk}  # a fragment of the must-haves, any case
+    assert search("parking") == {pool.pk}
+    assert search("mart") == {pool.pk}  # the start of the buyer's name
+    assert search("(951) 555-0199") == {pool.pk}
+    assert search("hoa") == {condo.pk}
+    assert search("zzz") == set()
+
+    with CaptureQueriesContext(connection) as captured:
+        search("pool")
+    for sql in (q["sql"] for q in captured.captured_queries):
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute(f"EXPLAIN {sql}")
+                plan = [row[0] for row in cursor.fetchall()]
+                assert not [line for line in plan if "Seq Scan on buyers_buyerprofile" in line]
+            else:
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+                plan = [row[-1].strip() for row in cursor.fetchall()]
+                assert "SCAN buyers_buyerprofile" not in plan, plan
