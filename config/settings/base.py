@@ -6,6 +6,7 @@ layer, Celery tasks run in-process, the offline AI engine and the GHL outbox.
 ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis.
 """
 
+from datetime import timedelta
 from ipaddress import ip_network
 from pathlib import Path
 
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "sellers",
     "analytics",
     "django_prometheus",  # /metrics: requests, database and cache series (docs/monitoring.md)
+    "axes",  # locks out repeated wrong passwords (docs/security.md)
 ]
 
 MIDDLEWARE = [
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the "login paused" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -210,6 +214,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+
+# --- Login protection (django-axes; docs/security.md) ---------------------------
+# Every login (the back office's, which the dashboard and the API docs send people to, and so
+# the API tokens issued there) counts wrong passwords per account and per client address;
+# at the limit that account, or that address, is refused for the cool-off, even with the
+# right password. Counted in the database: one count for every process, on SQLite as on
+# PostgreSQL (the local-memory cache of the embedded default is per process).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 
 LANGUAGE_CODE = "en-us"
 USE_I18N = True

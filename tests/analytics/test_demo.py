@@ -21,6 +21,7 @@ from leads.models import (
     WebhookEvent,
 )
 from sellers.models import CMAReport, Property
+from tests.conftest import log_in
 from tests.factories import UserFactory
 
 
@@ -91,7 +92,7 @@ def test_seed_demo_prints_a_login_that_works(db, settings, client, capsys):
     call_command("seed_demo", password="demo-pass-123")
 
     assert "jorge / demo-pass-123" in capsys.readouterr().out
-    assert client.login(username="jorge", password="demo-pass-123")
+    assert log_in(client, "jorge", "demo-pass-123")
     assert client.get("/admin/leads/contact/").status_code == 200
 
 
