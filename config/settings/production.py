@@ -11,6 +11,13 @@ SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure"):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a long random value in production.")
+if not ALLOWED_HOSTS or any("*" in host for host in ALLOWED_HOSTS):
+    # "*" answers any Host header: links built from it (a password reset, the CMA download)
+    # could point at an attacker's site, and the WebSocket origin check would accept any page.
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must name this site's host names in production, not '*': "
+        "e.g. ALLOWED_HOSTS=jorge.example.com,web (a leading dot allows subdomains: .example.com)."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
