@@ -12,8 +12,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure"):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a long random value in production.")
 if not ALLOWED_HOSTS or any("*" in host for host in ALLOWED_HOSTS):
-    # "*" answers any Host header: links built from it (a password reset, the CMA download)
-    # could point at an attacker's site, and the WebSocket origin check would accept any page.
+    # "*" trusts any Host header a client sends: the chat page's endpoint link, the safe-redirect
+    # check of the dashboard, the web chat's own-origin check and the WebSocket origin check
+    # are all built from it.
     raise ImproperlyConfigured(
         "ALLOWED_HOSTS must name this site's host names in production, not '*': "
         "e.g. ALLOWED_HOSTS=jorge.example.com,web (a leading dot allows subdomains: .example.com)."
