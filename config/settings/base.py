@@ -11,6 +11,7 @@ from ipaddress import ip_network
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     # First, so the statements of sessions and auth are timed too (config/performance.py).
     "config.performance.PerformanceMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # the Content-Security-Policy below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -214,6 +216,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+
+# --- Content-Security-Policy (django-csp; docs/security.md) -----------------------
+# Every page loads code only from this site: no CDN, no inline script except the API docs'
+# start-up scripts, which carry the per-request nonce. Styles may be inline: Plotly and Redoc
+# write theirs at run time, and the dashboard sizes bars with style attributes; an injected
+# style cannot run code. Redoc searches in a web worker it makes from a blob; the favicon and
+# Swagger UI's icons are data: URLs. No page may be framed (clickjacking).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],  # fetch, htmx and the dashboard's WebSocket (same host and port)
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Login protection (django-axes; docs/security.md) ---------------------------
 # Every login (the back office's, which the dashboard and the API docs send people to, and so
