@@ -32,7 +32,7 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     seconds = math.ceil(cool_off.total_seconds()) if cool_off else None
     context = {
         **admin.site.each_context(request),
-        "title": "Login paused",
+        "title": "Login paused after too many wrong passwords",
         "failure_limit": get_failure_limit(request, credentials),
         "cool_off_minutes": math.ceil(seconds / 60) if seconds else None,
         "retry_at": timezone.localtime() + cool_off if cool_off else None,
