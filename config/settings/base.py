@@ -255,6 +255,10 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+# Every failed login stays listed in the back office (Access failure logs; the latest 1,000
+# per account): which accounts were tried, from where, and whether the try was locked out.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False  # config/axes_admin.py registers them on the back office's base class
 
 LANGUAGE_CODE = "en-us"
 USE_I18N = True

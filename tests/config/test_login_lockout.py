@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -196,3 +196,14 @@ def test_an_address_that_does_not_parse_is_a_wrong_password_not_a_server_error(
 
     assert response.status_code == 200
     assert "Please enter the correct username and password" in response.content.decode()
+
+
+def test_every_failed_login_stays_listed_for_staff_even_after_an_unlock(client, jorge, settings):
+    for attempt in range(settings.AXES_FAILURE_LIMIT + 1):
+        _login(client, "jorge", f"guess-{attempt}")
+    call_command("axes_reset_username", "jorge")
+
+    failures = AccessFailureLog.objects.filter(username="jorge")
+    assert failures.count() == settings.AXES_FAILURE_LIMIT + 1
+    assert failures.filter(locked_out=True).exists()
+    assert {f.ip_address for f in failures} == {ATTACKER}
