@@ -11,14 +11,15 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY config ./config
 COPY leads ./leads
 COPY buyers ./buyers
 COPY sellers ./sellers
 COPY analytics ./analytics
 COPY compliance ./compliance
-RUN pip install .
+# At the reviewed versions (docs/security.md, "Dependencies").
+RUN pip install -c constraints.txt .
 COPY . .
 # collectstatic needs settings but no secrets of value.
 RUN DJANGO_SECRET_KEY=build-only-$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n') ALLOWED_HOSTS=build \

@@ -92,19 +92,32 @@ def ensure_promtool() -> None:
 
 
 def ensure_environment() -> None:
-    """Create .venv and install the project with its dev extras, once per pyproject change."""
+    """Create .venv and install the project with its dev extras at the reviewed versions, once
+    per change of pyproject.toml or constraints.txt."""
     if sys.version_info < (3, 11):
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
     check_system_libraries()
     if not PYTHON.exists():
         say(f"Creating the virtual environment in {VENV}")
         venv.EnvBuilder(with_pip=True).create(VENV)
-    fingerprint = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    # The reviewed versions (constraints.txt; docs/security.md, "Dependencies") count too.
+    pinned = (ROOT / "pyproject.toml").read_bytes() + (ROOT / "constraints.txt").read_bytes()
+    fingerprint = hashlib.sha256(pinned).hexdigest()
     if STAMP.exists() and STAMP.read_text() == fingerprint:
         return
     say("Installing dependencies (first run takes a minute)")
     sh(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    sh(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+    sh(
+        PYTHON,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "-e",
+        ".[dev]",
+        "-c",
+        str(ROOT / "constraints.txt"),
+    )
     STAMP.write_text(fingerprint)
 
 

@@ -71,7 +71,16 @@ SECTIONS = [
     (
         "access",
         "Users and API access",
-        ["auth.user", "auth.group", "leads.apitoken"],
+        [
+            "auth.user",
+            "auth.group",
+            "leads.apitoken",
+            # The login protection's records (docs/security.md): deleting an account's or an
+            # address's access attempts unlocks it.
+            "axes.accessattempt",
+            "axes.accesslog",
+            "axes.accessfailurelog",
+        ],
     ),
 ]
 

@@ -1,4 +1,8 @@
-"""Liveness and readiness probes for the load balancer and orchestrator."""
+"""Liveness and readiness probes for the load balancer and orchestrator.
+
+``/readyz`` tells anyone which dependency is failing (ok or not, per check), and only staff or
+Prometheus's ``METRICS_TOKEN`` what failed and where: an error names internal hosts and ports.
+"""
 
 import time
 import uuid
@@ -7,7 +11,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -59,15 +63,31 @@ def _run(check):
     return {"ok": True, "backend": backend, "ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
+def _may_see_details(request) -> bool:
+    """Prometheus with METRICS_TOKEN, or a staff member's session."""
+    from config.monitoring import has_metrics_token
+
+    if has_metrics_token(request):
+        return True
+    try:
+        user = request.user
+        return user.is_authenticated and user.is_active and user.is_staff
+    except DatabaseError:  # the sessions live in the database, which may be the one down
+        return False
+
+
 @require_GET
 @never_cache
 def readyz(request):
-    """Every dependency this process needs is reachable: 200, else 503 naming the failure."""
+    """Every dependency this process needs is reachable: 200, else 503 naming the failure
+    (what failed, backends and latencies only to staff and the metrics token)."""
     checks = {"database": _check_database, "cache": _check_cache}
     if settings.REDIS_URL:
         checks |= {"broker": _check_broker, "channel_layer": _check_channel_layer}
     results = {name: _run(check) for name, check in checks.items()}
     ready = all(result["ok"] for result in results.values())
+    if not _may_see_details(request):
+        results = {name: {"ok": result["ok"]} for name, result in results.items()}
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", "checks": results},
         status=200 if ready else 503,

@@ -37,6 +37,12 @@ def _has_token(request: HttpRequest, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
 
 
+def has_metrics_token(request: HttpRequest) -> bool:
+    """The request carries METRICS_TOKEN (False when none is configured)."""
+    token = settings.METRICS_TOKEN
+    return bool(token) and _has_token(request, token)
+
+
 def refusal(request: HttpRequest) -> HttpResponse | None:
     """Why this request may not read the metrics (404, 403 or 401), or None if it may."""
     token, networks = settings.METRICS_TOKEN, tuple(settings.METRICS_ALLOWED_NETWORKS)

@@ -34,7 +34,8 @@ RETRY_AFTER = {
 # status: (description, example code, example message)
 ERRORS = {
     "400": (
-        "The request is not valid; `details` says what.",
+        "The request is not valid (a field, a filter, or a body that does not parse); `details` "
+        "says what.",
         "invalid",
         "The request is not valid.",
     ),
@@ -84,18 +85,28 @@ def _error_response(status: str) -> dict:
     return response
 
 
-def _errors_of(operation: dict, path_params: bool) -> list[str]:
+UNSAFE = {"post", "put", "patch", "delete"}
+
+
+def _errors_of(operation: dict, method: str, path_params: bool) -> list[str]:
     query = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
     path = path_params or any(p.get("in") == "path" for p in operation.get("parameters", []))
-    signed = operation.get("security") != [] and {} not in operation.get("security", [{}])
+    security = operation.get("security", [{}])
+    signed = security != [] and {} not in security
+    # A write signed by the session cookie has its body parsed by the CSRF check (it looks for
+    # csrfmiddlewaretoken), even an action that takes no body: a body that is not JSON, a form
+    # or multipart answers 415, and JSON that does not parse 400.
+    parsed = "requestBody" in operation or (
+        method in UNSAFE and any("cookieAuth" in scheme for scheme in security)
+    )
     codes = []
-    if query or "requestBody" in operation:
+    if query or parsed:
         codes.append("400")
     if signed:
         codes += ["401", "403"]
     if path or any(p["name"] == "cursor" for p in query):
         codes.append("404")
-    if "requestBody" in operation:
+    if parsed:
         codes.append("415")
     codes.append("429")
     return codes
@@ -111,7 +122,7 @@ def add_error_responses(result, generator, request, public):
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
             responses = operation.setdefault("responses", {})
-            for status in _errors_of(operation, path_params):
+            for status in _errors_of(operation, method, path_params):
                 responses.setdefault(status, _error_response(status))
     return result
 

@@ -51,6 +51,9 @@ class Browser:
         self._profiles = profiles
         self._contexts = []
         self.blocked: list[str] = []  # requests to anything but the live server
+        # What the Content-Security-Policy refused (Chromium says so on the console): a page
+        # whose script, style or socket it blocks is broken, so the test fails.
+        self.csp_violations: list[str] = []
 
     def page(self, device: str = "laptop") -> Page:
         profile = self._profiles / f"chromium-profile-{len(self._contexts)}"
@@ -63,8 +66,15 @@ class Browser:
         )
         self._contexts.append(context)
         context.route("**/*", self._only_the_live_server)
+        context.on("console", self._record_csp_violation)
         context.set_default_timeout(10_000)
         return context.pages[0] if context.pages else context.new_page()
+
+    def _record_csp_violation(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(
+                f"{message.page.url if message.page else ''}: {message.text}"
+            )
 
     def _only_the_live_server(self, route) -> None:
         url = route.request.url
@@ -90,6 +100,7 @@ def browser(live_server, tmp_path, monkeypatch) -> Iterator[Browser]:
         finally:
             opened.close()
     assert opened.blocked == [], f"the page reached outside the site: {opened.blocked}"
+    assert opened.csp_violations == [], opened.csp_violations
 
 
 def page_has_no_horizontal_scroll(page: Page) -> bool:

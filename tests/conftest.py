@@ -43,6 +43,13 @@ def api_client(staff_user):
     return api
 
 
+def log_in(client, username: str, password: str, **request) -> bool:
+    """Log in through the back office's login form, as a person does: the login protection
+    (django-axes) needs the request, which ``client.login`` does not pass. True when in."""
+    response = client.post("/admin/login/", {"username": username, "password": password}, **request)
+    return response.status_code == 302 and "_auth_user_id" in client.session
+
+
 @pytest.fixture
 def anonymous_api_client():
     return APIClient()

@@ -6,10 +6,12 @@ layer, Celery tasks run in-process, the offline AI engine and the GHL outbox.
 ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis.
 """
 
+from datetime import timedelta
 from ipaddress import ip_network
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "sellers",
     "analytics",
     "django_prometheus",  # /metrics: requests, database and cache series (docs/monitoring.md)
+    "axes",  # locks out repeated wrong passwords (docs/security.md)
 ]
 
 MIDDLEWARE = [
@@ -56,6 +59,7 @@ MIDDLEWARE = [
     # First, so the statements of sessions and auth are timed too (config/performance.py).
     "config.performance.PerformanceMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # the Content-Security-Policy below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -64,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the "login paused" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -216,6 +222,49 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+
+# --- Content-Security-Policy (django-csp; docs/security.md) -----------------------
+# Every page loads code only from this site: no CDN, no inline script except the API docs'
+# start-up scripts, which carry the per-request nonce. Styles may be inline: Plotly and Redoc
+# write theirs at run time, and the dashboard sizes bars with style attributes; an injected
+# style cannot run code. Redoc searches in a web worker it makes from a blob; the favicon and
+# Swagger UI's icons are data: URLs. No page may be framed (clickjacking).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],  # fetch, htmx and the dashboard's WebSocket (same host and port)
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# --- Login protection (django-axes; docs/security.md) ---------------------------
+# Every login (the back office's, which the dashboard and the API docs send people to, and so
+# the API tokens issued there) counts wrong passwords per account and per client address;
+# at the limit that account, or that address, is refused for the cool-off, even with the
+# right password. Counted in the database: one count for every process, on SQLite as on
+# PostgreSQL (the local-memory cache of the embedded default is per process).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+# Every failed login stays listed in the back office (Access failure logs; the latest 1,000
+# per account): which accounts were tried, from where, and whether the try was locked out.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False  # config/axes_admin.py registers them on the back office's base class
 
 LANGUAGE_CODE = "en-us"
 USE_I18N = True

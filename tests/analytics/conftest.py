@@ -108,3 +108,4 @@ def live_browser(daphne_server, transactional_db, tmp_path, monkeypatch) -> Iter
         finally:
             opened.close()
     assert opened.blocked == [], f"the page reached outside the site: {opened.blocked}"
+    assert opened.csp_violations == [], opened.csp_violations

@@ -18,7 +18,8 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ORIGIN = [(b"origin", b"http://127.0.0.1:8000")]
+# What a browser on the dashboard page sends: its Origin, and the Host it asked for.
+ORIGIN = [(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")]
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -68,9 +69,8 @@ async def test_non_staff_user_cannot_watch_the_dashboard(client):
 @pytest.mark.asyncio
 async def test_socket_from_a_foreign_origin_is_refused(client):
     user = await sync_to_async(UserFactory)(username="jorge", is_staff=True)
-    headers = [(b"origin", b"https://evil.example")] + await sync_to_async(_session_cookie)(
-        user, client
-    )
+    headers = [(b"origin", b"https://evil.example"), (b"host", b"127.0.0.1:8000")]
+    headers += await sync_to_async(_session_cookie)(user, client)
 
     _, connected, _ = await _connect(headers)
 
@@ -81,7 +81,9 @@ async def test_socket_from_a_foreign_origin_is_refused(client):
 async def test_a_socket_without_an_origin_is_refused(client):
     user = await sync_to_async(UserFactory)(username="jorge", is_staff=True)
 
-    _, connected, _ = await _connect(await sync_to_async(_session_cookie)(user, client))
+    headers = [(b"host", b"127.0.0.1:8000")] + await sync_to_async(_session_cookie)(user, client)
+
+    _, connected, _ = await _connect(headers)
 
     assert not connected
 

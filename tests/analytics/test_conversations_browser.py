@@ -90,6 +90,16 @@ def test_jorge_sorts_and_pages_triggers_a_cma_and_replies(demo, browser, live_se
     page.wait_for_url("**sort=score")
     assert page.locator(".conv-count").inner_text().startswith("Showing 1–25 of")
 
+    # A filter applies as soon as it is picked (an htmx trigger that needs no eval: the
+    # Content-Security-Policy allows none), and picking the default again drops it.
+    page.select_option("#id_status", "all")
+    page.wait_for_url("**status=all**")
+    every = Conversation.objects.count()
+    assert every > open_count
+    assert f"of {every} conversations matching" in page.locator(".conv-count").inner_text()
+    page.select_option("#id_status", "open")
+    page.wait_for_url("**/conversations/?sort=score")
+
     # Rosa, found by name: her CMA, through its confirmation.
     page.fill("#id_q", "rosa del")
     page.wait_for_url("**/conversations/?q=rosa%20del&sort=score")  # only what is not a default

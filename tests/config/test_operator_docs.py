@@ -27,7 +27,10 @@ from django.db import connection
 from tests.leads.factories import ContactFactory
 
 ROOT = Path(__file__).resolve().parents[2]
-BOOK = [ROOT / "docs" / page for page in ("deployment.md", "troubleshooting.md", "monitoring.md")]
+BOOK = [
+    ROOT / "docs" / page
+    for page in ("deployment.md", "troubleshooting.md", "monitoring.md", "security.md")
+]
 SERVICES = set(yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"])
 # manage.py commands that wait for input or run until stopped: their syntax is checked.
 NOT_RUN = {"createsuperuser"}

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k" * 20 + "-production-secret-" + "q" * 30
 
@@ -32,6 +34,22 @@ def test_production_refuses_to_start_without_allowed_hosts():
     result = _manage("check", DJANGO_SECRET_KEY=GOOD_KEY)
     assert result.returncode != 0
     assert "ALLOWED_HOSTS" in result.stderr
+
+
+@pytest.mark.parametrize("hosts", ["*", "jorge.example.com,*", "*.example.com", ","])
+def test_production_refuses_any_host_or_none(hosts):
+    result = _manage("check", DJANGO_SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS=hosts)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: ALLOWED_HOSTS must name this site's host names" in result.stderr
+
+
+def test_production_accepts_named_hosts_and_a_subdomain_wildcard():
+    result = _manage(
+        "check", DJANGO_SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="jorge.example.com,.example.org,web"
+    )
+
+    assert result.returncode == 0, result.stderr
 
 
 def test_production_refuses_the_embedded_default_key():

@@ -14,6 +14,7 @@ from leads import selectors
 from leads.models import Contact, Conversation, EscalationTicket, OutboxMessage
 from leads.permissions import REVIEWER_PERMISSIONS, REVIEWERS_GROUP
 from leads.services.escalation import escalate_to_human
+from tests.conftest import log_in
 from tests.factories import UserFactory
 from tests.leads.factories import ContactFactory, ConversationFactory, MessageFactory
 
@@ -28,7 +29,7 @@ def reviewer_client(client):
     """Maria, a staff member in the reviewers group, logged in with her password."""
     maria = UserFactory(username="maria", is_staff=True)
     maria.groups.add(Group.objects.get(name=REVIEWERS_GROUP))
-    assert client.login(username="maria", password=PASSWORD)
+    assert log_in(client, "maria", PASSWORD)
     client.user = maria
     return client
 
@@ -36,7 +37,7 @@ def reviewer_client(client):
 @pytest.fixture
 def superuser_client(client):
     UserFactory(username="jorge", is_staff=True, is_superuser=True)
-    assert client.login(username="jorge", password=PASSWORD)
+    assert log_in(client, "jorge", PASSWORD)
     return client
 
 
