@@ -22,6 +22,33 @@ def _clear_cache():
     cache.clear()
 
 
+# The HighLevel locations the tests' data comes from: the default GHL_LOCATION_ID, the
+# factories' and tests' own ids, and the locations of HighLevel's documented samples (each
+# from its own). An event of any other location is kept but never applied, as in production
+# (tests/leads/test_webhook_input.py).
+TEST_LOCATION_IDS = [
+    "demo-location",
+    "test-location",
+    "loc",
+    "loc-1",
+    "loc-burst",
+    "0007BWpSzSwfiuSl0tR2",
+    "0d48aEf7q67DAu134bpy",
+    "0d48aEf7q67DAuXUxbpy",
+    "0dalah57827q67DAuXUxbpy",
+    "GKAWb4yu7A4LSc0skQ6g",
+    "GKifVDyQeo7nwe27vMP0",
+    "kF4NJ5gzRyQF2gKFD34G",
+    "l1C08ntBrFjLS0elLIYU",
+    "ve9EPM428h8vShlRW1KT",
+]
+
+
+@pytest.fixture(autouse=True)
+def _our_highlevel_locations(settings):
+    settings.GHL_WEBHOOK_LOCATION_IDS = TEST_LOCATION_IDS
+
+
 @pytest.fixture
 def staff_user(db):
     """Jorge: a staff user who can see the dashboard and the back office."""
