@@ -1,14 +1,37 @@
+import os
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.cache import cache
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from analytics.cache import invalidate_everything
 from tests.browser import browser  # noqa: F401 - the browser tests' fixture (tests/browser.py)
 from tests.factories import UserFactory
+
+# Property-based tests (hypothesis): few examples, always the same ones (derandomize), so the
+# suite stays fast and a failure reproduces; HYPOTHESIS_PROFILE=thorough explores far more,
+# at random, when hunting. Examples share their test's database transaction and fixtures.
+hypothesis_settings.register_profile(
+    "jorge",
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "thorough",
+    parent=hypothesis_settings.get_profile("jorge"),
+    max_examples=1000,
+    derandomize=False,
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "jorge"))
 
 
 @pytest.fixture(autouse=True)
