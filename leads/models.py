@@ -595,7 +595,7 @@ class WebhookEvent(TimeStampedModel):
         RECEIVED = "received", "Received"
         PROCESSING = "processing", "Processing"
         PROCESSED = "processed", "Processed"
-        IGNORED = "ignored", "Ignored (event we do not act on)"
+        IGNORED = "ignored", "Ignored (a type we do not act on, or another location's)"
         FAILED = "failed", "Failed (will retry)"
         DEAD = "dead", "Dead (gave up; reprocess by hand)"
         REJECTED = "rejected", "Rejected (not authentic)"
