@@ -628,7 +628,10 @@ class WebhookEvent(TimeStampedModel):
         help_text="sha256 of the raw body of a rejected delivery (whose body is not kept).",
     )
     client_ip = models.CharField(
-        max_length=64, blank=True, help_text="Who sent it (the address the limits count by)."
+        "client address",
+        max_length=64,
+        blank=True,
+        help_text="Who sent it (the address the limits count by).",
     )
     payload = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
