@@ -109,7 +109,10 @@ OUTCOME_COLOURS = {
     "accepted": "#0b6e4f",
     "duplicate": "#64748b",
     "not_handled": "#b8c2cf",
+    "other_location": "#94a3b8",
+    "unprocessable": "#be185d",
     "rejected": "#c2410c",
+    "rate_limited": "#7f1d1d",
     "invalid": "#b7791f",
     "unavailable": "#7c3aed",
 }

@@ -1447,7 +1447,10 @@ WEBHOOK_OUTCOMES = [
     ("accepted", "Accepted"),
     ("duplicate", "Duplicate"),
     ("not_handled", "Not handled (type we ignore)"),
+    ("other_location", "Another location's (kept, not applied)"),
+    ("unprocessable", "Unprocessable (authentic, kept, not read)"),
     ("rejected", "Rejected (not authentic)"),
+    ("rate_limited", "Rejections over the limit (429, not kept)"),
     ("invalid", "Invalid (refused with 4xx)"),
     ("unavailable", "Storage unavailable (429)"),
 ]

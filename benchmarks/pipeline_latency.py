@@ -41,6 +41,7 @@ os.environ.pop("REDIS_URL", None)  # in-process tasks: the POST covers the whole
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3")
 os.environ["LOG_LEVEL"] = "WARNING"
 os.environ["ALLOWED_HOSTS"] = "testserver"
+os.environ["GHL_WEBHOOK_LOCATION_IDS"] = "bench"  # the payloads' location: applied, not ignored
 # New leads have no phone: their quiet hours are DEFAULT_TIMEZONE's, so pick one where it is day.
 os.environ.setdefault("DEFAULT_TIMEZONE", lead_timezone("auto"))
 

@@ -402,6 +402,7 @@ def child_env(*, database_url: str, redis_url: str, public_pem: str, timezone: s
         "LOG_LEVEL": "WARNING",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "GHL_WEBHOOK_ED25519_PUBLIC_KEY": public_pem,
+        "GHL_WEBHOOK_LOCATION_IDS": "bench-location",  # the payloads' location: applied
         "ANTHROPIC_API_KEY": "",
         "GHL_API_TOKEN": "",
         "DEFAULT_TIMEZONE": timezone,

@@ -194,6 +194,7 @@ def main() -> int:
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_BROKER_URL": args.redis_url or "memory://",
         "GHL_WEBHOOK_ED25519_PUBLIC_KEY": public_pem,
+        "GHL_WEBHOOK_LOCATION_IDS": "bench-location",  # the payloads' location: accepted
         "ALLOWED_HOSTS": "127.0.0.1",
     }
     subprocess.run(

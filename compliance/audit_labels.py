@@ -111,6 +111,7 @@ ACTION_LABELS = {
     "property.imported": "Home imported from CSV",
     # HighLevel webhooks
     "webhook.rejected": "Webhook rejected (not authentic)",
+    "webhook.unprocessable": "Webhook kept but unreadable (not applied)",
     "webhook.dead": "Webhook given up on",
     "webhook.reprocess": "Webhook queued to process again",
 }

@@ -62,7 +62,8 @@ def _label(value: object, *, empty: str = "none") -> str:
 WEBHOOKS_RECEIVED = Counter(
     "jorge_webhooks_received",
     "HighLevel webhook deliveries by event type and what the endpoint did with them "
-    "(accepted, not_handled, duplicate, rejected, invalid, unavailable).",
+    "(accepted, not_handled, other_location, duplicate, unprocessable, rejected, rate_limited, "
+    "invalid, unavailable).",
     ["event_type", "outcome"],
 )
 WEBHOOK_EVENTS_PROCESSED = Counter(

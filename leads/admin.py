@@ -614,12 +614,17 @@ class AppointmentAdmin(BackOfficeAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(BackOfficeAdmin):
-    """What HighLevel sent, as received. Read-only; failed events can be processed again."""
+    """What HighLevel sent, as received. Read-only; failed events can be processed again.
 
-    list_display = ["created_at", "event_type", "status", "attempts", "contact"]
+    Filter by status for what needs a person: *Unprocessable* (authentic, but unreadable: the
+    body is shown as received), *Rejected* (not authentic: only its metadata is kept),
+    *Ignored* (another location's, or a type we do not act on: the reason says which).
+    """
+
+    list_display = ["created_at", "event_type", "status", "reason", "client_ip", "contact"]
     list_filter = ["status", "source", "event_type", "signature_scheme"]
     list_select_related = ["contact"]
-    search_fields = ["dedupe_key", "location_id", "body"]
+    search_fields = ["dedupe_key", "location_id", "client_ip", "body_sha256", "body"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in WebhookEvent._meta.fields] + ["payload_readable"]
     fieldsets = [
@@ -642,10 +647,27 @@ class WebhookEventAdmin(BackOfficeAdmin):
         ("What HighLevel sent", {"fields": ["payload_readable", "body"]}),
         (
             "Delivery",
-            {"fields": ["dedupe_key", "location_id", "signature_scheme", "headers", "updated_at"]},
+            {
+                "fields": [
+                    "dedupe_key",
+                    "location_id",
+                    "signature_scheme",
+                    "client_ip",
+                    "body_size",
+                    "body_sha256",
+                    "headers",
+                    "updated_at",
+                ]
+            },
         ),
     ]
     actions = ["reprocess"]
+
+    @admin.display(description="Reason", ordering="last_error")
+    def reason(self, event: WebhookEvent) -> str:
+        """Why it was not applied (or what processing noted), in one short line."""
+        text = " ".join(event.last_error.split())
+        return (text[:117] + "…" if len(text) > 120 else text) or EMPTY
 
     @admin.display(description="Payload")
     def payload_readable(self, event: WebhookEvent) -> str:
@@ -661,7 +683,9 @@ class WebhookEventAdmin(BackOfficeAdmin):
         queued, skipped = reprocess_webhook_events(
             event_ids=queryset.values_list("pk", flat=True), user=request.user
         )
-        note = f" ({skipped} rejected events are never processed)" if skipped else ""
+        note = (
+            f" ({skipped} rejected or unprocessable events are never processed)" if skipped else ""
+        )
         self.message_user(request, f"{queued} events queued for reprocessing{note}.")
 
 

@@ -75,3 +75,16 @@ class ChatRateLimited(WebChatError):
     def __init__(self, message: str, *, retry_after: int):
         super().__init__(message, details={"retry_after": retry_after})
         self.retry_after = retry_after
+
+
+# --- HighLevel webhooks (leads.webhooks.ghl) ------------------------------------------------
+class WebhookRejectionsLimited(LeadsError):
+    """One address sent more unauthentic deliveries than GHL_WEBHOOK_REJECTION_LIMIT allows in
+    the window: it is refused (with Retry-After) and no longer recorded."""
+
+    code = "too_many_rejections"
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after

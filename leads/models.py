@@ -589,21 +589,24 @@ class Deal(TimeStampedModel):
 
 
 class WebhookEvent(TimeStampedModel):
-    """A webhook exactly as received, stored before it is acknowledged.
+    """A webhook as received, stored before it is acknowledged.
 
     The row is the source of truth for processing: status moves
-    received → processing → processed | ignored | failed | dead; rejected rows
-    (bad signature, stale) are kept for the record and never processed.
+    received → processing → processed | ignored | failed | dead. Rejected rows (no or a
+    bad signature, stale) keep only what the delivery was (time, address, size, headers,
+    reason, the body's sha256), never its body, and are never processed. Unprocessable rows
+    are authentic deliveries we cannot read: their body is kept (escaped), never applied.
     """
 
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"
         PROCESSING = "processing", "Processing"
         PROCESSED = "processed", "Processed"
-        IGNORED = "ignored", "Ignored (event we do not act on)"
+        IGNORED = "ignored", "Ignored (a type we do not act on, or another location's)"
         FAILED = "failed", "Failed (will retry)"
         DEAD = "dead", "Dead (gave up; reprocess by hand)"
         REJECTED = "rejected", "Rejected (not authentic)"
+        UNPROCESSABLE = "unprocessable", "Unprocessable (authentic, but cannot be read)"
         TURN_FAILED = "turn_failed", "Processed, but the bot's turn failed (escalated)"
 
     class Source(models.TextChoices):
@@ -618,9 +621,27 @@ class WebhookEvent(TimeStampedModel):
     dedupe_key = models.CharField(max_length=128, null=True, blank=True, unique=True)
     signature_scheme = models.CharField(max_length=16, blank=True)
     headers = models.JSONField(default=dict, blank=True)
-    body = models.TextField(help_text="The raw request body.")
+    body = models.TextField(
+        blank=True,
+        help_text="The request body as received (redacted); escaped when it could not be read; "
+        "empty for a rejected delivery.",
+    )
+    body_size = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Bytes received (the body)."
+    )
+    body_sha256 = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="sha256 of the raw body of a rejected delivery (whose body is not kept).",
+    )
+    client_ip = models.CharField(
+        "client address",
+        max_length=64,
+        blank=True,
+        help_text="Who sent it (the address the limits count by).",
+    )
     payload = models.JSONField(null=True, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -69,12 +69,12 @@ def conversation_by_ghl_id(*, conversation_id: str) -> Conversation | None:
 
 
 def message_by_ghl_id(*, ghl_message_id: str) -> Message | None:
-    """The message HighLevel knows as ``ghl_message_id``."""
+    """The message HighLevel knows as ``ghl_message_id`` (stored cut to the column's 64)."""
     if not ghl_message_id:
         return None
     return (
         Message.objects.select_related("conversation__contact")
-        .filter(ghl_message_id=ghl_message_id)
+        .filter(ghl_message_id=ghl_message_id[:64])
         .first()
     )
 

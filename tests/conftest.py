@@ -1,14 +1,37 @@
+import os
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.cache import cache
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from analytics.cache import invalidate_everything
 from tests.browser import browser  # noqa: F401 - the browser tests' fixture (tests/browser.py)
 from tests.factories import UserFactory
+
+# Property-based tests (hypothesis): few examples, always the same ones (derandomize), so the
+# suite stays fast and a failure reproduces; HYPOTHESIS_PROFILE=thorough explores far more,
+# at random, when hunting. Examples share their test's database transaction and fixtures.
+hypothesis_settings.register_profile(
+    "jorge",
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "thorough",
+    parent=hypothesis_settings.get_profile("jorge"),
+    max_examples=1000,
+    derandomize=False,
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "jorge"))
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +43,33 @@ def _clear_cache():
     invalidate_everything()
     yield
     cache.clear()
+
+
+# The HighLevel locations the tests' data comes from: the default GHL_LOCATION_ID, the
+# factories' and tests' own ids, and the locations of HighLevel's documented samples (each
+# from its own). An event of any other location is kept but never applied, as in production
+# (tests/leads/test_webhook_input.py).
+TEST_LOCATION_IDS = [
+    "demo-location",
+    "test-location",
+    "loc",
+    "loc-1",
+    "loc-burst",
+    "0007BWpSzSwfiuSl0tR2",
+    "0d48aEf7q67DAu134bpy",
+    "0d48aEf7q67DAuXUxbpy",
+    "0dalah57827q67DAuXUxbpy",
+    "GKAWb4yu7A4LSc0skQ6g",
+    "GKifVDyQeo7nwe27vMP0",
+    "kF4NJ5gzRyQF2gKFD34G",
+    "l1C08ntBrFjLS0elLIYU",
+    "ve9EPM428h8vShlRW1KT",
+]
+
+
+@pytest.fixture(autouse=True)
+def _our_highlevel_locations(settings):
+    settings.GHL_WEBHOOK_LOCATION_IDS = TEST_LOCATION_IDS
 
 
 @pytest.fixture

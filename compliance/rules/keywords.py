@@ -1,6 +1,8 @@
-"""Opt-out, opt-in and HELP keywords of inbound SMS, in English and Spanish.
+r"""Opt-out, opt-in and HELP keywords of inbound SMS, in English and Spanish.
 
-Two layers, both run on the folded text (lower case, no accents, no punctuation or emoji):
+Two layers, both run on the folded text (lower case, no accents, no punctuation or emoji),
+after invisible characters are removed and compatibility forms normalised (NFKC), so "S\u200bTOP",
+"\ufeffstop" and fullwidth "ＳＴＯＰ" are STOP:
 
 1. Standard keywords as the *whole* message, optionally repeated or softened with
    "please"/"thanks" ("Stop!", "STOP 🛑", "Opt-Out", "stop please", "ALTO"). These are the
@@ -22,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from ._text import fold
+from ._text import fold, visible_text
 
 KeywordKind = Literal["opt_out", "opt_in", "help"]
 
@@ -139,7 +141,7 @@ def _whole_message_keyword(folded: str) -> KeywordMatch | None:
 
 def match_keyword(text: str) -> KeywordMatch | None:
     """Classify an inbound message as opt-out, opt-in or HELP, with the words that decided it."""
-    folded = fold(text)
+    folded = fold(visible_text(text))
     if not folded:
         return None
     exact = _whole_message_keyword(folded)

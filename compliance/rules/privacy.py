@@ -33,6 +33,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from config import json_input
+
 from ._text import fold
 
 SensitiveKind = Literal[
@@ -400,10 +402,10 @@ def redact_json_text(text: str) -> str:
     """A raw JSON body as it may be stored: unchanged when it carries no sensitive data,
     else the redacted document (re-serialised, so escaped characters hide nothing).
 
-    Text that is not JSON is redacted as text.
+    Text that is not JSON (or JSON nested too deep to walk) is redacted as text.
     """
     try:
-        document = json.loads(text)
+        document = json_input.loads(text)
     except ValueError:
         return redact_sensitive(text)
     redacted = redact_sensitive_data(document)

@@ -308,6 +308,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's JSON parser, bounded: a deeply nested body or NaN is a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.NewestFirstCursorPagination",
     # Counted in the default cache: shared by every process with REDIS_URL, per process on the
     # embedded default (local memory). Per user when signed in, per address otherwise.
@@ -485,6 +491,14 @@ GHL_WORKFLOW_WEBHOOK_SECRET = env("GHL_WORKFLOW_WEBHOOK_SECRET", default="")
 GHL_WEBHOOK_MAX_FUTURE_SKEW_SECONDS = env.int("GHL_WEBHOOK_MAX_FUTURE_SKEW_SECONDS", default=300)
 GHL_WEBHOOK_MAX_AGE_SECONDS = env.int("GHL_WEBHOOK_MAX_AGE_SECONDS", default=2 * 3600)
 GHL_WEBHOOK_MAX_ATTEMPTS = env.int("GHL_WEBHOOK_MAX_ATTEMPTS", default=5)
+# The HighLevel locations whose events are applied (comma-separated); empty = GHL_LOCATION_ID
+# alone. An authentic event of any other location is kept as ignored, never applied.
+GHL_WEBHOOK_LOCATION_IDS = env.list("GHL_WEBHOOK_LOCATION_IDS", default=[])
+# Unauthentic deliveries recorded per client address (WEBCHAT_TRUSTED_PROXIES says which
+# address is the client's) per window; past the limit they are answered 429 with Retry-After
+# and not recorded, so a flood cannot fill the disk.
+GHL_WEBHOOK_REJECTION_LIMIT = env.int("GHL_WEBHOOK_REJECTION_LIMIT", default=30)
+GHL_WEBHOOK_REJECTION_WINDOW_SECONDS = env.int("GHL_WEBHOOK_REJECTION_WINDOW_SECONDS", default=600)
 GHL_WEBHOOK_RETRY_BACKOFF = 15  # seconds, doubled per retry...
 GHL_WEBHOOK_RETRY_BACKOFF_MAX = 600  # ...and capped far below the visibility timeout
 GHL_WEBHOOK_SWEEP_AFTER_SECONDS = 120

@@ -1,4 +1,4 @@
-"""Typed failures of the HighLevel API client.
+"""Typed failures of the HighLevel API client (and ``UnreadableWebhook``, of reading its webhooks).
 
 ``GHLError`` subclasses ``Exception``, not ``config.errors.ApplicationError``: a
 HighLevel outage or a 429 is not a business rule saying no, and the DRF handler would
@@ -93,3 +93,36 @@ class GHLRecipientError(GHLError):
     """The contact to text could not be found or created, so no message was sent."""
 
     may_have_reached_highlevel = False
+
+
+class UnreadableWebhook(Exception):
+    """A verified webhook body we cannot read into an event (``leads.ghl.events``).
+
+    Not an ``ApplicationError`` either: the webhook view stores the delivery as unprocessable
+    and answers with ``code`` and ``message`` itself. ``event_type`` and ``location_id`` are
+    what could be read, for the record.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        details: dict | None = None,
+        event_type: str = "",
+        location_id: str = "",
+    ):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+        self.event_type = event_type
+        self.location_id = location_id
+
+    @property
+    def reason(self) -> str:
+        """One line for the stored event: the code, the message and what was missing."""
+        missing = self.details.get("missing")
+        return f"{self.code}: {self.message}" + (
+            f" Missing: {', '.join(missing)}." if missing else ""
+        )

@@ -18,7 +18,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from analytics.services import broadcast_dashboard_event
@@ -27,9 +27,11 @@ from compliance.rules.privacy import redact_json_text, redact_sensitive, redact_
 from compliance.services import audit
 from config import metrics, performance
 from leads import selectors
-from leads.ghl import mapping
+from leads.exceptions import WebhookRejectionsLimited
+from leads.ghl import events, mapping
 from leads.models import Channel, Contact, Conversation, Deal, Intent, Message, WebhookEvent
 from leads.services.escalation import pause_bot_for_human
+from leads.webchat.ratelimit import Limit, seconds_until_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +102,14 @@ def _on_commit_enqueue(event_id: int) -> None:
     transaction.on_commit(partial(_enqueue_processing, event_id), robust=True)
 
 
+def other_location_note(location_id: str) -> str:
+    """Why an event of another HighLevel location is kept but not applied."""
+    return (
+        f"Not our HighLevel location: {location_id[:64]!r} is not in GHL_LOCATION_ID "
+        "(or GHL_WEBHOOK_LOCATION_IDS). Kept, never applied."
+    )
+
+
 def store_webhook_event(
     *,
     source: str,
@@ -111,20 +121,33 @@ def store_webhook_event(
     location_id: str,
     webhook_id: str,
     known_event: bool,
+    client_ip: str = "",
 ) -> StoredWebhook:
     """Store an authentic webhook once, then enqueue its processing after commit.
 
     The signature was verified on the raw bytes; what is stored is redacted (an SSN or a
     card number a lead texted is never kept, not even in the body's hash). Duplicates are
     detected by the unique ``dedupe_key`` (an insert that fails), never by a check before
-    the insert, so concurrent copies cannot both be stored. Database errors other than the
-    duplicate propagate: the caller answers 429.
+    the insert, so concurrent copies cannot both be stored. An event of another HighLevel
+    location, or of a type we do not act on, is stored as ignored. A payload the database
+    refuses is stored as unprocessable instead (``store_unprocessable_webhook``). Other
+    database errors propagate: the caller answers 429.
     """
-    stored_body = redact_json_text(body.decode("utf-8", errors="replace"))
+    stored_body = events.storable_json_text(
+        redact_json_text(body.decode("utf-8", errors="replace"))
+    )
     dedupe_key = webhook_dedupe_key(
         source=source, webhook_id=webhook_id, body=stored_body.encode("utf-8")
     )
-    status = WebhookEvent.Status.RECEIVED if known_event else WebhookEvent.Status.IGNORED
+    ours = events.is_our_location(location_id)
+    applied = known_event and ours
+    if not ours:
+        note, outcome = other_location_note(location_id), "other_location"
+    elif not known_event:
+        note, outcome = "Event type not handled.", "not_handled"
+    else:
+        note, outcome = "", "accepted"
+    status = WebhookEvent.Status.RECEIVED if applied else WebhookEvent.Status.IGNORED
     by_type = {"event_type": event_type[:64]}
     try:
         with transaction.atomic():
@@ -135,34 +158,144 @@ def store_webhook_event(
                 dedupe_key=dedupe_key,
                 signature_scheme=signature_scheme,
                 headers=headers,
+                client_ip=client_ip[:64],
                 body=stored_body,
+                body_size=len(body),
                 payload=redact_sensitive_data(payload),
                 status=status,
-                last_error="" if known_event else "Event type not handled.",
-                processed_at=None if known_event else timezone.now(),
+                last_error=note,
+                processed_at=None if applied else timezone.now(),
             )
-            if known_event:
+            if applied:
                 _on_commit_enqueue(event.pk)
-    except IntegrityError:
+    except IntegrityError as exc:
+        if not WebhookEvent.objects.filter(dedupe_key=dedupe_key).exists():
+            # Not the unique key: a value the database refuses (SQLite's JSON check).
+            return store_unprocessable_webhook(
+                source=source,
+                body=body,
+                headers=headers,
+                client_ip=client_ip,
+                signature_scheme=signature_scheme,
+                reason=f"The database refused the event: {exc}",
+                event_type=event_type,
+                location_id=location_id,
+            )
         performance.tracker.count(performance.WEBHOOK_RECEIVED, "duplicate", labels=by_type)
         return StoredWebhook(event=None, duplicate=True)
-    performance.tracker.count(
-        performance.WEBHOOK_RECEIVED, "accepted" if known_event else "not_handled", labels=by_type
-    )
+    except DataError as exc:  # PostgreSQL's refusal of a value (a JSON number out of range, …)
+        return store_unprocessable_webhook(
+            source=source,
+            body=body,
+            headers=headers,
+            client_ip=client_ip,
+            signature_scheme=signature_scheme,
+            reason=f"The database refused the event: {exc}",
+            event_type=event_type,
+            location_id=location_id,
+        )
+    performance.tracker.count(performance.WEBHOOK_RECEIVED, outcome, labels=by_type)
     return StoredWebhook(event=event, duplicate=False)
 
 
+def store_unprocessable_webhook(
+    *,
+    source: str,
+    body: bytes,
+    headers: dict,
+    signature_scheme: str,
+    reason: str,
+    client_ip: str = "",
+    event_type: str = "",
+    location_id: str = "",
+) -> StoredWebhook:
+    """Keep an authentic delivery we cannot read or store as sent, so it is never lost.
+
+    Its body is kept as escaped text (redacted) with no payload, marked unprocessable and
+    never applied; a person reads it in the back office. A copy of it (HighLevel redelivers)
+    is a duplicate. Database errors propagate: the caller answers 429.
+    """
+    text = redact_sensitive(events.escaped_body(body))
+    dedupe_key = f"{source}:unprocessable-sha256:{hashlib.sha256(text.encode()).hexdigest()}"
+    labels = {"event_type": event_type[:64]}
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(
+                source=source,
+                event_type=event_type[:64],
+                location_id=location_id[:64],
+                dedupe_key=dedupe_key,
+                signature_scheme=signature_scheme,
+                headers=headers,
+                client_ip=client_ip[:64],
+                body=text,
+                body_size=len(body),
+                payload=None,
+                status=WebhookEvent.Status.UNPROCESSABLE,
+                last_error=reason[:4000],
+                processed_at=timezone.now(),
+            )
+            audit(
+                action="webhook.unprocessable",
+                subject=event,
+                actor=WEBHOOK,
+                actor_label=source,
+                data={"reason": reason[:500], "bytes": len(body)},
+            )
+    except IntegrityError:
+        performance.tracker.count(performance.WEBHOOK_RECEIVED, "duplicate", labels=labels)
+        return StoredWebhook(event=None, duplicate=True)
+    logger.warning("stored an unreadable %s webhook as unprocessable: %s", source, reason[:200])
+    performance.tracker.count(performance.WEBHOOK_RECEIVED, "unprocessable", labels=labels)
+    return StoredWebhook(event=event, duplicate=False)
+
+
+def _rejections_wait(client_ip: str) -> int:
+    """Count one rejected delivery from ``client_ip``; the seconds it must wait, 0 if allowed."""
+    limit = Limit(
+        "webhook_rejections",
+        settings.GHL_WEBHOOK_REJECTION_LIMIT,
+        settings.GHL_WEBHOOK_REJECTION_WINDOW_SECONDS,
+    )
+    try:
+        return seconds_until_allowed(limit=limit, key=client_ip or "unknown", namespace="ghl")
+    except Exception:  # the cache is down: record the rejection rather than fail the request
+        logger.warning("cannot count webhook rejections (cache unavailable)", exc_info=True)
+        return 0
+
+
 def record_rejected_webhook(
-    *, source: str, body: bytes, headers: dict, signature_scheme: str, reason: str
+    *,
+    source: str,
+    body: bytes,
+    headers: dict,
+    signature_scheme: str,
+    reason: str,
+    client_ip: str = "",
 ) -> WebhookEvent:
-    """Keep an unauthentic or replayed delivery for the record; it is never processed."""
+    """Keep what an unauthentic or replayed delivery was, not what it said; never processed.
+
+    Only metadata is stored (time, address, size, the headers kept for diagnosis, the
+    reason) and the body's sha256, so a flood of forgeries cannot fill the disk. Past
+    GHL_WEBHOOK_REJECTION_LIMIT rejections from one address in the window, nothing is
+    stored: ``WebhookRejectionsLimited`` tells the caller how long that address must wait.
+    """
+    wait = _rejections_wait(client_ip)
+    if wait:
+        performance.tracker.count(performance.WEBHOOK_RECEIVED, "rate_limited")
+        raise WebhookRejectionsLimited(
+            "Too many refused deliveries from this address; try again later.", retry_after=wait
+        )
     with transaction.atomic():
         event = WebhookEvent.objects.create(
             source=source,
             dedupe_key=None,
             signature_scheme=signature_scheme,
             headers=headers,
-            body=redact_json_text(body.decode("utf-8", errors="replace")),
+            client_ip=client_ip[:64],
+            body="",
+            body_size=len(body),
+            body_sha256=hashlib.sha256(body).hexdigest(),
             status=WebhookEvent.Status.REJECTED,
             last_error=reason[:2000],
         )
@@ -171,7 +304,7 @@ def record_rejected_webhook(
             subject=event,
             actor=WEBHOOK,
             actor_label=source,
-            data={"reason": reason},
+            data={"reason": reason[:500], "client_ip": client_ip[:64]},
         )
     performance.tracker.count(performance.WEBHOOK_RECEIVED, "rejected")
     return event
@@ -184,7 +317,13 @@ def _claim(event_id: int) -> tuple[WebhookEvent | None, ProcessOutcome | None]:
         event = WebhookEvent.objects.select_for_update().filter(pk=event_id).first()
         if event is None:
             return None, ProcessOutcome(status="missing")
-        if event.status in (Status.PROCESSED, Status.IGNORED, Status.REJECTED, Status.DEAD):
+        if event.status in (
+            Status.PROCESSED,
+            Status.IGNORED,
+            Status.REJECTED,
+            Status.UNPROCESSABLE,
+            Status.DEAD,
+        ):
             return None, ProcessOutcome(status=event.status)
         stuck_after = timedelta(seconds=settings.GHL_WEBHOOK_STUCK_PROCESSING_SECONDS)
         if event.status == Status.PROCESSING and event.updated_at > now - stuck_after:
@@ -269,15 +408,17 @@ def process_webhook_event(
 def reprocess_webhook_events(
     *, event_ids: Iterable[int], user: AbstractBaseUser | None = None
 ) -> tuple[int, int]:
-    """Put events back in the queue with a fresh attempt budget; rejected ones are never processed.
+    """Put events back in the queue with a fresh attempt budget; rejected and unprocessable
+    ones are never processed (nothing of them can be applied).
 
     Returns (queued, skipped).
     """
     queued = skipped = 0
+    never = (WebhookEvent.Status.REJECTED, WebhookEvent.Status.UNPROCESSABLE)
     with transaction.atomic():
-        events = WebhookEvent.objects.select_for_update().filter(pk__in=list(event_ids))
-        for event in events:
-            if event.status == WebhookEvent.Status.REJECTED:
+        rows = WebhookEvent.objects.select_for_update().filter(pk__in=list(event_ids))
+        for event in rows:
+            if event.status in never:
                 skipped += 1
                 continue
             previous = event.status
@@ -533,7 +674,10 @@ def record_inbound_message(
                 with transaction.atomic():
                     message = Message.objects.create(**fields)
             except IntegrityError:
-                return selectors.message_by_ghl_id(ghl_message_id=message_id), False
+                copy = selectors.message_by_ghl_id(ghl_message_id=message_id)
+                if copy is None:  # not the messageId that clashed: fail, and say so
+                    raise
+                return copy, False
         else:
             existing = _existing_message(
                 conversation=conversation,

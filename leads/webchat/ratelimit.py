@@ -15,11 +15,16 @@ class Limit:
     window_seconds: int
 
 
-def seconds_until_allowed(*, limit: Limit, key: str, now: float | None = None) -> int:
-    """Count one hit against ``limit`` for ``key``; 0 if allowed, else the seconds to wait."""
+def seconds_until_allowed(
+    *, limit: Limit, key: str, now: float | None = None, namespace: str = "webchat"
+) -> int:
+    """Count one hit against ``limit`` for ``key``; 0 if allowed, else the seconds to wait.
+
+    ``namespace`` keeps other users' counters (the webhook's rejections: "ghl") apart.
+    """
     now = time.time() if now is None else now
     window = int(now // limit.window_seconds)
-    cache_key = f"webchat:{limit.scope}:{key}:{window}"
+    cache_key = f"{namespace}:{limit.scope}:{key}:{window}"
     # add() is a no-op when the key exists; a key that expired between add() and incr()
     # (the window just ended) raises ValueError, and the next window starts at one.
     cache.add(cache_key, 0, timeout=limit.window_seconds + 1)

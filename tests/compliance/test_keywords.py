@@ -153,3 +153,30 @@ def test_plain_language_match_is_not_exact_and_names_the_words():
 
     assert found.exact is False
     assert found.matched == "remove me from"
+
+
+# Written so they look like STOP on a phone but are not the four letters: zero-width and other
+# format characters inside or around the word, fullwidth and other compatibility forms.
+DISGUISED_OPT_OUTS = [
+    "S\u200bTOP",  # zero-width space
+    "\ufeffstop",  # byte-order mark
+    "ＳＴＯＰ",  # fullwidth
+    "ｓｔｏｐ",
+    "S\u200dT\u200cO\u2060P",  # zero-width joiner, non-joiner, word joiner
+    "st\u00adop",  # soft hyphen
+    "\u202eSTOP\u202c",  # direction override and pop
+    "S\u3164TOP",  # Hangul filler, shown as nothing
+    "Un\u200bsubscribe",
+    "ＡＬＴＯ",
+    "stop tex\u200bting me",
+]
+
+
+@pytest.mark.parametrize("text", DISGUISED_OPT_OUTS)
+def test_stop_disguised_with_invisible_or_fullwidth_characters_is_an_opt_out(text):
+    assert classify_keyword(text) == "opt_out"
+
+
+@pytest.mark.parametrize("text", ["S\u200bTART", "ＨＥＬＰ"])
+def test_other_keywords_are_read_through_the_same_disguises(text):
+    assert classify_keyword(text) in ("opt_in", "help")

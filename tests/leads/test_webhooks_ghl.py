@@ -1,6 +1,7 @@
 """POST /webhooks/ghl/: HighLevel's documented samples replayed with real signatures,
 and every way a delivery can be wrong."""
 
+import hashlib
 import json
 import threading
 from datetime import UTC, datetime, timedelta
@@ -187,7 +188,11 @@ def test_documented_sample_signed_by_highlevel_is_stored_and_applied(
     event = WebhookEvent.objects.get()
     assert event.status == event_status, event.last_error
     sent = json.loads(body)
-    if "dateOfBirth" in sent:
+    if http_status != 200:
+        # Refused (stale): what it was is kept, not what it said.
+        assert (event.body, event.body_size) == ("", len(body))
+        assert event.body_sha256 == hashlib.sha256(body).hexdigest()
+    elif "dateOfBirth" in sent:
         # A contact's date of birth is never kept; the rest is stored as sent.
         assert json.loads(event.body) == {**sent, "dateOfBirth": "[date of birth removed]"}
     else:
@@ -232,7 +237,9 @@ def test_signature_of_other_bytes_is_rejected_and_recorded(ghl, signer, scheme):
     assert response.json()["error"]["code"] == "invalid_signature"
     event = WebhookEvent.objects.get()
     assert (event.status, event.dedupe_key, event.payload) == (Status.REJECTED, None, None)
-    assert event.body == forged.decode()
+    # Only what the delivery was: its size and hash, not its body.
+    assert (event.body, event.body_size) == ("", len(forged))
+    assert event.body_sha256 == hashlib.sha256(forged).hexdigest()
     assert AuditEvent.objects.filter(action="webhook.rejected", subject_id=str(event.pk)).exists()
     assert not Message.objects.exists()
 
@@ -449,12 +456,14 @@ def test_concurrent_copies_of_one_webhook_are_stored_and_processed_once(
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"  ", b"[1, 2, 3]", b'"text"'])
-def test_malformed_json_is_a_bad_request(ghl, body):
-    response = ghl.post(None, body=body)
+def test_malformed_json_is_a_bad_request_and_kept_as_unprocessable(ghl, body):
+    response = ghl.post(None, body=body)  # signed: HighLevel sent it, so it is kept
 
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == "invalid_json"
-    assert not WebhookEvent.objects.exists()
+    error = response.json()["error"]
+    assert error["code"] == "invalid_json"
+    event = WebhookEvent.objects.get(pk=error["details"]["event_id"])
+    assert (event.status, event.body, event.payload) == (Status.UNPROCESSABLE, body.decode(), None)
 
 
 @pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain", ""])
@@ -493,12 +502,14 @@ def test_payload_without_type_or_location_is_a_bad_request(ghl, missing):
     response = ghl.post(payload)
 
     assert response.status_code == 400
+    event = WebhookEvent.objects.get()
     assert response.json()["error"] == {
         "code": "missing_fields",
         "message": "Required fields are missing.",
-        "details": {"missing": [missing]},
+        "details": {"missing": [missing], "stored": True, "duplicate": False, "event_id": event.pk},
     }
-    assert not WebhookEvent.objects.exists()
+    assert event.status == Status.UNPROCESSABLE
+    assert not Message.objects.exists()
 
 
 def test_data_wrapped_payload_is_read_like_a_flat_one(ghl):

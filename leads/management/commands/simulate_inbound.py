@@ -38,7 +38,12 @@ class Command(BaseCommand):
         parser.add_argument("--text", required=True, help="What the lead texts.")
         parser.add_argument("--name", default="", help="The lead's name, for a new contact.")
         parser.add_argument("--email", default="", help="The lead's email, for a new contact.")
-        parser.add_argument("--location", default="", help="HighLevel location id.")
+        parser.add_argument(
+            "--location",
+            default="",
+            help="HighLevel location id (default GHL_LOCATION_ID; another location's events are "
+            "kept as ignored, not applied).",
+        )
         parser.add_argument(
             "--wait", type=float, default=15.0, help="Seconds to wait for a worker (with Redis)."
         )

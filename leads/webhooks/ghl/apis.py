@@ -2,16 +2,17 @@
 
 HighLevel retries a delivery only when we answer 429 (any other failure loses the
 event), so once an event is stored we answer 200, when it cannot be stored we answer
-429, and we never answer 5xx. These are the only AllowAny, CSRF-exempt views.
+429, and we never answer 5xx. An authentic delivery we cannot read is stored too (as
+unprocessable, answered 400 with its event id): nothing HighLevel signed is dropped.
+Unauthentic ones keep only their metadata, and past a limit per address are answered 429.
+These are the only AllowAny, CSRF-exempt views.
 """
 
 import hmac
-import json
 import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import DataError
 from django.db import Error as DatabaseDriverError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -33,8 +34,12 @@ from rest_framework.views import APIView
 from config import performance
 from config.errors import error_body
 from config.schema import ErrorSerializer
+from leads.exceptions import WebhookRejectionsLimited
+from leads.ghl import events
+from leads.ghl.exceptions import UnreadableWebhook
 from leads.models import WebhookEvent
 from leads.services import inbound
+from leads.webchat.apis import client_ip
 
 from . import handlers
 from .signatures import KeyConfigurationError, Verification, timestamp_problem, verify_signature
@@ -65,15 +70,23 @@ class _JsonOnly(BaseContentNegotiation):
         return parsers[0] if parsers else None
 
 
-def _error(status: int, code: str, message: str, details: dict | None = None) -> Response:
-    if status != 401:  # a forgery is counted where it is recorded (record_rejected_webhook)
+def _error(
+    status: int, code: str, message: str, details: dict | None = None, *, counted: bool = False
+) -> Response:
+    if not counted:  # else the service that recorded the delivery counted it
         outcome = "unavailable" if status == 429 else "invalid"
         performance.tracker.count(performance.WEBHOOK_RECEIVED, outcome)
     return Response(error_body(code, message, details), status=status)
 
 
+def _retry_later(response: Response, seconds: int) -> Response:
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 def _kept_headers(request) -> dict:
-    kept = {name: request.headers[name] for name in _KEPT_HEADERS if name in request.headers}
+    # Cut to a length that diagnoses: a header is not a way to store a megabyte either.
+    kept = {name: request.headers[name][:1024] for name in _KEPT_HEADERS if name in request.headers}
     if WORKFLOW_SECRET_HEADER in request.headers:
         kept[WORKFLOW_SECRET_HEADER] = "[redacted]"  # a secret never lands in the table
     kept["remote_addr"] = request.META.get("REMOTE_ADDR", "")
@@ -97,13 +110,45 @@ class _WebhookApi(APIView):
                 source=self.source,
                 body=body,
                 headers=_kept_headers(request),
+                client_ip=client_ip(request),
                 signature_scheme=verification.scheme,
                 reason=verification.reason,
             )
+        except WebhookRejectionsLimited as limited:
+            response = _error(429, limited.code, limited.message, limited.details, counted=True)
+            return _retry_later(response, limited.retry_after)
         except DatabaseDriverError:
             # Recording a forgery is not worth a retry from the sender; log and refuse.
             logger.exception("could not record a rejected %s webhook", self.source)
-        return _error(401, verification.reason or "unauthorized", message)
+        return _error(401, verification.reason or "unauthorized", message, counted=True)
+
+    def _unavailable(self) -> Response:
+        # OperationalError, InterfaceError (not a DatabaseError subclass), ...: an outage.
+        logger.exception("webhook storage unavailable; asking %s to redeliver", self.source)
+        response = _error(
+            429, "storage_unavailable", "The event could not be stored; please redeliver."
+        )
+        return _retry_later(response, RETRY_AFTER_SECONDS)
+
+    def _unprocessable(self, request, body: bytes, verification, problem: UnreadableWebhook):
+        """An authentic delivery we cannot read: kept (never lost), and the sender told why."""
+        try:
+            stored = inbound.store_unprocessable_webhook(
+                source=self.source,
+                body=body,
+                headers=_kept_headers(request),
+                client_ip=client_ip(request),
+                signature_scheme=verification.scheme,
+                reason=problem.reason,
+                event_type=problem.event_type,
+                location_id=problem.location_id,
+            )
+        except DatabaseDriverError:
+            return self._unavailable()
+        kept = {"stored": True, "duplicate": stored.duplicate}
+        if stored.event is not None:
+            kept["event_id"] = stored.event.pk
+        return _error(400, problem.code, problem.message, {**problem.details, **kept}, counted=True)
 
     def post(self, request):
         if request.content_type.split(";")[0].strip().lower() != "application/json":
@@ -125,57 +170,31 @@ class _WebhookApi(APIView):
             return self._reject(request, body, verification, "The delivery is not authentic.")
 
         try:
-            payload = json.loads(body)
-        except ValueError:
-            return _error(400, "invalid_json", "The body is not valid JSON.")
-        if not isinstance(payload, dict):
-            return _error(400, "invalid_json", "The body must be a JSON object.")
-        fields = handlers.flatten_payload(payload)
-
-        try:
-            sent_at = handlers.parse_timestamp(fields.get("timestamp"))
-        except (ValueError, OverflowError, OSError):
-            return _error(400, "invalid_timestamp", "The timestamp cannot be read.")
-        problem = timestamp_problem(timestamp=sent_at, now=timezone.now())
-        if problem:
+            event = events.read_event(body)
+            problem = timestamp_problem(timestamp=event.timestamp, now=timezone.now())
+            if not problem:
+                events.require_type_and_location(event)
+        except UnreadableWebhook as unreadable:
+            return self._unprocessable(request, body, verification, unreadable)
+        if problem:  # a replay, or a clock far off: refused, not kept
             stale = Verification(ok=False, scheme=verification.scheme, reason=problem)
             return self._reject(request, body, stale, "The timestamp is outside the window.")
 
-        event_type, location_id = fields.get("type"), fields.get("locationId")
-        missing = [
-            name
-            for name, value in (("type", event_type), ("locationId", location_id))
-            if not isinstance(value, str) or not value.strip()
-        ]
-        if missing:
-            return _error(
-                400, "missing_fields", "Required fields are missing.", {"missing": missing}
-            )
-
-        webhook_id = fields.get("webhookId")
         try:
             stored = inbound.store_webhook_event(
                 source=self.source,
                 body=body,
-                payload=payload,
+                payload=event.payload,
                 headers=_kept_headers(request),
+                client_ip=client_ip(request),
                 signature_scheme=verification.scheme,
-                event_type=event_type.strip(),
-                location_id=location_id.strip(),
-                webhook_id=str(webhook_id) if webhook_id not in (None, "") else "",
-                known_event=handlers.is_known_event(event_type.strip()),
+                event_type=event.event_type,
+                location_id=event.location_id,
+                webhook_id=event.webhook_id,
+                known_event=handlers.is_known_event(event.event_type),
             )
-        except DataError:
-            logger.exception("a %s webhook could not be stored as sent", self.source)
-            return _error(400, "unstorable_payload", "The event contains data we cannot store.")
         except DatabaseDriverError:
-            # OperationalError, InterfaceError (not a DatabaseError subclass), ...: an outage.
-            logger.exception("webhook storage unavailable; asking %s to redeliver", self.source)
-            response = _error(
-                429, "storage_unavailable", "The event could not be stored; please redeliver."
-            )
-            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return response
+            return self._unavailable()
         if stored.duplicate:
             return Response({"received": True, "duplicate": True})
         return Response(
@@ -193,18 +212,26 @@ class WebhookReceivedSerializer(serializers.Serializer):
     received = serializers.BooleanField()
     duplicate = serializers.BooleanField(help_text="Delivered before: stored once, not again.")
     event_id = serializers.IntegerField(required=False, help_text="The stored event's id.")
-    status = serializers.CharField(required=False, help_text="The stored event's status.")
+    status = serializers.CharField(
+        required=False,
+        help_text="The stored event's status: received (applied next), or ignored (a type we "
+        "do not act on, or another HighLevel location's event).",
+    )
 
 
 def _webhook_schema(summary: str, description: str, headers: list[OpenApiParameter]):
     """The schema of a webhook endpoint: what HighLevel sends, and every answer it can get."""
     errors = {
-        400: "Not JSON, not an object, no type or locationId, or a timestamp it cannot read.",
-        401: "Not authentic (signature or secret), or outside the timestamp window; recorded, "
-        "never processed.",
+        400: "Authentic, but not JSON, not an object, nested too deep, a number out of range, "
+        "no type or locationId, or a timestamp it cannot read: stored as unprocessable "
+        "(details.event_id), never applied.",
+        401: "Not authentic (signature or secret), or outside the timestamp window; its "
+        "metadata recorded, never processed.",
         413: "Over 1 MB.",
         415: "Not application/json.",
-        429: "It could not be stored: redeliver after Retry-After.",
+        429: "It could not be stored: redeliver after Retry-After. Or too many unauthentic "
+        "deliveries from this address (too_many_rejections): no longer recorded until "
+        "Retry-After.",
     }
     return extend_schema(
         summary=summary,

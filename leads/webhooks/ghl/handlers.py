@@ -9,9 +9,9 @@ inbound``, an outbound SMS example with ``direction: inbound``, ``TaskCreate`` w
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
-from leads.ghl import mapping
+from leads.ghl import events, mapping
 from leads.ghl.calendar import GHLAppointment
 from leads.models import Channel, Message, WebhookEvent
 from leads.services import booking, inbound
@@ -19,41 +19,13 @@ from leads.services import booking, inbound
 Handler = Callable[[WebhookEvent, dict], "inbound.HandlerResult"]
 
 
-# --- Reading payloads ---------------------------------------------------------
-
-
-def flatten_payload(payload: dict) -> dict:
-    """Lift the fields of a ``data{}`` wrapper (the integration guide's test payload) to the top."""
-    data = payload.get("data")
-    if isinstance(data, dict):
-        return {**data, **{k: v for k, v in payload.items() if k != "data"}}
-    return payload
-
-
-def parse_timestamp(value) -> datetime | None:
-    """An aware datetime from ISO 8601 or epoch seconds/milliseconds; None if absent.
-
-    Raises ValueError when a value is present but unreadable.
-    """
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool):
-        raise ValueError("not a timestamp")
-    if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
-        number = float(value)
-        if number > 1e11:  # milliseconds
-            number /= 1000
-        return datetime.fromtimestamp(number, tz=UTC)
-    if isinstance(value, str):
-        parsed = datetime.fromisoformat(value.strip())
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    raise ValueError("not a timestamp")
+# --- Reading payloads (bodies are read by leads.ghl.events) ----------------------
 
 
 def _datetime_or(value, default: datetime) -> datetime:
     try:
-        return parse_timestamp(value) or default
-    except (ValueError, OverflowError, OSError):
+        return events.parse_timestamp(value) or default
+    except ValueError:
         return default
 
 
@@ -291,10 +263,15 @@ def is_known_event(event_type: str) -> bool:
 
 def dispatch(event: WebhookEvent) -> inbound.HandlerResult:
     """Apply ``event`` through the handler for its type."""
+    if not events.is_our_location(event.location_id):
+        # Stored as ignored when it arrived; this also covers a row stored before the check.
+        return inbound.HandlerResult(
+            status=WebhookEvent.Status.IGNORED, note=inbound.other_location_note(event.location_id)
+        )
     handler = EVENT_HANDLERS.get(event.event_type)
     if handler is None:
         return inbound.HandlerResult(
             status=WebhookEvent.Status.IGNORED, note="Event type not handled."
         )
     payload = event.payload if isinstance(event.payload, dict) else {}
-    return handler(event, flatten_payload(payload))
+    return handler(event, events.flatten_payload(payload))
