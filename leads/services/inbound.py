@@ -27,6 +27,7 @@ from compliance.models import AuditEvent
 from compliance.rules.privacy import redact_json_text, redact_sensitive, redact_sensitive_data
 from compliance.services import audit
 from config import metrics, performance
+from config.publisher import publish_soon
 from leads import selectors
 from leads.ghl import mapping
 from leads.models import Channel, Contact, Conversation, Deal, Intent, Message, WebhookEvent
@@ -89,16 +90,22 @@ def webhook_dedupe_key(*, source: str, webhook_id: str, body: bytes) -> str:
     return f"{source}:body-sha256:{hashlib.sha256(body).hexdigest()}"
 
 
-def _enqueue_processing(event_id: int) -> None:
+def _enqueue_processing(event_id: int, *, background: bool = False) -> None:
     from leads.tasks import process_webhook_event_task  # the tasks module imports this one
 
-    process_webhook_event_task.delay(event_id)
+    if background:
+        publish_soon(process_webhook_event_task, event_id)
+    else:
+        process_webhook_event_task.delay(event_id)
 
 
-def _on_commit_enqueue(event_id: int) -> None:
+def _on_commit_enqueue(event_id: int, *, background: bool = False) -> None:
     # robust: a broker outage after COMMIT must not turn the acknowledgement into a 500;
-    # the event is safe in the table and the sweeper enqueues it later.
-    transaction.on_commit(partial(_enqueue_processing, event_id), robust=True)
+    # the event is safe in the table and the sweeper enqueues it later. ``background``: the
+    # webhook's acknowledgement does not wait for the broker (config/publisher.py).
+    transaction.on_commit(
+        partial(_enqueue_processing, event_id, background=background), robust=True
+    )
 
 
 def store_webhook_event(
@@ -147,7 +154,7 @@ def store_webhook_event(
                 processed_at=None if known_event else timezone.now(),
             )
             if known_event:
-                _on_commit_enqueue(event.pk)
+                _on_commit_enqueue(event.pk, background=True)
     except IntegrityError:
         performance.tracker.count(performance.WEBHOOK_RECEIVED, "duplicate", labels=by_type)
         return StoredWebhook(event=None, duplicate=True)

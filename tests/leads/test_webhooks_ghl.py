@@ -3,6 +3,7 @@ and every way a delivery can be wrong."""
 
 import json
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from rest_framework.test import APIClient
 from compliance.models import AuditEvent
 from leads import tasks
 from leads.models import Appointment, Channel, Contact, Conversation, Deal, Message, WebhookEvent
+from tests.config.publisher_fake import SlowBroker, wait_for
 from tests.leads.conftest import SAMPLES_DIR, WEBHOOK_URL, WORKFLOW_URL, Signer, load_sample
 
 Status = WebhookEvent.Status
@@ -659,7 +661,7 @@ def test_unreadable_configured_key_fails_closed(ghl, settings):
     assert WebhookEvent.objects.get().status == Status.REJECTED
 
 
-# --- The acknowledgement's cost: one statement -----------------
+# --- The acknowledgement's cost: one statement, and no wait for the broker -----------------
 
 
 def _signed_inbound(signer, webhook_id):
@@ -667,6 +669,26 @@ def _signed_inbound(signer, webhook_id):
     payload.update({"messageId": f"m-{webhook_id}", "webhookId": webhook_id})
     body = json.dumps(payload).encode()
     return body, signer.headers(body)
+
+
+def test_the_webhook_is_acknowledged_without_waiting_for_the_broker(
+    db, signer, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    broker = SlowBroker()
+    monkeypatch.setattr(tasks.process_webhook_event_task, "delay", broker.delay)
+    body, headers = _signed_inbound(signer, "wh-slow-broker")
+
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(WEBHOOK_URL, data=body, content_type="application/json", **headers)
+    acknowledged_after = time.monotonic() - started
+    broker.release.set()
+
+    assert response.status_code == 200
+    assert acknowledged_after < 1.0  # the broker answers only once released
+    event = WebhookEvent.objects.get(pk=response.json()["event_id"])
+    assert wait_for(lambda: broker.published == [(event.pk,)])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -687,5 +709,5 @@ def test_the_webhook_is_stored_by_one_insert_without_a_transaction_around_it(
     assert response.status_code == 200 and again.json()["duplicate"] is True
     assert statements == ["INSERT", "INSERT"]  # the second one refused as a duplicate
     event_id = response.json()["event_id"]
-    assert published == [(event_id,)]
+    assert wait_for(lambda: published == [(event_id,)])
     assert WebhookEvent.objects.get(pk=event_id).status == WebhookEvent.Status.RECEIVED
