@@ -14,7 +14,7 @@ on 127.0.0.1:
   429 beyond, every request logged) and, with ``--claude fake``, a fake Claude
   (``benchmarks/fake_claude.py``: 1–3 s per call) reached through ``ANTHROPIC_BASE_URL``;
   with ``--claude offline`` no key is set and the offline engine answers;
-- gunicorn (HTTP, ``--web-workers`` sync workers) serving ``benchmarks.load_wsgi`` (the
+- gunicorn (HTTP, ``--web-workers`` sync workers, or gthread with ``--web-threads``) serving ``benchmarks.load_wsgi`` (the
   project plus the bare baseline view ``/bench/bare/``), two daphne processes (WebSocket,
   ``config.asgi``), two Celery workers (``ingest,sends`` and ``turns``) and one beat.
 
@@ -69,6 +69,7 @@ class Stack:
     env: dict = field(default_factory=dict)
     ghl_log: Path | None = None
     timezone: str = ""
+    processes: str = ""
 
 
 def _wait_for_line(path: Path, prefix: str, children: Children, timeout: float) -> str:
@@ -203,6 +204,7 @@ def start(
     redis_url: str,
     claude: str,
     web_workers: int,
+    web_threads: int,
     ingest_concurrency: int,
     turns_concurrency: int,
     staff: int,
@@ -260,7 +262,7 @@ def start(
         children.start(
             "fake-claude",
             [python, str(ROOT / "benchmarks/fake_claude.py")],
-            {**os.environ, "DATABASE_URL": "", "REDIS_URL": ""},
+            {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
         )
         claude_port = _wait_for_line(log_dir / "fake-claude.log", "listening on ", children, 60)
         stack.claude_url = f"http://127.0.0.1:{claude_port}"
@@ -334,7 +336,9 @@ def start(
             "--workers",
             str(web_workers),
             "--worker-class",
-            "sync",
+            "gthread" if web_threads > 1 else "sync",
+            "--threads",
+            str(max(1, web_threads)),
             "--backlog",
             "2048",
             "--timeout",
@@ -365,6 +369,12 @@ def start(
         )
         stack.ws_urls.append(f"ws://127.0.0.1:{ws_port}")
     concurrency = {"ingest": ingest_concurrency, "turns": turns_concurrency}
+    web = f"gthread×{web_threads}" if web_threads > 1 else "sync"
+    stack.processes = (
+        f"gunicorn {web_workers} {web} workers · daphne ×2 · Celery "
+        + " + ".join(f"[{WORKERS[n]}] prefork×{concurrency[n]}" for n in WORKERS)
+        + " · beat"
+    )
     for name, queues in WORKERS.items():
         children.start(
             f"celery-{name}",
@@ -425,7 +435,8 @@ def describe(stack: Stack) -> str:
     return (
         f"HTTP {stack.http_url} (gunicorn) · WebSocket {', '.join(stack.ws_urls)} (daphne) · "
         f"PostgreSQL {pg_version} · Redis {stack.redis_url} · fake HighLevel {stack.ghl_url} · "
-        f"Claude {stack.claude_url or 'offline engine'} · leads' zone {stack.timezone}"
+        f"Claude {stack.claude_url or 'offline engine'} · leads' zone {stack.timezone}\n"
+        f"{stack.processes}"
     )
 
 
@@ -437,6 +448,12 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--claude", choices=["offline", "fake"], default="offline")
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument(
+        "--web-threads",
+        type=int,
+        default=1,
+        help="over 1: gunicorn's gthread workers (default sync)",
+    )
     parser.add_argument("--ingest-concurrency", type=int, default=2)
     parser.add_argument(
         "--turns-concurrency",
@@ -455,6 +472,7 @@ def stack_kwargs(args, *, staff: int, api_clients: int) -> dict:
         "redis_url": args.redis_url,
         "claude": args.claude,
         "web_workers": args.web_workers,
+        "web_threads": args.web_threads,
         "ingest_concurrency": args.ingest_concurrency,
         "turns_concurrency": args.turns_concurrency or (8 if args.claude == "fake" else 2),
         "staff": staff,

@@ -486,6 +486,9 @@ def main() -> int:
             # --- 3. Acknowledgement throughput ---
             ack_samples: dict[str, list] = {"bare": [], "webhook": []}
             ack_rates: dict[str, list[float]] = {"bare": [], "webhook": []}
+            ack_cpu = {
+                phase: {"gunicorn": 0.0, "locust": 0.0, "requests": 0} for phase in ack_rates
+            }
             ingest = [
                 n for n in (app.control.ping(timeout=2) or []) for n in n if n.startswith("ingest@")
             ]
@@ -494,10 +497,13 @@ def main() -> int:
                 for round_ in range(args.ack_rounds):
                     for phase in ("bare", "webhook"):
                         print(f"ack throughput, round {round_ + 1}: {phase} …", flush=True)
+                        sampler.start()
                         data = run_locust(
                             config={
                                 **base,
                                 "phase": phase,
+                                # enough for ~600 acks a second
+                                "presigned": 600 * args.ack_seconds if phase == "webhook" else 0,
                                 "bare_body": json.dumps(
                                     {"type": "InboundMessage", "body": "x" * 400}
                                 ),
@@ -510,6 +516,12 @@ def main() -> int:
                         )
                         name = (
                             "bare Django view (POST)" if phase == "bare" else "webhook ack (POST)"
+                        )
+                        used = sampler.stop()["cpu"]
+                        ack_cpu[phase]["gunicorn"] += used.get("gunicorn", 0.0)
+                        ack_cpu[phase]["locust"] += data["locust_cpu"]
+                        ack_cpu[phase]["requests"] += sum(
+                            1 for sample in data["samples"] if sample[3]
                         )
                         ack_samples[phase] += data["samples"]
                         ack_rates[phase].append(throughput(data["samples"], name, trim=2.0))
@@ -651,6 +663,12 @@ def main() -> int:
         f"{fmt(sat_hook['p50'])}/{fmt(sat_hook['p95'])}; rounds bare {[round(r) for r in ack_rates['bare']]}, "
         f"webhook {[round(r) for r in ack_rates['webhook']]} req/s"
     )
+    for phase, used in ack_cpu.items():
+        n = max(1, used["requests"])
+        print(
+            f"ack phase {phase}: CPU per request gunicorn {used['gunicorn'] / n * 1000:.2f} ms, "
+            f"locust {used['locust'] / n * 1000:.2f} ms ({used['requests']:,} requests)"
+        )
     cpu = info["profile_cpu"]
     print(
         f"CPU seconds during the profile ({cpu['seconds']:.0f} s wall): "
@@ -679,6 +697,7 @@ def main() -> int:
                         {"what": w, "measured": m, "bar": b, "met": ok} for w, m, b, ok in rows
                     ],
                     "ack_rates": ack_rates,
+                    "ack_cpu": ack_cpu,
                     "cache": {"hits": hits, "misses": misses},
                     "fake_highlevel": {k: v for k, v in fake.items() if k != "sends_by_contact"},
                     "webhooks": webhooks,
