@@ -366,6 +366,9 @@ SPECTACULAR_SETTINGS = {
 # --- Outside services -------------------------------------------------------
 # Claude (leads/intelligence/claude.py; docs/ai.md). No key: the offline engine answers.
 ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
+# Where the SDK sends its requests; empty = Anthropic's API. The load harness points it at a
+# fake Claude on 127.0.0.1 (benchmarks/fake_claude.py); a proxy or gateway would go here too.
+ANTHROPIC_BASE_URL = env("ANTHROPIC_BASE_URL", default="")
 # The SDK's default is 600 s; (1 + retries) x timeout + backoff must stay far below
 # CELERY_TASK_SOFT_TIME_LIMIT (90 s), and an SMS reply should not wait long anyway.
 ANTHROPIC_TIMEOUT = env.float("ANTHROPIC_TIMEOUT", default=20.0)

@@ -199,11 +199,13 @@ def get_client() -> anthropic.Anthropic:
         raise ClaudeUnavailableError("no_api_key")
     timeout = float(settings.ANTHROPIC_TIMEOUT)
     max_retries = int(settings.ANTHROPIC_MAX_RETRIES)
-    key = (api_key, timeout, max_retries, id(_http_client))
+    base_url = settings.ANTHROPIC_BASE_URL or None
+    key = (api_key, base_url, timeout, max_retries, id(_http_client))
     with _lock:
         if _client is None or _client_key != key:
             _client = anthropic.Anthropic(
                 api_key=api_key,
+                base_url=base_url,
                 # Never the SDK's 600 s default inside a task (docs/ai.md, "Timeouts").
                 timeout=httpx2.Timeout(timeout, connect=min(5.0, timeout)),
                 max_retries=max_retries,

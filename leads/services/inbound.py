@@ -7,6 +7,7 @@ Every write here is idempotent: HighLevel delivers duplicates and fans one chang
 into several events.
 """
 
+import contextlib
 import hashlib
 import logging
 import traceback
@@ -26,6 +27,7 @@ from compliance.models import AuditEvent
 from compliance.rules.privacy import redact_json_text, redact_sensitive, redact_sensitive_data
 from compliance.services import audit
 from config import metrics, performance
+from config.publisher import publish_soon
 from leads import selectors
 from leads.exceptions import WebhookRejectionsLimited
 from leads.ghl import events, mapping
@@ -90,16 +92,22 @@ def webhook_dedupe_key(*, source: str, webhook_id: str, body: bytes) -> str:
     return f"{source}:body-sha256:{hashlib.sha256(body).hexdigest()}"
 
 
-def _enqueue_processing(event_id: int) -> None:
+def _enqueue_processing(event_id: int, *, background: bool = False) -> None:
     from leads.tasks import process_webhook_event_task  # the tasks module imports this one
 
-    process_webhook_event_task.delay(event_id)
+    if background:
+        publish_soon(process_webhook_event_task, event_id)
+    else:
+        process_webhook_event_task.delay(event_id)
 
 
-def _on_commit_enqueue(event_id: int) -> None:
+def _on_commit_enqueue(event_id: int, *, background: bool = False) -> None:
     # robust: a broker outage after COMMIT must not turn the acknowledgement into a 500;
-    # the event is safe in the table and the sweeper enqueues it later.
-    transaction.on_commit(partial(_enqueue_processing, event_id), robust=True)
+    # the event is safe in the table and the sweeper enqueues it later. ``background``: the
+    # webhook's acknowledgement does not wait for the broker (config/publisher.py).
+    transaction.on_commit(
+        partial(_enqueue_processing, event_id, background=background), robust=True
+    )
 
 
 def other_location_note(location_id: str) -> str:
@@ -149,8 +157,12 @@ def store_webhook_event(
         note, outcome = "", "accepted"
     status = WebhookEvent.Status.RECEIVED if applied else WebhookEvent.Status.IGNORED
     by_type = {"event_type": event_type[:64]}
+    # Outside a transaction (the webhook view) the INSERT commits by itself: one round trip
+    # instead of BEGIN, INSERT, COMMIT, and the same fsync. Inside a caller's transaction a
+    # savepoint keeps a duplicate's IntegrityError from breaking that transaction.
+    own_statement = not transaction.get_connection().in_atomic_block
     try:
-        with transaction.atomic():
+        with contextlib.nullcontext() if own_statement else transaction.atomic():
             event = WebhookEvent.objects.create(
                 source=source,
                 event_type=event_type[:64],
@@ -167,7 +179,7 @@ def store_webhook_event(
                 processed_at=None if applied else timezone.now(),
             )
             if applied:
-                _on_commit_enqueue(event.pk)
+                _on_commit_enqueue(event.pk, background=True)
     except IntegrityError as exc:
         if not WebhookEvent.objects.filter(dedupe_key=dedupe_key).exists():
             # Not the unique key: a value the database refuses (SQLite's JSON check).

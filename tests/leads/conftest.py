@@ -117,6 +117,7 @@ def inbound_handler_calls(monkeypatch):
 @pytest.fixture
 def claude_settings(settings):
     settings.ANTHROPIC_API_KEY = "test-key"
+    settings.ANTHROPIC_BASE_URL = ""
     settings.ANTHROPIC_TIMEOUT = 20.0
     settings.ANTHROPIC_MAX_RETRIES = 1
     settings.ANTHROPIC_MODEL_FAST = "claude-haiku-4-5"

@@ -107,6 +107,15 @@ def test_requests_carry_the_key_the_api_version_and_our_short_timeout(fake_claud
     assert request.extensions["timeout"]["connect"] == 5.0
 
 
+def test_anthropic_base_url_sends_every_request_to_that_server(fake_claude, claude_settings):
+    claude_settings.ANTHROPIC_BASE_URL = "http://127.0.0.1:9/"
+    fake_claude.answer(analysis_answer())
+
+    engine.analyze_lead(message="Looking to buy")
+
+    assert fake_claude.requests[0].url == "http://127.0.0.1:9/v1/messages"
+
+
 def test_the_client_is_built_once_with_the_configured_timeout_and_one_retry(claude_settings):
     claude.use_http_client(None)
     client = claude.get_client()

@@ -4,17 +4,20 @@ and every way a delivery can be wrong."""
 import hashlib
 import json
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import InterfaceError, OperationalError, connection, connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from compliance.models import AuditEvent
 from leads import tasks
 from leads.models import Appointment, Channel, Contact, Conversation, Deal, Message, WebhookEvent
+from tests.config.publisher_fake import SlowBroker, wait_for
 from tests.leads.conftest import SAMPLES_DIR, WEBHOOK_URL, WORKFLOW_URL, Signer, load_sample
 
 Status = WebhookEvent.Status
@@ -667,3 +670,55 @@ def test_unreadable_configured_key_fails_closed(ghl, settings):
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "key_misconfigured"
     assert WebhookEvent.objects.get().status == Status.REJECTED
+
+
+# --- The acknowledgement's cost: one statement, and no wait for the broker -----------------
+
+
+def _signed_inbound(signer, webhook_id):
+    payload = load_sample("inboundmessage-sms")
+    payload.update({"messageId": f"m-{webhook_id}", "webhookId": webhook_id})
+    body = json.dumps(payload).encode()
+    return body, signer.headers(body)
+
+
+def test_the_webhook_is_acknowledged_without_waiting_for_the_broker(
+    db, signer, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    broker = SlowBroker()
+    monkeypatch.setattr(tasks.process_webhook_event_task, "delay", broker.delay)
+    body, headers = _signed_inbound(signer, "wh-slow-broker")
+
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(WEBHOOK_URL, data=body, content_type="application/json", **headers)
+    acknowledged_after = time.monotonic() - started
+    broker.release.set()
+
+    assert response.status_code == 200
+    assert acknowledged_after < 1.0  # the broker answers only once released
+    event = WebhookEvent.objects.get(pk=response.json()["event_id"])
+    assert wait_for(lambda: broker.published == [(event.pk,)])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_webhook_is_stored_by_one_insert_without_a_transaction_around_it(
+    signer, settings, monkeypatch
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    published = []
+    monkeypatch.setattr(
+        tasks.process_webhook_event_task, "delay", lambda *args: published.append(args)
+    )
+    body, headers = _signed_inbound(signer, "wh-one-statement")
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().post(WEBHOOK_URL, data=body, content_type="application/json", **headers)
+        again = Client().post(WEBHOOK_URL, data=body, content_type="application/json", **headers)
+
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert response.status_code == 200 and again.json()["duplicate"] is True
+    assert statements == ["INSERT", "INSERT"]  # the second one refused as a duplicate
+    event_id = response.json()["event_id"]
+    assert wait_for(lambda: published == [(event_id,)])
+    assert WebhookEvent.objects.get(pk=event_id).status == WebhookEvent.Status.RECEIVED
