@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0021_message_status_index_with_id'),
+        ('leads', '0023_contact_search_by_prefix'),
     ]
 
     operations = [
