@@ -524,7 +524,9 @@ def main() -> int:
                             1 for sample in data["samples"] if sample[3]
                         )
                         ack_samples[phase] += data["samples"]
-                        ack_rates[phase].append(throughput(data["samples"], name, trim=2.0))
+                        ack_rates[phase].append(
+                            throughput(data["samples"], name, trim=min(2.0, args.ack_seconds / 5))
+                        )
             finally:
                 app.control.add_consumer("ingest", destination=ingest, reply=True, timeout=5)
             drained = drain(stack.redis_url, stack.database_url, run_id, 180) and drained

@@ -33,6 +33,7 @@ import json
 import os
 import random
 import time
+import urllib.request
 import uuid
 from datetime import UTC, datetime
 
@@ -230,11 +231,10 @@ if PHASE == "profile":
             sends: list = []
             while time.time() < deadline:
                 left = max(1.0, deadline - time.time())
-                with self.rest(
+                sends = self.sends_seen(
                     f"{self.ghl}/_bench/wait?contact={self.contact}&count={self.sent}"
                     f"&timeout={min(left, 30):.1f}"
-                ) as response:
-                    sends = response.json()["sends"] if response.status_code == 200 else []
+                )
                 if len(sends) >= self.sent:
                     break
             if len(sends) >= self.sent:
@@ -260,25 +260,11 @@ if PHASE == "profile":
                 )
                 self.script = []  # a lead left unanswered starts over as a new one
 
-        def rest(self, url):
+        @staticmethod
+        def sends_seen(url) -> list:
             # The fake HighLevel's bench endpoint: not the app, so not a sample.
-            import urllib.request
-
-            class _Answer:
-                def __init__(self, raw, status):
-                    self.raw, self.status_code = raw, status
-
-                def json(self):
-                    return json.loads(self.raw)
-
-                def __enter__(self):
-                    return self
-
-                def __exit__(self, *exc):
-                    return False
-
             with urllib.request.urlopen(url, timeout=40) as answer:  # noqa: S310 (loopback)
-                return _Answer(answer.read(), answer.status)
+                return json.loads(answer.read())["sends"] if answer.status == 200 else []
 
     class DashboardReader(_Base):
         """Jorge's staff on the dashboard: a page, then the tiles and charts htmx refreshes."""
