@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import Error as DatabaseDriverError
 
 from config.logs import log_context
+from config.queueing import publish
 from leads.ghl.exceptions import GHLError
 from leads.services import booking, crm, escalation, followups, inbound, messaging, pipeline
 from leads.webchat import services as webchat_services
@@ -67,7 +68,7 @@ def sweep_stuck_webhook_events_task() -> int:
 
 def enqueue_turn(message_id: int) -> None:
     """Inbound handler: hand a new message to the turn task (called after commit)."""
-    run_turn_task.delay(message_id)
+    publish(run_turn_task, message_id)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)

@@ -19,7 +19,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -31,6 +30,7 @@ from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent
 from compliance.rules.quiet_hours import contact_state, contact_timezone, sending_window
 from compliance.services import audit
+from config.queueing import publish_on_commit
 from leads import selectors
 from leads.ghl.calendar import GHLAppointment
 from leads.ghl.client import MAX_FREE_SLOT_RANGE, get_client
@@ -397,7 +397,7 @@ def _book_locally(
         _announce_booked(appointment)
         from leads.tasks import record_appointment_in_ghl_task
 
-        transaction.on_commit(partial(record_appointment_in_ghl_task.delay, appointment.pk))
+        publish_on_commit(record_appointment_in_ghl_task, appointment.pk)
     return BookingResult(BOOKED, slot, appointment=appointment)
 
 

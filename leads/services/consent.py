@@ -1,7 +1,6 @@
 """Consent to automated messages: opt-outs, re-subscriptions and their evidence."""
 
 from datetime import datetime
-from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -9,6 +8,7 @@ from django.utils import timezone
 
 from compliance.models import AuditEvent, ConsentRecord
 from compliance.services import audit
+from config.queueing import publish_on_commit
 from leads.models import Contact, Conversation
 
 OPTED_OUT_TAG = "opted-out"
@@ -18,7 +18,7 @@ DND_TAG = "do-not-disturb"
 def _tag_later(contact: Contact, *, add: list[str], remove: list[str]) -> None:
     from leads.tasks import sync_ghl_tags_task
 
-    transaction.on_commit(partial(sync_ghl_tags_task.delay, contact.pk, add, remove))
+    publish_on_commit(sync_ghl_tags_task, contact.pk, add, remove)
 
 
 def opt_out_contact(
@@ -143,6 +143,6 @@ def set_do_not_disturb(
             user=user,
             data={"reason": reason[:200]},
         )
-        transaction.on_commit(partial(set_ghl_dnd_task.delay, contact.pk, dnd))
+        publish_on_commit(set_ghl_dnd_task, contact.pk, dnd)
         _tag_later(contact, add=[DND_TAG] if dnd else [], remove=[] if dnd else [DND_TAG])
     return True

@@ -25,6 +25,7 @@ from django.utils import timezone
 from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent
 from compliance.services import audit
+from config.queueing import publish, publish_on_commit
 from leads import selectors
 from leads.exceptions import EscalationError
 from leads.ghl.exceptions import GHLClientError, GHLError
@@ -209,7 +210,7 @@ def _open_ticket(
         from leads.tasks import summarize_escalation_task
 
         # The model is asked after commit, with no lock held (leads/services/summaries.py).
-        transaction.on_commit(partial(summarize_escalation_task.delay, ticket.pk), robust=True)
+        publish_on_commit(summarize_escalation_task, ticket.pk)
     broadcast_dashboard_event(
         kind="escalation.opened",
         data={
@@ -245,9 +246,9 @@ def _notify_after_commit(ticket_id: int, *, queued: bool) -> None:
 
     # The HighLevel task is Jorge's to-do list: it goes at once. The email and SMS wake a
     # person, so outside on-call hours they wait for the morning sweep.
-    create_escalation_task_task.delay(ticket_id)
+    publish(create_escalation_task_task, ticket_id)
     if not queued:
-        notify_on_call_task.delay(ticket_id)
+        publish(notify_on_call_task, ticket_id)
 
 
 def _hold_the_lead(

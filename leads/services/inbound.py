@@ -26,6 +26,7 @@ from compliance.models import AuditEvent
 from compliance.rules.privacy import redact_json_text, redact_sensitive, redact_sensitive_data
 from compliance.services import audit
 from config import metrics, performance
+from config.queueing import publish
 from leads import selectors
 from leads.ghl import mapping
 from leads.models import Channel, Contact, Conversation, Deal, Intent, Message, WebhookEvent
@@ -91,13 +92,14 @@ def webhook_dedupe_key(*, source: str, webhook_id: str, body: bytes) -> str:
 def _enqueue_processing(event_id: int) -> None:
     from leads.tasks import process_webhook_event_task  # the tasks module imports this one
 
-    process_webhook_event_task.delay(event_id)
+    publish(process_webhook_event_task, event_id)
 
 
 def _on_commit_enqueue(event_id: int) -> None:
-    # robust: a broker outage after COMMIT must not turn the acknowledgement into a 500;
-    # the event is safe in the table and the sweeper enqueues it later.
-    transaction.on_commit(partial(_enqueue_processing, event_id), robust=True)
+    # A broker outage after COMMIT must not turn the acknowledgement into a 500 or a wait:
+    # ``publish`` gives up quickly and logs; the event is safe in the table and the sweeper
+    # enqueues it once the broker is back (config/queueing.py).
+    transaction.on_commit(lambda: _enqueue_processing(event_id))
 
 
 def store_webhook_event(

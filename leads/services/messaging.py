@@ -10,7 +10,6 @@ when it is sent, because hours may pass in between.
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -26,6 +25,7 @@ from compliance.rules.quiet_hours import (
 )
 from compliance.services import audit
 from config import metrics
+from config.queueing import publish
 from leads import selectors
 from leads.ghl.client import Attachment
 from leads.models import Channel, Contact, Conversation, Message, SendLedgerEntry
@@ -152,7 +152,7 @@ def queue_automated_message(
         action, data = "message.queued", {}
         if send_after_commit:
             # robust: a broker outage must not undo the decision; the minute sweep sends it later.
-            transaction.on_commit(partial(_enqueue_send, message.pk), robust=True)
+            transaction.on_commit(lambda: _enqueue_send(message.pk))
     audit(
         action=action,
         subject=message,
@@ -171,7 +171,7 @@ def is_keyword_reply(message: Message) -> bool:
 def _enqueue_send(message_id: int) -> None:
     from leads.tasks import send_message_task
 
-    send_message_task.delay(message_id)
+    publish(send_message_task, message_id)
 
 
 # A caller that queued a message and sends it right after commit need not check the rules

@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -48,6 +47,7 @@ from compliance.rules.privacy import redact_sensitive
 from compliance.services import audit, audit_batch
 from config import performance
 from config.logs import bind_log_context, log_context
+from config.queueing import publish, publish_on_commit
 from leads import selectors
 from leads.bots import booking as booking_flow
 from leads.bots.base import BotTurn, TurnContext, get_bot
@@ -221,7 +221,7 @@ def sweep_overdue_turns(*, now: datetime | None = None, limit: int = 200) -> lis
 
     ids = list(selectors.messages_with_overdue_turn(now=now).values_list("id", flat=True)[:limit])
     for message_id in ids:
-        run_turn_task.delay(message_id)
+        publish(run_turn_task, message_id)
     if ids:
         logger.warning("sweep: %d inbound messages were waiting for their bot turn", len(ids))
     return ids
@@ -855,9 +855,7 @@ def apply_turn(
     if turn.book_call:
         from leads.tasks import book_call_with_agent_task
 
-        transaction.on_commit(
-            partial(book_call_with_agent_task.delay, contact.pk, "Hot lead from the bot")
-        )
+        publish_on_commit(book_call_with_agent_task, contact.pk, "Hot lead from the bot")
         # Jorge calls them now: a "still thinking about it?" nudge would talk over him.
         conversation.bot_state = {**conversation.bot_state, CALL_BOOKED_STATE: True}
         conversation.next_followup_at = None
@@ -1115,7 +1113,7 @@ def retry_failed_turns(*, message_ids: Iterable[int], user: AbstractBaseUser | N
                 user=user,
                 data={"message": message.pk, "error": message.turn_error[:500]},
             )
-            transaction.on_commit(partial(run_turn_task.delay, message.pk))
+            publish_on_commit(run_turn_task, message.pk)
     return len(failed)
 
 
@@ -1134,7 +1132,7 @@ def answer_held_messages(*, now: datetime | None = None) -> list[int]:
             Message.objects.filter(pk=message_id, turn_outcome=Outcome.HELD).update(
                 turn_started_at=None, handled_at=None, turn_outcome="", updated_at=timezone.now()
             )
-            transaction.on_commit(partial(run_turn_task.delay, message_id))
+            publish_on_commit(run_turn_task, message_id)
     if ids:
         logger.info("bots restarted: answering %d held messages", len(ids))
     return ids

@@ -9,7 +9,6 @@ HighLevel; the widget reads them through ``webchat.selectors``.
 
 import re
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +21,7 @@ from compliance.models import AuditEvent, ComplianceTicket
 from compliance.rules.privacy import redact_sensitive
 from compliance.services import audit
 from config import metrics
+from config.queueing import publish, publish_on_commit
 from leads.exceptions import (
     ChatRateLimited,
     InvalidChatMessage,
@@ -175,7 +175,7 @@ def post_chat_message(
         conversation.last_inbound_at = now
         conversation.save(update_fields=["last_inbound_at", "updated_at"])
         if _remember_details(contact, details) and not contact.is_test:
-            transaction.on_commit(partial(_enqueue_link, contact.pk), robust=True)
+            transaction.on_commit(lambda: _enqueue_link(contact.pk))
         if not contact.is_test:
             broadcast_dashboard_event(
                 kind="message.inbound",
@@ -224,7 +224,7 @@ def _remember_details(contact: Contact, details: ContactDetails) -> bool:
 def _enqueue_link(contact_id: int) -> None:
     from leads.tasks import link_visitor_to_highlevel_task
 
-    link_visitor_to_highlevel_task.delay(contact_id)
+    publish(link_visitor_to_highlevel_task, contact_id)
 
 
 def link_visitor_to_highlevel(*, contact_id: int) -> str:
@@ -276,9 +276,7 @@ def link_visitor_to_highlevel(*, contact_id: int) -> str:
             # A STOP typed in the chat reaches HighLevel too, as it would from a text.
             from leads.tasks import sync_ghl_tags_task
 
-            transaction.on_commit(
-                partial(sync_ghl_tags_task.delay, contact.pk, [OPTED_OUT_TAG], [])
-            )
+            publish_on_commit(sync_ghl_tags_task, contact.pk, [OPTED_OUT_TAG], [])
     return "linked"
 
 
