@@ -40,6 +40,7 @@ from .models import (
     LeadScoreModel,
     Message,
     ReplyTemplate,
+    SendLedgerEntry,
     WebhookEvent,
     last_activity,
 )
@@ -106,6 +107,20 @@ def is_bot_paused(*, conversation: Conversation, at: datetime | None = None) -> 
     return conversation.status == Conversation.Status.PAUSED or (
         paused_until is not None and paused_until > at
     )
+
+
+def sends_to_reconcile(*, now: datetime | None = None) -> QuerySet[SendLedgerEntry]:
+    """Sends not settled yet whose outcome is unknown (or whose worker died mid-send), oldest
+    first: what ``leads.services.reconciliation`` reads back from HighLevel."""
+    now = now or timezone.now()
+    Status = SendLedgerEntry.Status
+    unknown_before = now - timedelta(seconds=settings.SEND_RECONCILE_AFTER_SECONDS)
+    pending_before = now - timedelta(seconds=settings.SEND_PENDING_STALE_SECONDS)
+    return SendLedgerEntry.objects.filter(
+        Q(status=Status.UNKNOWN, updated_at__lt=unknown_before)
+        | Q(status=Status.PENDING, updated_at__lt=pending_before),
+        reconciliation="",
+    ).order_by("updated_at")
 
 
 def webhook_events_due_for_sweep(*, now: datetime | None = None) -> QuerySet[WebhookEvent]:

@@ -16,7 +16,16 @@ from django.db import Error as DatabaseDriverError
 from config.logs import log_context
 from config.queueing import publish
 from leads.ghl.exceptions import GHLError
-from leads.services import booking, crm, escalation, followups, inbound, messaging, pipeline
+from leads.services import (
+    booking,
+    crm,
+    escalation,
+    followups,
+    inbound,
+    messaging,
+    pipeline,
+    reconciliation,
+)
 from leads.webchat import services as webchat_services
 from leads.webhooks.ghl import handlers as ghl_handlers
 
@@ -109,6 +118,13 @@ def send_due_messages_task() -> int:
 def send_due_followups_task() -> int:
     """Send the nurture follow-ups that are due (from beat)."""
     return len(followups.send_due_followups())
+
+
+@shared_task(acks_late=True)
+def reconcile_unknown_sends_task() -> int:
+    """Settle sends whose outcome is unknown by reading HighLevel back (from beat); safe twice."""
+    settled = ("found", "resent", "flagged")
+    return len([r for r in reconciliation.reconcile_unknown_sends() if r.outcome in settled])
 
 
 @shared_task(acks_late=True)

@@ -501,6 +501,22 @@ CELERY_BEAT_SCHEDULE |= {
     "leads.send_due_followups": {"task": "leads.tasks.send_due_followups_task", "schedule": 300.0},
 }
 
+# --- Sends with an unknown outcome (leads/services/reconciliation.py) --------------------
+# A send that timed out or got a 5xx after it left may have texted the lead: it is never
+# resent blindly. This long after (HighLevel's echo webhook usually settles it first), the
+# conversation is read back from HighLevel: found = sent; still not there after the give-up
+# time = sent again once if still worth it (at most SEND_RESEND_MAX_AGE_SECONDS old, nothing
+# said since), else handed to a person. A send "pending" longer than SEND_PENDING_STALE_SECONDS
+# (the send task's time limit is 120 s) lost its worker mid-request: the same doubt.
+SEND_RECONCILE_AFTER_SECONDS = 120
+SEND_RECONCILE_GIVE_UP_SECONDS = 15 * 60
+SEND_PENDING_STALE_SECONDS = 300
+SEND_RESEND_MAX_AGE_SECONDS = 3600
+CELERY_BEAT_SCHEDULE["leads.reconcile_unknown_sends"] = {
+    "task": "leads.tasks.reconcile_unknown_sends_task",
+    "schedule": 120.0,
+}
+
 # --- Escalations (leads/services/escalation.py; docs/bots.md, "Escalation") ---------
 # Who is told when the bot hands a lead to a person: by email, and by SMS through HighLevel.
 # Unset = that channel is skipped (noted on the ticket); the HighLevel task is always created.

@@ -40,7 +40,9 @@ Status = EscalationTicket.Status
 # Reasons where the bot keeps answering: a person checks something beside the conversation
 # (the buyer's finances), or owes the lead an answer the bot still sends (the five-minute
 # rule: pausing the bot would take away the reply the lead has been waiting for).
-BOT_KEEPS_ANSWERING = frozenset({Reason.FINANCIAL_REVIEW, Reason.MISSED_FIRST_REPLY})
+BOT_KEEPS_ANSWERING = frozenset(
+    {Reason.FINANCIAL_REVIEW, Reason.MISSED_FIRST_REPLY, Reason.SEND_UNCONFIRMED}
+)
 
 
 # --- On call ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ the contact first, then the conversation. Two writers that took them in opposite
 
 from django.db import transaction
 
-from leads.models import Contact, Conversation
+from leads.models import Contact, Conversation, Message
 
 
 def lock_contact_and_conversation(
@@ -34,3 +34,11 @@ def lock_contact_and_conversation_of(*, message_id: int) -> tuple[Contact, Conve
     conversation = Conversation.objects.select_for_update(of=("self",)).get(messages__id=message_id)
     conversation.contact = contact
     return contact, conversation
+
+
+def lock_message(*, message_id: int) -> tuple[Contact, Conversation, Message]:
+    """The message's contact and conversation, then the message itself: the same order."""
+    contact, conversation = lock_contact_and_conversation_of(message_id=message_id)
+    message = Message.objects.select_for_update(of=("self",)).get(pk=message_id)
+    message.conversation = conversation
+    return contact, conversation, message

@@ -151,7 +151,8 @@ def queue_automated_message(
     else:
         action, data = "message.queued", {}
         if send_after_commit:
-            # robust: a broker outage must not undo the decision; the minute sweep sends it later.
+            # A broker outage must not undo the decision: publish gives up quickly and the
+            # minute sweep sends it later (config/queueing.py).
             transaction.on_commit(lambda: _enqueue_send(message.pk))
     audit(
         action=action,
