@@ -36,6 +36,7 @@ from leads.ghl.calendar import GHLAppointment
 from leads.ghl.client import MAX_FREE_SLOT_RANGE, get_client
 from leads.ghl.exceptions import GHLClientError, GHLError
 from leads.models import Appointment, Contact
+from leads.services.locks import lock_contact
 
 logger = logging.getLogger(__name__)
 
@@ -373,7 +374,7 @@ def _book_locally(
     contact_id: int, conversation_id: int | None, slot: Slot, now: datetime, offer_from: datetime
 ) -> BookingResult:
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact_id)
+        contact = lock_contact(contact_id=contact_id)
         mine = selectors.active_booking_of(contact_id=contact_id, start=slot.start)
         if mine is not None:
             return _already_booked(mine, slot)
@@ -406,7 +407,7 @@ def _book_in_highlevel(
 ) -> BookingResult:
     # 1. Lock and decide: hold the time, so two of our leads never race for it.
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact_id)
+        contact = lock_contact(contact_id=contact_id)
         mine = selectors.active_booking_of(contact_id=contact_id, start=slot.start)
         if mine is not None:
             return _already_booked(mine, slot)

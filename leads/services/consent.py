@@ -10,6 +10,7 @@ from compliance.models import AuditEvent, ConsentRecord
 from compliance.services import audit
 from config.queueing import publish_on_commit
 from leads.models import Contact, Conversation
+from leads.services.locks import lock_contact
 
 OPTED_OUT_TAG = "opted-out"
 DND_TAG = "do-not-disturb"
@@ -37,7 +38,7 @@ def opt_out_contact(
     """
     at = at or timezone.now()
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        contact = lock_contact(contact_id=contact.pk)
         ConsentRecord.objects.create(
             contact=contact,
             kind=ConsentRecord.Kind.REVOKED,
@@ -76,7 +77,7 @@ def opt_in_contact(
 ) -> bool:
     """Re-subscribe a contact who opted out (START/UNSTOP); False if they were subscribed."""
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        contact = lock_contact(contact_id=contact.pk)
         if not contact.opted_out:
             return False
         ConsentRecord.objects.create(
@@ -130,7 +131,7 @@ def set_do_not_disturb(
     from leads.tasks import set_ghl_dnd_task
 
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        contact = lock_contact(contact_id=contact.pk)
         if contact.dnd == dnd:
             return False
         contact.dnd = dnd

@@ -30,6 +30,7 @@ from config.queueing import publish
 from leads import selectors
 from leads.ghl import mapping
 from leads.models import Channel, Contact, Conversation, Deal, Intent, Message, WebhookEvent
+from leads.services import locks
 from leads.services.escalation import pause_bot_for_human
 
 logger = logging.getLogger(__name__)
@@ -333,8 +334,8 @@ def get_or_create_contact_from_ghl(*, location_id: str, contact_id: str) -> Cont
     if not contact_id:
         # Web-chat visitors have no HighLevel id yet: a blank id would pick one of them.
         raise ValueError("a HighLevel contact id is required")
-    contact, created = Contact.objects.select_for_update().get_or_create(
-        ghl_location_id=location_id[:64], ghl_contact_id=contact_id[:64]
+    contact, created = locks.lock_or_create_ghl_contact(
+        location_id=location_id, ghl_contact_id=contact_id
     )
     if created:
         broadcast_dashboard_event(kind="lead.new", data={"contact": contact.pk})
@@ -411,11 +412,7 @@ def mark_contact_deleted_in_ghl(*, location_id: str, contact_id: str) -> Contact
     dashboard and the audit trail still refer to; DND stops every automated message.
     """
     with transaction.atomic():
-        contact = (
-            Contact.objects.select_for_update()
-            .filter(ghl_location_id=location_id, ghl_contact_id=contact_id)
-            .first()
-        )
+        contact = locks.lock_ghl_contact(location_id=location_id, ghl_contact_id=contact_id)
         if contact is None:
             return None
         fields = _set_dnd(contact, dnd=True, reason="Deleted in HighLevel", source="ghl")
@@ -442,18 +439,12 @@ def _conversation_for(
 ) -> Conversation:
     """The contact's conversation (locked after the contact: the one lock order)."""
     if conversation_id:
-        conversation, _ = Conversation.objects.select_for_update().get_or_create(
-            ghl_conversation_id=conversation_id[:64],
-            defaults={"contact": contact, "channel": channel, **(defaults or {})},
+        return locks.lock_or_create_ghl_conversation(
+            contact=contact,
+            ghl_conversation_id=conversation_id,
+            defaults={"channel": channel, **(defaults or {})},
         )
-        return conversation
-    conversation = (
-        Conversation.objects.select_for_update()
-        .filter(contact=contact, channel=channel)
-        .exclude(status=Conversation.Status.CLOSED)
-        .order_by("-created_at")
-        .first()
-    )
+    conversation = locks.lock_latest_open_conversation(contact=contact, channel=channel)
     return conversation or Conversation.objects.create(
         contact=contact, channel=channel, **(defaults or {})
     )

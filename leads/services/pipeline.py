@@ -71,6 +71,8 @@ from leads.services.escalation import escalate_to_human
 from leads.services.locks import (
     lock_contact_and_conversation,
     lock_contact_and_conversation_of,
+    lock_conversation,
+    lock_messages,
 )
 from leads.services.messaging import queue_automated_message, send_queued_message
 from leads.services.qualification import apply_lead_analysis
@@ -355,7 +357,7 @@ def _claim(*, message_id: int, now: datetime) -> "_Turn | PipelineOutcome":
     # Strictly in order: the oldest waiting message is answered first.
     target = waiting[0]
     if target.conversation_id != conversation.pk:
-        conversation = Conversation.objects.select_for_update().get(pk=target.conversation_id)
+        conversation = lock_conversation(conversation_id=target.conversation_id)
         conversation.contact = contact
     keyword = classify_keyword(target.body)
     if keyword is not None:
@@ -1098,11 +1100,9 @@ def retry_failed_turns(*, message_ids: Iterable[int], user: AbstractBaseUser | N
     from leads.tasks import run_turn_task
 
     with transaction.atomic():
-        failed = list(
-            Message.objects.select_for_update()
-            .select_related("conversation")
-            .filter(pk__in=list(message_ids), turn_outcome=Outcome.FAILED)
-        )
+        # Their contacts and conversations first: the one lock order (leads/services/locks.py).
+        locked = lock_messages(message_ids=message_ids)
+        failed = [message for message in locked if message.turn_outcome == Outcome.FAILED]
         for message in failed:
             Message.objects.filter(pk=message.pk).update(
                 turn_started_at=None, handled_at=None, turn_outcome="", updated_at=timezone.now()

@@ -542,7 +542,10 @@ def create_seller_opportunity(*, deal_id: int) -> str:
     of the task must wait and then see the id instead of creating a twin.
     """
     with transaction.atomic():
-        deal = Deal.objects.select_for_update().select_related("contact").get(pk=deal_id)
+        # The deal's row only (a joined lock would hold the contact too, through the call).
+        deal = (
+            Deal.objects.select_for_update(of=("self",)).select_related("contact").get(pk=deal_id)
+        )
         if deal.ghl_opportunity_id:
             return deal.ghl_opportunity_id
         contact = deal.contact
