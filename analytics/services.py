@@ -1,6 +1,8 @@
 """Writes of the analytics app: pushing events to the live dashboard, the business rules."""
 
+import asyncio
 import logging
+import time
 from datetime import UTC, datetime
 
 from asgiref.sync import async_to_sync
@@ -49,7 +51,22 @@ def current_sequence() -> int:
     return cache.get(_SEQUENCE_KEY, 0)
 
 
+# A push waits at most this long for the channel layer (a hung Redis); after a failed push
+# the next ones are skipped for BROADCAST_PAUSE_SECONDS instead of each waiting again. The
+# pipeline that sends them never waits on the dashboard, which resyncs from the database.
+BROADCAST_TIMEOUT_SECONDS = 2.0
+BROADCAST_PAUSE_SECONDS = 15.0
+_layer_down_until = 0.0
+
+
+async def _group_send(message: dict) -> None:
+    await asyncio.wait_for(
+        get_channel_layer().group_send(DASHBOARD_GROUP, message), BROADCAST_TIMEOUT_SECONDS
+    )
+
+
 def _send(kind: str, data: dict) -> None:
+    global _layer_down_until
     payload = {
         "kind": kind,
         "seq": None,
@@ -60,10 +77,12 @@ def _send(kind: str, data: dict) -> None:
         # What the event changed is stale in the cache tiers from now on (analytics/cache.py).
         tiers.invalidate_for_event(kind)
         payload["seq"] = _next_sequence()
-        async_to_sync(get_channel_layer().group_send)(
-            DASHBOARD_GROUP, {"type": "dashboard.event", "payload": payload}
-        )
+        if time.monotonic() < _layer_down_until:
+            logger.info("dashboard broadcast of %s skipped: the channel layer is down", kind)
+            return
+        async_to_sync(_group_send)({"type": "dashboard.event", "payload": payload})
     except Exception:  # the dashboard resyncs from the database; a lost push is not fatal
+        _layer_down_until = time.monotonic() + BROADCAST_PAUSE_SECONDS
         logger.exception("dashboard broadcast of %s failed", kind)
 
 

@@ -15,9 +15,6 @@ starts once the turn has committed (``buyers.tasks.assess_financial_readiness_ta
 
 import dataclasses
 import re
-from functools import partial
-
-from django.db import transaction
 
 from buyers.extraction import BuyerAnswers, extract_buyer_answers
 from buyers.models import BuyerProfile
@@ -25,6 +22,7 @@ from buyers.services import profile as services
 from buyers.services.matching import compose_matches
 from compliance.models import AuditEvent
 from compliance.services import audit
+from config.queueing import publish_on_commit
 from leads.bots.base import BotTurn, TurnContext, registered_kinds
 from leads.bots.lead import needs_jorge
 from leads.bots.repeats import without_repeat
@@ -334,9 +332,7 @@ def _queue_assessment(ctx: TurnContext, profile: BuyerProfile, memory: "_Memory"
     if memory.assessed == facts:
         return
     memory.assessed = facts
-    transaction.on_commit(
-        partial(assess_financial_readiness_task.delay, ctx.contact.pk, ctx.conversation.pk)
-    )
+    publish_on_commit(assess_financial_readiness_task, ctx.contact.pk, ctx.conversation.pk)
 
 
 @dataclasses.dataclass

@@ -7,7 +7,6 @@ import contextvars
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
-from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from analytics.services import broadcast_dashboard_event
+from config.queueing import publish_on_commit
 
 from .checks import Violation
 from .exceptions import ComplianceError
@@ -197,12 +197,8 @@ def open_compliance_tickets(
                 until_resumed=True,
             )
         if contact.ghl_contact_id:
-            transaction.on_commit(
-                partial(sync_ghl_tags_task.delay, contact.pk, [REVIEW_TAG], []), robust=True
-            )
-        transaction.on_commit(
-            partial(notify_compliance_officer_task.delay, [t.pk for t in opened]), robust=True
-        )
+            publish_on_commit(sync_ghl_tags_task, contact.pk, [REVIEW_TAG], [])
+        publish_on_commit(notify_compliance_officer_task, [t.pk for t in opened])
     return tickets
 
 
@@ -385,9 +381,7 @@ def resolve_compliance_ticket(
             and contact.ghl_contact_id
             and not open_tickets_of_contact(contact_id=contact.pk).exists()
         ):
-            transaction.on_commit(
-                partial(sync_ghl_tags_task.delay, contact.pk, [], [REVIEW_TAG]), robust=True
-            )
+            publish_on_commit(sync_ghl_tags_task, contact.pk, [], [REVIEW_TAG])
     return ticket
 
 

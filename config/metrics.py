@@ -166,6 +166,12 @@ CELERY_TASK_FAILURES = Counter(
     "Celery tasks that raised (their retries count once each), by task.",
     ["task"],
 )
+CELERY_PUBLISH_FAILURES = Counter(
+    "jorge_celery_publish_failures",
+    "Tasks that could not be queued because the broker was down or did not answer, by task "
+    "(config/queueing.py; their sweep queues them later).",
+    ["task"],
+)
 
 
 # --- What the PerformanceTracker feeds (config/performance.py calls these) ----------------------
@@ -249,6 +255,10 @@ def record_rate_limit_wait(seconds: float) -> None:
 
 def record_rate_limit_refusal(reason: str) -> None:
     HIGHLEVEL_RATE_LIMIT_REFUSALS.labels(reason).inc()
+
+
+def record_publish_failure(task: str) -> None:
+    CELERY_PUBLISH_FAILURES.labels(_label(task)).inc()
 
 
 def _task_finished(task=None, state=None, **kwargs) -> None:

@@ -62,9 +62,11 @@ class BackgroundPublisher:
 
     @staticmethod
     def _publish(task, args) -> None:
+        from config.queueing import publish  # gives up quickly on a broker outage, logs, counts
+
         try:
-            task.delay(*args)
-        except Exception:  # the row is committed: its sweeper enqueues it later
+            publish(task, *args)
+        except Exception:  # anything else: the row is committed, its sweeper enqueues it later
             logger.exception("could not publish %s%r; its sweeper will enqueue it", task.name, args)
 
     def flush(self) -> None:

@@ -719,8 +719,8 @@ class OutboxMessageAdmin(BackOfficeAdmin):
 
 @admin.register(SendLedgerEntry)
 class SendLedgerEntryAdmin(BackOfficeAdmin):
-    list_display = ["created_at", "key", "status", "ghl_message_id"]
-    list_filter = ["status"]
+    list_display = ["created_at", "key", "status", "reconciliation", "ghl_message_id"]
+    list_filter = ["status", "reconciliation"]
     search_fields = ["key", "ghl_message_id"]
     readonly_fields = [f.name for f in SendLedgerEntry._meta.fields]
 

@@ -382,6 +382,7 @@ class EscalationTicket(TimeStampedModel):
         ANGER_OR_COMPLAINT = "anger_or_complaint", "Anger, complaint or legal threat"
         BOT_FAILED = "bot_failed", "The bot failed"
         MISSED_FIRST_REPLY = "missed_first_reply", "Missed the five-minute rule"
+        SEND_UNCONFIRMED = "send_unconfirmed", "A reply's delivery could not be confirmed"
         FINANCIAL_REVIEW = "financial_review", "Financial readiness needs review"
         COMPLIANCE = "compliance", "Compliance"
         OTHER = "other", "Other"
@@ -406,6 +407,7 @@ class EscalationTicket(TimeStampedModel):
         Reason.ANGER_OR_COMPLAINT: Priority.URGENT,
         Reason.BOT_FAILED: Priority.HIGH,
         Reason.MISSED_FIRST_REPLY: Priority.HIGH,
+        Reason.SEND_UNCONFIRMED: Priority.HIGH,
         Reason.FINANCIAL_REVIEW: Priority.NORMAL,
         Reason.COMPLIANCE: Priority.HIGH,
         Reason.OTHER: Priority.NORMAL,
@@ -702,6 +704,13 @@ class SendLedgerEntry(TimeStampedModel):
         FAILED = "failed", "Failed before reaching HighLevel"
         UNKNOWN = "unknown", "Outcome unknown (not resent)"
 
+    class Reconciliation(models.TextChoices):
+        """What reading the conversation back from HighLevel settled (leads/services/reconciliation.py)."""
+
+        FOUND = "found", "Found in HighLevel"
+        RESENT = "resent", "Not found: sent again once"
+        FLAGGED = "flagged", "Not found: handed to a person"
+
     key = models.CharField(max_length=128, unique=True)
     message = models.OneToOneField(
         Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="ledger_entry"
@@ -709,9 +718,19 @@ class SendLedgerEntry(TimeStampedModel):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     ghl_message_id = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
+    reconciliation = models.CharField(max_length=8, choices=Reconciliation.choices, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "send ledger entries"
+        indexes = [
+            # The reconciliation sweep reads the few sends not settled yet, oldest first.
+            models.Index(
+                fields=["updated_at"],
+                condition=models.Q(status__in=["pending", "unknown"]),
+                name="ledger_unsettled",
+            )
+        ]
 
     def __str__(self):
         return f"{self.key} · {self.status}"

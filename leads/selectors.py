@@ -41,6 +41,7 @@ from .models import (
     LeadScoreModel,
     Message,
     ReplyTemplate,
+    SendLedgerEntry,
     WebhookEvent,
     last_activity,
 )
@@ -107,6 +108,20 @@ def is_bot_paused(*, conversation: Conversation, at: datetime | None = None) -> 
     return conversation.status == Conversation.Status.PAUSED or (
         paused_until is not None and paused_until > at
     )
+
+
+def sends_to_reconcile(*, now: datetime | None = None) -> QuerySet[SendLedgerEntry]:
+    """Sends not settled yet whose outcome is unknown (or whose worker died mid-send), oldest
+    first: what ``leads.services.reconciliation`` reads back from HighLevel."""
+    now = now or timezone.now()
+    Status = SendLedgerEntry.Status
+    unknown_before = now - timedelta(seconds=settings.SEND_RECONCILE_AFTER_SECONDS)
+    pending_before = now - timedelta(seconds=settings.SEND_PENDING_STALE_SECONDS)
+    return SendLedgerEntry.objects.filter(
+        Q(status=Status.UNKNOWN, updated_at__lt=unknown_before)
+        | Q(status=Status.PENDING, updated_at__lt=pending_before),
+        reconciliation="",
+    ).order_by("updated_at")
 
 
 def webhook_events_due_for_sweep(*, now: datetime | None = None) -> QuerySet[WebhookEvent]:
@@ -1078,3 +1093,124 @@ def escalation_tickets(*, status: str = "") -> QuerySet[EscalationTicket]:
     """Escalation tickets, optionally of one status, with their contact and assignee."""
     found = EscalationTicket.objects.select_related("contact", "assignee")
     return found.filter(status=status) if status else found
+
+
+# --- The reconciliation report (manage.py reconciliation_report) ----------------------------
+
+# Younger than this, an event or a message may simply still be on its way through the queues.
+RECONCILIATION_GRACE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class EventState:
+    """A webhook event's final state; ``flag`` says why it needs a person ("" when it does not)."""
+
+    id: int
+    received_at: datetime
+    event_type: str
+    status: str
+    state: str
+    flag: str = ""
+
+
+@dataclass(frozen=True)
+class InboundState:
+    """An inbound message's final state: answered, rightly not, waiting, or ``flag``ged."""
+
+    id: int
+    received_at: datetime
+    lead: str
+    channel: str
+    state: str
+    flag: str = ""
+
+
+def webhook_event_states(*, since: datetime, now: datetime) -> list[EventState]:
+    """Every webhook event stored since ``since``, oldest first, with its final state."""
+    Status = WebhookEvent.Status
+    states = []
+    rows = (
+        WebhookEvent.objects.filter(created_at__gte=since)
+        .order_by("created_at", "pk")
+        .values_list(
+            "pk", "created_at", "updated_at", "event_type", "status", "attempts", "last_error"
+        )
+    )
+    for pk, created, updated, event_type, status, attempts, error in rows.iterator():
+        label = WebhookEvent.Status(status).label
+        flag = ""
+        if status == Status.DEAD:
+            flag = (
+                f"gave up after {attempts} attempts: {error.splitlines()[0][:120] if error else ''}"
+            )
+        elif status in (Status.RECEIVED, Status.PROCESSING, Status.FAILED):
+            if now - updated > RECONCILIATION_GRACE:
+                flag = f"still {status} after {int((now - updated).total_seconds() // 60)} min"
+            else:
+                label = f"{label} (in progress)"
+        elif status == Status.REJECTED:
+            label = f"{label}: {error[:60]}"
+        states.append(EventState(pk, created, event_type or "?", status, label, flag))
+    return states
+
+
+def inbound_message_states(*, since: datetime, now: datetime) -> list[InboundState]:
+    """Every message a lead sent since ``since``, oldest first: answered (a reply sent or
+    delivered after it in its conversation, by the bot or a person), rightly not (a call, an
+    opted-out or do-not-disturb lead), waiting (its turn running, its reply queued for the
+    sending window), or flagged as unanswered with the reason its turn gave."""
+    later = Message.objects.filter(
+        conversation=OuterRef("conversation"),
+        direction=Message.Direction.OUTBOUND,
+        created_at__gte=OuterRef("created_at"),
+    )
+    Status = Message.Status
+    rows = (
+        Message.objects.filter(
+            direction=Message.Direction.INBOUND,
+            created_at__gte=since,
+            conversation__contact__is_test=False,
+        )
+        .annotate(
+            answered=Exists(later.filter(status__in=[Status.SENT, Status.DELIVERED])),
+            queued_until=Subquery(
+                later.filter(status=Status.QUEUED)
+                .order_by("-created_at")
+                .values("scheduled_for")[:1]
+            ),
+            queued=Exists(later.filter(status=Status.QUEUED)),
+            unconfirmed=Exists(later.filter(status=Status.UNKNOWN)),
+        )
+        .select_related("conversation__contact")
+        .order_by("created_at", "pk")
+    )
+    states = []
+    for message in rows.iterator():
+        contact = message.conversation.contact
+        lead = contact.ghl_contact_id or f"contact {contact.pk}"
+        state, flag = _inbound_state(message, contact, now=now)
+        states.append(
+            InboundState(message.pk, message.created_at, lead, message.channel, state, flag)
+        )
+    return states
+
+
+def _inbound_state(message: Message, contact: Contact, *, now: datetime) -> tuple[str, str]:
+    Outcome = Message.TurnOutcome
+    outcome = Message.TurnOutcome(message.turn_outcome).label if message.turn_outcome else ""
+    if message.turn_outcome == Outcome.NOT_ANSWERABLE:
+        return "not for the bot (call or voicemail)", ""
+    if message.answered:
+        return "answered", ""
+    if contact.opted_out or contact.dnd:
+        return "not answered: the lead opted out or is on do-not-disturb", ""
+    if message.queued:
+        until = message.queued_until
+        return f"reply queued{f' until {until:%Y-%m-%d %H:%M} UTC' if until else ''}", ""
+    if message.handled_at is None and now - message.created_at <= RECONCILIATION_GRACE:
+        return "its turn is running", ""
+    if message.unconfirmed:
+        return "reply sent, delivery unknown", "its reply's delivery could not be confirmed"
+    if message.handled_at is None:
+        return "waiting for its turn", "its turn never finished"
+    return f"no reply ({outcome})", f"unanswered: {outcome or 'no reply'}"

@@ -14,8 +14,18 @@ from django.conf import settings
 from django.db import Error as DatabaseDriverError
 
 from config.logs import log_context
+from config.queueing import publish
 from leads.ghl.exceptions import GHLError
-from leads.services import booking, crm, escalation, followups, inbound, messaging, pipeline
+from leads.services import (
+    booking,
+    crm,
+    escalation,
+    followups,
+    inbound,
+    messaging,
+    pipeline,
+    reconciliation,
+)
 from leads.webchat import services as webchat_services
 from leads.webhooks.ghl import handlers as ghl_handlers
 
@@ -67,7 +77,7 @@ def sweep_stuck_webhook_events_task() -> int:
 
 def enqueue_turn(message_id: int) -> None:
     """Inbound handler: hand a new message to the turn task (called after commit)."""
-    run_turn_task.delay(message_id)
+    publish(run_turn_task, message_id)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
@@ -108,6 +118,13 @@ def send_due_messages_task() -> int:
 def send_due_followups_task() -> int:
     """Send the nurture follow-ups that are due (from beat)."""
     return len(followups.send_due_followups())
+
+
+@shared_task(acks_late=True)
+def reconcile_unknown_sends_task() -> int:
+    """Settle sends whose outcome is unknown by reading HighLevel back (from beat); safe twice."""
+    settled = ("found", "resent", "flagged")
+    return len([r for r in reconciliation.reconcile_unknown_sends() if r.outcome in settled])
 
 
 @shared_task(acks_late=True)

@@ -120,24 +120,51 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "options", f"-c random_page_cost={_page_cost}"
     )
+    # A server that does not answer (a partition, a frozen host) fails a new connection after
+    # this many seconds instead of the kernel's minutes: a webhook then gets its 429 in time.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, Celery broker, channel layer -----------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# A Redis that is down or hung must never hold up a webhook's answer or a bot turn: every
+# client gives up within these many seconds and its caller falls back (docs/troubleshooting.md,
+# "Redis down"): a task that cannot be queued is left to its sweep (config/queueing.py), the
+# cache misses and pages read the database, the dashboard resyncs from the database.
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=1.0)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
+# The cache's client options with Redis (django-redis).
+REDIS_CACHE_OPTIONS = {
+    "CLIENT_CLASS": "django_redis.client.DefaultClient",
+    "SOCKET_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
+    "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+    # Redis down: a read is a miss (the caller computes from the database), a write is
+    # skipped. Every copy expires (the longest in 15 minutes), so what changed during an
+    # outage is never hidden for longer than that.
+    "IGNORE_EXCEPTIONS": True,
+}
 
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": dict(REDIS_CACHE_OPTIONS),
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="jorge"),
         }
     }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_PREFIX", default="jorge")},
+            "CONFIG": {
+                "hosts": [
+                    # A hung Redis: a dashboard push gives up on its own (analytics/services.py).
+                    {"address": REDIS_URL, "socket_connect_timeout": REDIS_CONNECT_TIMEOUT}
+                ],
+                "prefix": env("CHANNEL_PREFIX", default="jorge"),
+            },
         }
     }
 else:
@@ -183,8 +210,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Countdowns and time limits stay far below the visibility timeout (1 h), so Redis
 # never redelivers a task that is merely waiting or still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A publish to a broker that is down or does not answer gives up within about two seconds
+# (one reconnect, each wait bounded by the socket timeouts) instead of Celery's default of
+# retrying for a while; the caller logs it and the sweeps queue the work later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,  # a second try on a fresh connection: Redis restarted since the last one
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_RESULT_EXPIRES = 3600
@@ -529,6 +571,22 @@ CELERY_BEAT_SCHEDULE |= {
         "schedule": 60.0,
     },
     "leads.send_due_followups": {"task": "leads.tasks.send_due_followups_task", "schedule": 300.0},
+}
+
+# --- Sends with an unknown outcome (leads/services/reconciliation.py) --------------------
+# A send that timed out or got a 5xx after it left may have texted the lead: it is never
+# resent blindly. This long after (HighLevel's echo webhook usually settles it first), the
+# conversation is read back from HighLevel: found = sent; still not there after the give-up
+# time = sent again once if still worth it (at most SEND_RESEND_MAX_AGE_SECONDS old, nothing
+# said since), else handed to a person. A send "pending" longer than SEND_PENDING_STALE_SECONDS
+# (the send task's time limit is 120 s) lost its worker mid-request: the same doubt.
+SEND_RECONCILE_AFTER_SECONDS = 120
+SEND_RECONCILE_GIVE_UP_SECONDS = 15 * 60
+SEND_PENDING_STALE_SECONDS = 300
+SEND_RESEND_MAX_AGE_SECONDS = 3600
+CELERY_BEAT_SCHEDULE["leads.reconcile_unknown_sends"] = {
+    "task": "leads.tasks.reconcile_unknown_sends_task",
+    "schedule": 120.0,
 }
 
 # --- Escalations (leads/services/escalation.py; docs/bots.md, "Escalation") ---------

@@ -83,6 +83,29 @@ class SendResult:
 
 
 @dataclass(frozen=True)
+class GHLMessage:
+    """One message of a HighLevel conversation, as ``GET /conversations/{id}/messages`` lists it."""
+
+    id: str
+    direction: str = ""
+    body: str = ""
+    status: str = ""
+    message_type: str = ""
+    date_added: datetime | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping) -> GHLMessage:
+        return cls(
+            id=str(data.get("id") or ""),
+            direction=str(data.get("direction") or "").lower(),
+            body=str(data.get("body") or ""),
+            status=str(data.get("status") or "").lower(),
+            message_type=str(data.get("messageType") or ""),
+            date_added=calendar.parse_time(data.get("dateAdded")),
+        )
+
+
+@dataclass(frozen=True)
 class GHLContact:
     id: str
     location_id: str = ""
@@ -429,6 +452,32 @@ class HighLevelClient:
             status=str(data.get("status") or ""),
             email_message_id=str(data.get("emailMessageId") or ""),
         )
+
+    def conversation_messages(
+        self, *, conversation_id: str, limit: int = 50, last_message_id: str = ""
+    ) -> tuple[list[GHLMessage], str]:
+        """One page of a conversation's messages, newest first, and the id to ask for the next
+        page with ("" when this was the last).
+
+        HighLevel's published examples wrap the page in ``{"messages": {…}}`` while its OpenAPI
+        schema puts ``lastMessageId``/``nextPage``/``messages`` at the top: both are read.
+        """
+        params: dict = {"limit": limit}
+        if last_message_id:
+            params["lastMessageId"] = last_message_id
+        data = self._call(
+            "get_conversation_messages",
+            "GET",
+            f"/conversations/{_segment(conversation_id)}/messages",
+            version=VERSION_CONVERSATIONS,
+            idempotent=True,
+            params=params,
+        )
+        page = data.get("messages") if isinstance(data.get("messages"), dict) else data
+        items = page.get("messages") if isinstance(page.get("messages"), list) else []
+        messages = [GHLMessage.from_api(item) for item in items if isinstance(item, dict)]
+        following = str(page.get("lastMessageId") or "") if page.get("nextPage") is True else ""
+        return [m for m in messages if m.id], following
 
     # --- contacts ----------------------------------------------------------------
 

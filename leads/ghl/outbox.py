@@ -17,7 +17,7 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
-from leads.models import Contact, OutboxMessage
+from leads.models import Contact, Conversation, OutboxMessage
 
 REDACTED = "Bearer [redacted]"
 
@@ -83,6 +83,41 @@ def _contact_json(contact_id: str) -> dict:
     }
 
 
+def _conversation_messages(conversation_id: str) -> dict:
+    """What HighLevel would list for one of our conversations: the sends the outbox took for
+    its contact, newest first (it keeps no inbound messages, which are HighLevel's own)."""
+    conversation = (
+        Conversation.objects.filter(ghl_conversation_id=conversation_id)
+        .select_related("contact")
+        .first()
+    )
+    sends = (
+        OutboxMessage.objects.filter(
+            operation="send_message", ghl_contact_id=conversation.contact.ghl_contact_id
+        ).order_by("-created_at", "-pk")[:100]
+        if conversation is not None and conversation.contact.ghl_contact_id
+        else []
+    )
+    messages = [
+        {
+            "id": (send.response_body or {}).get("messageId", ""),
+            "conversationId": conversation_id,
+            "contactId": send.ghl_contact_id,
+            "direction": "outbound",
+            "body": (send.request_body or {}).get("message", ""),
+            "messageType": f"TYPE_{str((send.request_body or {}).get('type', 'SMS')).upper()}",
+            "status": "delivered",
+            "dateAdded": send.created_at.isoformat(),
+        }
+        for send in sends
+    ]
+    return {
+        "lastMessageId": messages[-1]["id"] if messages else "",
+        "nextPage": False,
+        "messages": messages,
+    }
+
+
 def fake_response(operation: str, request: httpx.Request, body: object) -> tuple[int, dict]:
     """What HighLevel would answer to ``operation`` (shapes from its OpenAPI specs)."""
     payload = body if isinstance(body, dict) else {}
@@ -132,6 +167,8 @@ def fake_response(operation: str, request: httpx.Request, body: object) -> tuple
         return 201, {"opportunity": {"id": _outbox_id(), "createdAt": now, **payload}}
     if operation == "create_appointment":
         return 200, {"id": _outbox_id(), "dateAdded": now, **payload}
+    if operation == "get_conversation_messages":
+        return 200, {"messages": _conversation_messages(request.url.path.split("/")[-2])}
     if operation == "free_slots":
         # A recorded read cannot know Jorge's calendar: no slot is ever offered from here
         # (on the embedded default the booking service reads the local calendar instead).

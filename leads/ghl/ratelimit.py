@@ -18,6 +18,7 @@ processes slow down together.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -25,9 +26,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from redis.exceptions import RedisError
+
 from config import metrics
 
 from .exceptions import GHLRateLimited
+
+logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 10.0
 # Share of HighLevel's advertised limit we allow ourselves when headers announce one.
@@ -208,10 +213,22 @@ def _arg(value: float | int | None) -> str:
 
 
 class RedisBucketStore:
-    """Bucket state in Redis, shared by every process that uses the same Redis db."""
+    """Bucket state in Redis, shared by every process that uses the same Redis db.
 
-    def __init__(self, client):
+    With a ``fallback`` store, a Redis that is down or does not answer is not an error: this
+    process limits itself alone through the fallback (as on the embedded default) until Redis
+    answers again, so a send is never refused, or left "unknown", for want of the limiter.
+    """
+
+    def __init__(self, client, *, fallback: BucketStore | None = None):
         self._script = client.register_script(_LUA)
+        self._fallback = fallback
+
+    def _fall_back(self, exc: Exception) -> BucketStore:
+        if self._fallback is None:
+            raise exc
+        logger.warning("rate limiter: Redis unavailable (%s); this process limits itself", exc)
+        return self._fallback
 
     def _call(self, mode: str, key: str, day_key: str, now: float, limits: Limits, *extra: str):
         granted, wait = self._script(
@@ -232,21 +249,36 @@ class RedisBucketStore:
         return bool(int(granted)), float(wait)
 
     def reserve(self, *, key, day_key, now, limits):
-        return self._call("reserve", key, day_key, now, limits)
+        try:
+            return self._call("reserve", key, day_key, now, limits)
+        except RedisError as exc:
+            return self._fall_back(exc).reserve(key=key, day_key=day_key, now=now, limits=limits)
 
     def adjust(self, *, key, now, limits, remaining, drain, block, hl_limit, hl_window):
-        self._call(
-            "adjust",
-            key,
-            key + ":unused",
-            now,
-            limits,
-            "" if remaining is None else str(int(remaining)),
-            "1" if drain else "0",
-            _arg(block),
-            _arg(hl_limit),
-            _arg(hl_window),
-        )
+        try:
+            self._call(
+                "adjust",
+                key,
+                key + ":unused",
+                now,
+                limits,
+                "" if remaining is None else str(int(remaining)),
+                "1" if drain else "0",
+                _arg(block),
+                _arg(hl_limit),
+                _arg(hl_window),
+            )
+        except RedisError as exc:
+            self._fall_back(exc).adjust(
+                key=key,
+                now=now,
+                limits=limits,
+                remaining=remaining,
+                drain=drain,
+                block=block,
+                hl_limit=hl_limit,
+                hl_window=hl_window,
+            )
 
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
@@ -342,7 +374,9 @@ def get_rate_limiter(*, location_id: str | None = None) -> RateLimiter:
     if settings.REDIS_URL:
         from django_redis import get_redis_connection
 
-        store: BucketStore = RedisBucketStore(get_redis_connection("default"))
+        store: BucketStore = RedisBucketStore(
+            get_redis_connection("default"), fallback=_memory_store
+        )
     else:
         store = _memory_store
     return RateLimiter(

@@ -19,7 +19,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -31,11 +30,13 @@ from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent
 from compliance.rules.quiet_hours import contact_state, contact_timezone, sending_window
 from compliance.services import audit
+from config.queueing import publish_on_commit
 from leads import selectors
 from leads.ghl.calendar import GHLAppointment
 from leads.ghl.client import MAX_FREE_SLOT_RANGE, get_client
 from leads.ghl.exceptions import GHLClientError, GHLError
 from leads.models import Appointment, Contact
+from leads.services.locks import lock_contact
 
 logger = logging.getLogger(__name__)
 
@@ -373,7 +374,7 @@ def _book_locally(
     contact_id: int, conversation_id: int | None, slot: Slot, now: datetime, offer_from: datetime
 ) -> BookingResult:
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact_id)
+        contact = lock_contact(contact_id=contact_id)
         mine = selectors.active_booking_of(contact_id=contact_id, start=slot.start)
         if mine is not None:
             return _already_booked(mine, slot)
@@ -397,7 +398,7 @@ def _book_locally(
         _announce_booked(appointment)
         from leads.tasks import record_appointment_in_ghl_task
 
-        transaction.on_commit(partial(record_appointment_in_ghl_task.delay, appointment.pk))
+        publish_on_commit(record_appointment_in_ghl_task, appointment.pk)
     return BookingResult(BOOKED, slot, appointment=appointment)
 
 
@@ -406,7 +407,7 @@ def _book_in_highlevel(
 ) -> BookingResult:
     # 1. Lock and decide: hold the time, so two of our leads never race for it.
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact_id)
+        contact = lock_contact(contact_id=contact_id)
         mine = selectors.active_booking_of(contact_id=contact_id, start=slot.start)
         if mine is not None:
             return _already_booked(mine, slot)

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from compliance.services import audit
+from config.queueing import publish_on_commit
 from leads.bots.texts import DEFAULT_TEXTS
 from leads.models import AgentProfile, BotSettings, Language, ReplyTemplate
 
@@ -22,7 +23,7 @@ def update_bot_settings(
             from leads.tasks import answer_held_messages_task
 
             # Leads who wrote while the bots were stopped get their answer now.
-            transaction.on_commit(answer_held_messages_task.delay, robust=True)
+            publish_on_commit(answer_held_messages_task)
         audit(
             action="bots.kill_switch" if "bots_enabled" in changed else "bots.settings_changed",
             subject=settings_row,

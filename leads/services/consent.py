@@ -1,7 +1,6 @@
 """Consent to automated messages: opt-outs, re-subscriptions and their evidence."""
 
 from datetime import datetime
-from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -9,7 +8,9 @@ from django.utils import timezone
 
 from compliance.models import AuditEvent, ConsentRecord
 from compliance.services import audit
+from config.queueing import publish_on_commit
 from leads.models import Contact, Conversation
+from leads.services.locks import lock_contact
 
 OPTED_OUT_TAG = "opted-out"
 DND_TAG = "do-not-disturb"
@@ -18,7 +19,7 @@ DND_TAG = "do-not-disturb"
 def _tag_later(contact: Contact, *, add: list[str], remove: list[str]) -> None:
     from leads.tasks import sync_ghl_tags_task
 
-    transaction.on_commit(partial(sync_ghl_tags_task.delay, contact.pk, add, remove))
+    publish_on_commit(sync_ghl_tags_task, contact.pk, add, remove)
 
 
 def opt_out_contact(
@@ -37,7 +38,7 @@ def opt_out_contact(
     """
     at = at or timezone.now()
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        contact = lock_contact(contact_id=contact.pk)
         ConsentRecord.objects.create(
             contact=contact,
             kind=ConsentRecord.Kind.REVOKED,
@@ -76,7 +77,7 @@ def opt_in_contact(
 ) -> bool:
     """Re-subscribe a contact who opted out (START/UNSTOP); False if they were subscribed."""
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        contact = lock_contact(contact_id=contact.pk)
         if not contact.opted_out:
             return False
         ConsentRecord.objects.create(
@@ -130,7 +131,7 @@ def set_do_not_disturb(
     from leads.tasks import set_ghl_dnd_task
 
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        contact = lock_contact(contact_id=contact.pk)
         if contact.dnd == dnd:
             return False
         contact.dnd = dnd
@@ -143,6 +144,6 @@ def set_do_not_disturb(
             user=user,
             data={"reason": reason[:200]},
         )
-        transaction.on_commit(partial(set_ghl_dnd_task.delay, contact.pk, dnd))
+        publish_on_commit(set_ghl_dnd_task, contact.pk, dnd)
         _tag_later(contact, add=[DND_TAG] if dnd else [], remove=[] if dnd else [DND_TAG])
     return True

@@ -25,11 +25,18 @@ from django.utils import timezone
 from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent
 from compliance.services import audit
+from config.queueing import publish, publish_on_commit
 from leads import selectors
 from leads.exceptions import EscalationError
 from leads.ghl.exceptions import GHLClientError, GHLError
 from leads.models import Contact, Conversation, EscalationTicket, Message
 from leads.services import summaries
+from leads.services.locks import (
+    lock_contact,
+    lock_contact_and_conversation,
+    lock_conversations_of,
+    relock,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +46,9 @@ Status = EscalationTicket.Status
 # Reasons where the bot keeps answering: a person checks something beside the conversation
 # (the buyer's finances), or owes the lead an answer the bot still sends (the five-minute
 # rule: pausing the bot would take away the reply the lead has been waiting for).
-BOT_KEEPS_ANSWERING = frozenset({Reason.FINANCIAL_REVIEW, Reason.MISSED_FIRST_REPLY})
+BOT_KEEPS_ANSWERING = frozenset(
+    {Reason.FINANCIAL_REVIEW, Reason.MISSED_FIRST_REPLY, Reason.SEND_UNCONFIRMED}
+)
 
 
 # --- On call ---------------------------------------------------------------------------------
@@ -158,9 +167,7 @@ def _lock(conversation: Conversation) -> Contact:
     The bot turn passes rows it already holds and has changed in memory: they are locked
     again (a no-op for the holder) but not re-read, so its pending changes survive.
     """
-    list(Contact.objects.select_for_update().filter(pk=conversation.contact_id).values("pk"))
-    list(Conversation.objects.select_for_update().filter(pk=conversation.pk).values("pk"))
-    return conversation.contact
+    return relock(conversation=conversation)
 
 
 def _open_ticket(
@@ -209,7 +216,7 @@ def _open_ticket(
         from leads.tasks import summarize_escalation_task
 
         # The model is asked after commit, with no lock held (leads/services/summaries.py).
-        transaction.on_commit(partial(summarize_escalation_task.delay, ticket.pk), robust=True)
+        publish_on_commit(summarize_escalation_task, ticket.pk)
     broadcast_dashboard_event(
         kind="escalation.opened",
         data={
@@ -245,9 +252,9 @@ def _notify_after_commit(ticket_id: int, *, queued: bool) -> None:
 
     # The HighLevel task is Jorge's to-do list: it goes at once. The email and SMS wake a
     # person, so outside on-call hours they wait for the morning sweep.
-    create_escalation_task_task.delay(ticket_id)
+    publish(create_escalation_task_task, ticket_id)
     if not queued:
-        notify_on_call_task.delay(ticket_id)
+        publish(notify_on_call_task, ticket_id)
 
 
 def _hold_the_lead(
@@ -344,9 +351,9 @@ def resume_bot(*, conversation: Conversation, user: AbstractBaseUser | None = No
     and the nurture cadence starts again from now."""
     now = timezone.now()
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=conversation.contact_id)
-        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        conversation.contact = contact
+        contact, conversation = lock_contact_and_conversation(
+            contact_id=conversation.contact_id, conversation_id=conversation.pk
+        )
         was = {
             "paused_until": contact.bot_paused_until.isoformat()
             if contact.bot_paused_until
@@ -392,11 +399,12 @@ def pause_contact_bot(*, contact: Contact, user: AbstractBaseUser, via: str = "t
     audit trail ("the admin", "the dashboard", "the API").
     """
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        contact = lock_contact(contact_id=contact.pk)
         if contact.bot_paused_until == selectors.BOT_PAUSED_INDEFINITELY:
             return False
-        conversations = Conversation.objects.select_for_update().filter(
-            contact=contact, status__in=[Conversation.Status.ACTIVE, Conversation.Status.PAUSED]
+        conversations = lock_conversations_of(
+            contact=contact,
+            status__in=[Conversation.Status.ACTIVE, Conversation.Status.PAUSED],
         )
         for conversation in conversations:
             conversation.contact = contact
@@ -467,6 +475,11 @@ def resolve_ticket(
     if not note:
         raise EscalationError("Say how the ticket was resolved.")
     with transaction.atomic():
+        # The lead's contact and conversation before the ticket: the one lock order
+        # (leads/services/locks.py); this may resume the bot and changes the conversation.
+        lock_contact_and_conversation(
+            contact_id=ticket.contact_id, conversation_id=ticket.conversation_id
+        )
         ticket = EscalationTicket.objects.select_for_update().get(pk=ticket.pk)
         if ticket.status == Status.RESOLVED:
             raise EscalationError(f"Ticket #{ticket.pk} is already resolved.")

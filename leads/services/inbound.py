@@ -28,10 +28,12 @@ from compliance.rules.privacy import redact_json_text, redact_sensitive, redact_
 from compliance.services import audit
 from config import metrics, performance
 from config.publisher import publish_soon
+from config.queueing import publish
 from leads import selectors
 from leads.exceptions import WebhookRejectionsLimited
 from leads.ghl import events, mapping
 from leads.models import Channel, Contact, Conversation, Deal, Intent, Message, WebhookEvent
+from leads.services import locks
 from leads.services.escalation import pause_bot_for_human
 from leads.webchat.ratelimit import Limit, seconds_until_allowed
 
@@ -98,16 +100,15 @@ def _enqueue_processing(event_id: int, *, background: bool = False) -> None:
     if background:
         publish_soon(process_webhook_event_task, event_id)
     else:
-        process_webhook_event_task.delay(event_id)
+        publish(process_webhook_event_task, event_id)
 
 
 def _on_commit_enqueue(event_id: int, *, background: bool = False) -> None:
-    # robust: a broker outage after COMMIT must not turn the acknowledgement into a 500;
-    # the event is safe in the table and the sweeper enqueues it later. ``background``: the
-    # webhook's acknowledgement does not wait for the broker (config/publisher.py).
-    transaction.on_commit(
-        partial(_enqueue_processing, event_id, background=background), robust=True
-    )
+    # A broker outage after COMMIT must not turn the acknowledgement into a 500 or a wait:
+    # ``publish`` gives up quickly and logs; the event is safe in the table and the sweeper
+    # enqueues it once the broker is back (config/queueing.py). ``background``: the webhook's
+    # acknowledgement does not wait for the broker at all (config/publisher.py).
+    transaction.on_commit(lambda: _enqueue_processing(event_id, background=background))
 
 
 def other_location_note(location_id: str) -> str:
@@ -484,8 +485,8 @@ def get_or_create_contact_from_ghl(*, location_id: str, contact_id: str) -> Cont
     if not contact_id:
         # Web-chat visitors have no HighLevel id yet: a blank id would pick one of them.
         raise ValueError("a HighLevel contact id is required")
-    contact, created = Contact.objects.select_for_update().get_or_create(
-        ghl_location_id=location_id[:64], ghl_contact_id=contact_id[:64]
+    contact, created = locks.lock_or_create_ghl_contact(
+        location_id=location_id, ghl_contact_id=contact_id
     )
     if created:
         broadcast_dashboard_event(kind="lead.new", data={"contact": contact.pk})
@@ -562,11 +563,7 @@ def mark_contact_deleted_in_ghl(*, location_id: str, contact_id: str) -> Contact
     dashboard and the audit trail still refer to; DND stops every automated message.
     """
     with transaction.atomic():
-        contact = (
-            Contact.objects.select_for_update()
-            .filter(ghl_location_id=location_id, ghl_contact_id=contact_id)
-            .first()
-        )
+        contact = locks.lock_ghl_contact(location_id=location_id, ghl_contact_id=contact_id)
         if contact is None:
             return None
         fields = _set_dnd(contact, dnd=True, reason="Deleted in HighLevel", source="ghl")
@@ -593,18 +590,12 @@ def _conversation_for(
 ) -> Conversation:
     """The contact's conversation (locked after the contact: the one lock order)."""
     if conversation_id:
-        conversation, _ = Conversation.objects.select_for_update().get_or_create(
-            ghl_conversation_id=conversation_id[:64],
-            defaults={"contact": contact, "channel": channel, **(defaults or {})},
+        return locks.lock_or_create_ghl_conversation(
+            contact=contact,
+            ghl_conversation_id=conversation_id,
+            defaults={"channel": channel, **(defaults or {})},
         )
-        return conversation
-    conversation = (
-        Conversation.objects.select_for_update()
-        .filter(contact=contact, channel=channel)
-        .exclude(status=Conversation.Status.CLOSED)
-        .order_by("-created_at")
-        .first()
-    )
+    conversation = locks.lock_latest_open_conversation(contact=contact, channel=channel)
     return conversation or Conversation.objects.create(
         contact=contact, channel=channel, **(defaults or {})
     )

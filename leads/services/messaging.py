@@ -10,7 +10,6 @@ when it is sent, because hours may pass in between.
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -26,9 +25,11 @@ from compliance.rules.quiet_hours import (
 )
 from compliance.services import audit
 from config import metrics
+from config.queueing import publish
 from leads import selectors
 from leads.ghl.client import Attachment
 from leads.models import Channel, Contact, Conversation, Message, SendLedgerEntry
+from leads.services.locks import lock_conversation, lock_message
 
 logger = logging.getLogger(__name__)
 
@@ -151,8 +152,9 @@ def queue_automated_message(
     else:
         action, data = "message.queued", {}
         if send_after_commit:
-            # robust: a broker outage must not undo the decision; the minute sweep sends it later.
-            transaction.on_commit(partial(_enqueue_send, message.pk), robust=True)
+            # A broker outage must not undo the decision: publish gives up quickly and the
+            # minute sweep sends it later (config/queueing.py).
+            transaction.on_commit(lambda: _enqueue_send(message.pk))
     audit(
         action=action,
         subject=message,
@@ -171,7 +173,7 @@ def is_keyword_reply(message: Message) -> bool:
 def _enqueue_send(message_id: int) -> None:
     from leads.tasks import send_message_task
 
-    send_message_task.delay(message_id)
+    publish(send_message_task, message_id)
 
 
 # A caller that queued a message and sends it right after commit need not check the rules
@@ -244,13 +246,24 @@ def send_queued_message(
 
 
 def _queued(*, message_id: int, now: datetime, lock: bool) -> Message | str:
-    """The queued message with its contact, or why it is not to be sent now."""
-    rows = Message.objects.select_for_update() if lock else Message.objects
-    message = (
-        rows.select_related("conversation__contact")
-        .filter(pk=message_id, status=Message.Status.QUEUED)
-        .first()
-    )
+    """The queued message with its contact, or why it is not to be sent now.
+
+    ``lock``: the contact, the conversation and the message locked in the one order
+    (leads/services/locks.py), so a STOP being recorded meanwhile is seen by the rules.
+    """
+    if lock:
+        try:
+            _, _, message = lock_message(message_id=message_id)
+        except (Contact.DoesNotExist, Conversation.DoesNotExist, Message.DoesNotExist):
+            return "not_queued"
+        if message.status != Message.Status.QUEUED:
+            return "not_queued"
+    else:
+        message = (
+            Message.objects.select_related("conversation__contact")
+            .filter(pk=message_id, status=Message.Status.QUEUED)
+            .first()
+        )
     if message is None:
         return "not_queued"
     if message.scheduled_for and message.scheduled_for > now:
@@ -301,6 +314,8 @@ def deliver_to_web_chat(message: Message, *, first_inbound_at: datetime | None =
     contact = message.conversation.contact
     unreachable = contact.dnd or (contact.opted_out and not is_keyword_reply(message))
     with transaction.atomic():
+        # The conversation's row before the message's: the one lock order (locks.py).
+        lock_conversation(conversation_id=message.conversation_id)
         if unreachable and message.sender != Message.Sender.HUMAN:
             # Last line of defence, as for texts: the rules upstream should never queue this.
             Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(

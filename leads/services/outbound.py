@@ -58,11 +58,10 @@ def _claim(*, ledger_key: str, message: Message) -> tuple[SendLedgerEntry, bool]
 def _record_sent(*, entry: SendLedgerEntry, message: Message, result: SendResult) -> None:
     now = timezone.now()
     with transaction.atomic():
-        entry.status = SendLedgerEntry.Status.SENT
-        entry.ghl_message_id = result.message_id
-        entry.error = ""
-        entry.save(update_fields=["status", "ghl_message_id", "error", "updated_at"])
-
+        # The conversation, the message, then the ledger entry: the one lock order (locks.py).
+        Conversation.objects.filter(pk=message.conversation_id).update(
+            last_outbound_at=now, updated_at=now
+        )
         rows = Message.objects.filter(pk=message.pk)
         echo_first, advanced = False, 0
         try:
@@ -91,9 +90,10 @@ def _record_sent(*, entry: SendLedgerEntry, message: Message, result: SendResult
             message.sent_at = message.updated_at = now
         else:
             message.refresh_from_db(fields=["status", "ghl_message_id", "sent_at", "updated_at"])
-        Conversation.objects.filter(pk=message.conversation_id).update(
-            last_outbound_at=now, updated_at=now
-        )
+        entry.status = SendLedgerEntry.Status.SENT
+        entry.ghl_message_id = result.message_id
+        entry.error = ""
+        entry.save(update_fields=["status", "ghl_message_id", "error", "updated_at"])
         audit(
             action="message.sent",
             subject=message,
@@ -112,10 +112,8 @@ def _record_not_sent(
     *, entry: SendLedgerEntry, message: Message, status: str, error: str, data: dict
 ) -> None:
     with transaction.atomic():
-        entry.status = status
-        entry.error = error[:2000]
-        entry.save(update_fields=["status", "error", "updated_at"])
         # The message says what the ledger knows; an echo may already have advanced it.
+        # The message before its ledger entry: the one lock order (locks.py).
         outcome = (
             Message.Status.FAILED
             if status == SendLedgerEntry.Status.FAILED
@@ -125,6 +123,9 @@ def _record_not_sent(
             status=outcome, updated_at=timezone.now()
         )
         message.refresh_from_db(fields=["status", "updated_at"])
+        entry.status = status
+        entry.error = error[:2000]
+        entry.save(update_fields=["status", "error", "updated_at"])
         audit(
             action="message.send_failed"
             if status == SendLedgerEntry.Status.FAILED

@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -48,6 +47,7 @@ from compliance.rules.privacy import redact_sensitive
 from compliance.services import audit, audit_batch
 from config import performance
 from config.logs import bind_log_context, log_context
+from config.queueing import publish, publish_on_commit
 from leads import selectors
 from leads.bots import booking as booking_flow
 from leads.bots.base import BotTurn, TurnContext, get_bot
@@ -71,6 +71,8 @@ from leads.services.escalation import escalate_to_human
 from leads.services.locks import (
     lock_contact_and_conversation,
     lock_contact_and_conversation_of,
+    lock_conversation,
+    lock_messages,
 )
 from leads.services.messaging import queue_automated_message, send_queued_message
 from leads.services.qualification import apply_lead_analysis
@@ -221,7 +223,7 @@ def sweep_overdue_turns(*, now: datetime | None = None, limit: int = 200) -> lis
 
     ids = list(selectors.messages_with_overdue_turn(now=now).values_list("id", flat=True)[:limit])
     for message_id in ids:
-        run_turn_task.delay(message_id)
+        publish(run_turn_task, message_id)
     if ids:
         logger.warning("sweep: %d inbound messages were waiting for their bot turn", len(ids))
     return ids
@@ -355,7 +357,7 @@ def _claim(*, message_id: int, now: datetime) -> "_Turn | PipelineOutcome":
     # Strictly in order: the oldest waiting message is answered first.
     target = waiting[0]
     if target.conversation_id != conversation.pk:
-        conversation = Conversation.objects.select_for_update().get(pk=target.conversation_id)
+        conversation = lock_conversation(conversation_id=target.conversation_id)
         conversation.contact = contact
     keyword = classify_keyword(target.body)
     if keyword is not None:
@@ -855,9 +857,7 @@ def apply_turn(
     if turn.book_call:
         from leads.tasks import book_call_with_agent_task
 
-        transaction.on_commit(
-            partial(book_call_with_agent_task.delay, contact.pk, "Hot lead from the bot")
-        )
+        publish_on_commit(book_call_with_agent_task, contact.pk, "Hot lead from the bot")
         # Jorge calls them now: a "still thinking about it?" nudge would talk over him.
         conversation.bot_state = {**conversation.bot_state, CALL_BOOKED_STATE: True}
         conversation.next_followup_at = None
@@ -1100,11 +1100,9 @@ def retry_failed_turns(*, message_ids: Iterable[int], user: AbstractBaseUser | N
     from leads.tasks import run_turn_task
 
     with transaction.atomic():
-        failed = list(
-            Message.objects.select_for_update()
-            .select_related("conversation")
-            .filter(pk__in=list(message_ids), turn_outcome=Outcome.FAILED)
-        )
+        # Their contacts and conversations first: the one lock order (leads/services/locks.py).
+        locked = lock_messages(message_ids=message_ids)
+        failed = [message for message in locked if message.turn_outcome == Outcome.FAILED]
         for message in failed:
             Message.objects.filter(pk=message.pk).update(
                 turn_started_at=None, handled_at=None, turn_outcome="", updated_at=timezone.now()
@@ -1115,7 +1113,7 @@ def retry_failed_turns(*, message_ids: Iterable[int], user: AbstractBaseUser | N
                 user=user,
                 data={"message": message.pk, "error": message.turn_error[:500]},
             )
-            transaction.on_commit(partial(run_turn_task.delay, message.pk))
+            publish_on_commit(run_turn_task, message.pk)
     return len(failed)
 
 
@@ -1134,7 +1132,7 @@ def answer_held_messages(*, now: datetime | None = None) -> list[int]:
             Message.objects.filter(pk=message_id, turn_outcome=Outcome.HELD).update(
                 turn_started_at=None, handled_at=None, turn_outcome="", updated_at=timezone.now()
             )
-            transaction.on_commit(partial(run_turn_task.delay, message_id))
+            publish_on_commit(run_turn_task, message_id)
     if ids:
         logger.info("bots restarted: answering %d held messages", len(ids))
     return ids

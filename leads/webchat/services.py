@@ -9,7 +9,6 @@ HighLevel; the widget reads them through ``webchat.selectors``.
 
 import re
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +21,7 @@ from compliance.models import AuditEvent, ComplianceTicket
 from compliance.rules.privacy import redact_sensitive
 from compliance.services import audit
 from config import metrics
+from config.queueing import publish, publish_on_commit
 from leads.exceptions import (
     ChatRateLimited,
     InvalidChatMessage,
@@ -32,7 +32,7 @@ from leads.ghl.client import get_client
 from leads.models import Channel, Contact, Conversation, EscalationTicket, Message
 from leads.services.consent import OPTED_OUT_TAG
 from leads.services.inbound import hand_to_inbound_handlers_on_commit
-from leads.services.locks import lock_contact_and_conversation
+from leads.services.locks import lock_contact_and_conversation, lock_contacts, lock_conversations_of
 from leads.webchat.ratelimit import Limit, seconds_until_allowed
 from leads.webchat.tokens import conversation_id_from_token, is_valid_try_pass, visitor_token
 
@@ -175,7 +175,7 @@ def post_chat_message(
         conversation.last_inbound_at = now
         conversation.save(update_fields=["last_inbound_at", "updated_at"])
         if _remember_details(contact, details) and not contact.is_test:
-            transaction.on_commit(partial(_enqueue_link, contact.pk), robust=True)
+            transaction.on_commit(lambda: _enqueue_link(contact.pk))
         if not contact.is_test:
             broadcast_dashboard_event(
                 kind="message.inbound",
@@ -224,7 +224,7 @@ def _remember_details(contact: Contact, details: ContactDetails) -> bool:
 def _enqueue_link(contact_id: int) -> None:
     from leads.tasks import link_visitor_to_highlevel_task
 
-    link_visitor_to_highlevel_task.delay(contact_id)
+    publish(link_visitor_to_highlevel_task, contact_id)
 
 
 def link_visitor_to_highlevel(*, contact_id: int) -> str:
@@ -251,14 +251,24 @@ def link_visitor_to_highlevel(*, contact_id: int) -> str:
         ghl_contact = client.upsert_contact(fields=fields)
     if not ghl_contact.id:
         return "HighLevel returned no contact id"
-    with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact_id)
-        known = (
-            Contact.objects.select_for_update()
-            .filter(ghl_location_id=contact.ghl_location_id, ghl_contact_id=ghl_contact.id)
-            .exclude(pk=contact.pk)
-            .first()
+    visitor = Contact.objects.get(pk=contact_id)
+    known_id = (
+        Contact.objects.filter(
+            ghl_location_id=visitor.ghl_location_id, ghl_contact_id=ghl_contact.id
         )
+        .exclude(pk=contact_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    with transaction.atomic():
+        # Both leads' rows, in ascending id: the one lock order (leads/services/locks.py).
+        locked = lock_contacts(contact_ids=[contact_id, known_id])
+        contact, known = locked[contact_id], locked.get(known_id)
+        if known is not None and (
+            known.ghl_location_id,
+            known.ghl_contact_id,
+        ) != (contact.ghl_location_id, ghl_contact.id):
+            known = None  # changed before we locked it: this visitor is not that lead
         if known is not None:
             return _move_chat_to(visitor=contact, known=known, ghl_contact_id=ghl_contact.id)
         first_link = contact.ghl_contact_id != ghl_contact.id
@@ -276,19 +286,16 @@ def link_visitor_to_highlevel(*, contact_id: int) -> str:
             # A STOP typed in the chat reaches HighLevel too, as it would from a text.
             from leads.tasks import sync_ghl_tags_task
 
-            transaction.on_commit(
-                partial(sync_ghl_tags_task.delay, contact.pk, [OPTED_OUT_TAG], [])
-            )
+            publish_on_commit(sync_ghl_tags_task, contact.pk, [OPTED_OUT_TAG], [])
     return "linked"
 
 
 def _move_chat_to(*, visitor: Contact, known: Contact, ghl_contact_id: str) -> str:
     """The visitor is a lead we know: their chat threads and its tickets become that lead's."""
-    conversations = list(
-        Conversation.objects.select_for_update()
-        .filter(contact=visitor, channel=Channel.WEB)
-        .values_list("pk", flat=True)
-    )
+    conversations = [
+        conversation.pk
+        for conversation in lock_conversations_of(contact=visitor, channel=Channel.WEB)
+    ]
     Conversation.objects.filter(pk__in=conversations).update(
         contact=known, updated_at=timezone.now()
     )

@@ -14,6 +14,7 @@ from compliance.models import AuditEvent
 from compliance.services import audit
 from config.errors import ApplicationError
 from leads.models import Contact
+from leads.services.locks import lock_contact
 from sellers import selectors
 from sellers.cma import valuation
 from sellers.cma.comparables import Subject, fingerprint, normalize_address
@@ -86,7 +87,7 @@ def trigger_cma(
     digest = fingerprint(subject=subject, search=search)
     with transaction.atomic():
         # Two requests for one contact (bot and staff at once) must not both create a report.
-        Contact.objects.select_for_update().filter(pk=contact.pk).first()
+        lock_contact(contact_id=contact.pk)
         recent = selectors.recent_cma_for(
             contact=contact,
             address=subject.address,

@@ -6,7 +6,6 @@ import csv
 import io
 import uuid
 from dataclasses import dataclass, field
-from functools import partial
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,6 +14,7 @@ from django.utils.text import slugify
 
 from compliance.models import AuditEvent
 from compliance.services import audit
+from config.queueing import publish
 from sellers.models import Property
 
 REQUIRED_COLUMNS = (
@@ -236,7 +236,7 @@ def _save(form: forms.ModelForm, *, action: str, data: dict, **actor) -> Propert
     )
     if event:
         # robust: a broker outage must not undo the save; the alert is only lost, audited above.
-        transaction.on_commit(partial(_enqueue_listing_alerts, home.pk), robust=True)
+        transaction.on_commit(lambda: _enqueue_listing_alerts(home.pk))
     return home
 
 
@@ -256,7 +256,7 @@ def listing_event(
 def _enqueue_listing_alerts(property_id: int) -> None:
     from buyers.tasks import send_listing_alerts_task  # buyers reads sellers; not the reverse
 
-    send_listing_alerts_task.delay(property_id)
+    publish(send_listing_alerts_task, property_id)
 
 
 def slug_for(*, address: str, city: str, taken: set[str] | None = None) -> str:

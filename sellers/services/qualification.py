@@ -9,7 +9,6 @@ out in docs/seller-bot.md.
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -20,6 +19,7 @@ from analytics.services import broadcast_dashboard_event
 from compliance.models import AuditEvent
 from compliance.services import audit
 from config.errors import ApplicationError
+from config.queueing import publish_on_commit
 from leads import selectors as lead_selectors
 from leads.ghl.client import get_client
 from leads.models import Contact, Conversation, Deal, Timeline
@@ -518,7 +518,7 @@ def mark_seller_hot(
     )
     from sellers.tasks import create_seller_opportunity_task
 
-    transaction.on_commit(partial(create_seller_opportunity_task.delay, deal.pk))
+    publish_on_commit(create_seller_opportunity_task, deal.pk)
     broadcast_dashboard_event(
         kind="seller.hot",
         data={
@@ -542,7 +542,10 @@ def create_seller_opportunity(*, deal_id: int) -> str:
     of the task must wait and then see the id instead of creating a twin.
     """
     with transaction.atomic():
-        deal = Deal.objects.select_for_update().select_related("contact").get(pk=deal_id)
+        # The deal's row only (a joined lock would hold the contact too, through the call).
+        deal = (
+            Deal.objects.select_for_update(of=("self",)).select_related("contact").get(pk=deal_id)
+        )
         if deal.ghl_opportunity_id:
             return deal.ghl_opportunity_id
         contact = deal.contact
