@@ -162,6 +162,20 @@ def store_webhook_event(
     # instead of BEGIN, INSERT, COMMIT, and the same fsync. Inside a caller's transaction a
     # savepoint keeps a duplicate's IntegrityError from breaking that transaction.
     own_statement = not transaction.get_connection().in_atomic_block
+
+    def refused(exc: Exception) -> StoredWebhook:
+        # Kept as an unprocessable event (escaped raw bytes): an authentic delivery is never lost.
+        return store_unprocessable_webhook(
+            source=source,
+            body=body,
+            headers=headers,
+            client_ip=client_ip,
+            signature_scheme=signature_scheme,
+            reason=f"The database refused the event: {exc}",
+            event_type=event_type,
+            location_id=location_id,
+        )
+
     try:
         with contextlib.nullcontext() if own_statement else transaction.atomic():
             event = WebhookEvent.objects.create(
@@ -183,30 +197,11 @@ def store_webhook_event(
                 _on_commit_enqueue(event.pk, background=True)
     except IntegrityError as exc:
         if not WebhookEvent.objects.filter(dedupe_key=dedupe_key).exists():
-            # Not the unique key: a value the database refuses (SQLite's JSON check).
-            return store_unprocessable_webhook(
-                source=source,
-                body=body,
-                headers=headers,
-                client_ip=client_ip,
-                signature_scheme=signature_scheme,
-                reason=f"The database refused the event: {exc}",
-                event_type=event_type,
-                location_id=location_id,
-            )
+            return refused(exc)  # not the unique key: SQLite's JSON check refused a value
         performance.tracker.count(performance.WEBHOOK_RECEIVED, "duplicate", labels=by_type)
         return StoredWebhook(event=None, duplicate=True)
     except DataError as exc:  # PostgreSQL's refusal of a value (a JSON number out of range, …)
-        return store_unprocessable_webhook(
-            source=source,
-            body=body,
-            headers=headers,
-            client_ip=client_ip,
-            signature_scheme=signature_scheme,
-            reason=f"The database refused the event: {exc}",
-            event_type=event_type,
-            location_id=location_id,
-        )
+        return refused(exc)
     performance.tracker.count(performance.WEBHOOK_RECEIVED, outcome, labels=by_type)
     return StoredWebhook(event=event, duplicate=False)
 
