@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "message.send_failed": "Message failed to send",
     "message.send_unknown": "Message outcome unknown (not resent)",
     "message.send_skipped": "Message already sent (not sent twice)",
+    "message.send_reconciled": "Message outcome read back from HighLevel",
     "message.attachment_fallback": "Attachment sent as a link",
     "followup.stopped": "Follow-ups stopped",
     # Contacts and consent
