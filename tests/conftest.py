@@ -55,6 +55,7 @@ TEST_LOCATION_IDS = [
     "loc",
     "loc-1",
     "loc-burst",
+    "loc-faults",
     "0007BWpSzSwfiuSl0tR2",
     "0d48aEf7q67DAu134bpy",
     "0d48aEf7q67DAuXUxbpy",

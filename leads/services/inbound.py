@@ -27,7 +27,6 @@ from compliance.models import AuditEvent
 from compliance.rules.privacy import redact_json_text, redact_sensitive, redact_sensitive_data
 from compliance.services import audit
 from config import metrics, performance
-from config.publisher import publish_soon
 from config.queueing import publish
 from leads import selectors
 from leads.exceptions import WebhookRejectionsLimited
@@ -94,21 +93,17 @@ def webhook_dedupe_key(*, source: str, webhook_id: str, body: bytes) -> str:
     return f"{source}:body-sha256:{hashlib.sha256(body).hexdigest()}"
 
 
-def _enqueue_processing(event_id: int, *, background: bool = False) -> None:
+def _enqueue_processing(event_id: int) -> None:
     from leads.tasks import process_webhook_event_task  # the tasks module imports this one
 
-    if background:
-        publish_soon(process_webhook_event_task, event_id)
-    else:
-        publish(process_webhook_event_task, event_id)
+    publish(process_webhook_event_task, event_id)
 
 
-def _on_commit_enqueue(event_id: int, *, background: bool = False) -> None:
+def _on_commit_enqueue(event_id: int) -> None:
     # A broker outage after COMMIT must not turn the acknowledgement into a 500 or a wait:
     # ``publish`` gives up quickly and logs; the event is safe in the table and the sweeper
-    # enqueues it once the broker is back (config/queueing.py). ``background``: the webhook's
-    # acknowledgement does not wait for the broker at all (config/publisher.py).
-    transaction.on_commit(lambda: _enqueue_processing(event_id, background=background))
+    # enqueues it once the broker is back (config/queueing.py).
+    transaction.on_commit(lambda: _enqueue_processing(event_id))
 
 
 def other_location_note(location_id: str) -> str:
@@ -194,7 +189,7 @@ def store_webhook_event(
                 processed_at=None if applied else timezone.now(),
             )
             if applied:
-                _on_commit_enqueue(event.pk, background=True)
+                _on_commit_enqueue(event.pk)
     except IntegrityError as exc:
         if not WebhookEvent.objects.filter(dedupe_key=dedupe_key).exists():
             return refused(exc)  # not the unique key: SQLite's JSON check refused a value
