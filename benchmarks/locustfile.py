@@ -396,7 +396,9 @@ if PHASE == "profile":
                 self.ws = websocket.create_connection(
                     f"{self.url}/ws/dashboard/",
                     cookie=f"sessionid={self.session}",
-                    origin=CONFIG["http_url"],
+                    # The page's own origin: behind one proxy the dashboard and its socket
+                    # share it; here the daphne is reached directly, so its own address.
+                    origin=self.url.replace("ws://", "http://", 1),
                     timeout=30,
                 )
                 hello = json.loads(self.ws.recv())
