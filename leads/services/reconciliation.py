@@ -26,6 +26,7 @@ from html import unescape
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
 
@@ -225,9 +226,9 @@ def _found(
         except IntegrityError:  # the echo stored that id on another row meanwhile
             message.ghl_message_id = ""
             message.save(update_fields=["status", "updated_at"])
-    Conversation.objects.filter(pk=message.conversation_id).update(
-        last_outbound_at=message.sent_at, updated_at=now
-    )
+    Conversation.objects.filter(pk=message.conversation_id).filter(
+        Q(last_outbound_at__isnull=True) | Q(last_outbound_at__lt=message.sent_at)
+    ).update(last_outbound_at=message.sent_at, updated_at=now)
     audit(
         action="message.send_reconciled",
         subject=message,

@@ -30,9 +30,10 @@ from tests.leads.factories import api_token_secret
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PROCESS = "leads.tasks.process_webhook_event_task"
-# Redis down or hung, the answer still comes within this (the broker's socket timeouts,
-# one reconnect): far below any sender's deadline (Shopify's 5 s is the tightest known).
-FAST = 3.0
+# Redis down or hung, the answer still comes within this (about 2 s: the broker's socket
+# timeouts, one reconnect; the rest is margin for a busy machine): under the tightest sender
+# deadline known (Shopify's 5 s).
+FAST = 4.0
 
 
 def _post(key, payload: dict) -> tuple[int, dict, float]:

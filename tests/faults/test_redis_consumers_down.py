@@ -124,7 +124,7 @@ def test_with_the_channel_layer_down_every_lead_is_still_answered_at_once(
     assert [status for status, _ in answers] == [200, 200, 200]
     # Each delivery ran its whole pipeline in-process (tasks are eager here): the first push
     # waited for the layer at most BROADCAST_TIMEOUT_SECONDS, the later ones not at all.
-    assert sum(seconds for _, seconds in answers) < dashboard.BROADCAST_TIMEOUT_SECONDS + 6
+    assert sum(seconds for _, seconds in answers) < dashboard.BROADCAST_TIMEOUT_SECONDS + 10
     replies = Message.objects.filter(direction="outbound", status="sent")
     assert sorted(replies.values_list("conversation__contact__ghl_contact_id", flat=True)) == [
         "lead-0",
