@@ -184,11 +184,16 @@ def celery_broker(redis_server) -> Iterator[RedisServer]:
     from config.celery import app
 
     def repoint(**conf) -> None:
+        from kombu import pools
+
         app.conf.update(**conf)
         if app._pool is not None:
             app._pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
+        # kombu's process-wide producer pools still hold the closed connections: forget them,
+        # or the next test's publish fails with "Acquire on closed pool".
+        pools.reset()
 
     saved = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager}
     repoint(broker_url=redis_server.url(0), task_always_eager=False)
