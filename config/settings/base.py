@@ -207,7 +207,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# A Redis blip does not kill the tasks running: a turn killed mid-send leaves a send whose
+# outcome is unknown, which the reconciliation settles only after SEND_RECONCILE_GIVE_UP_SECONDS.
+# Let it finish; its acknowledgement is lost, so Redis may deliver it again, and the rerun
+# finds the turn done (every task is idempotent).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Countdowns and time limits stay far below the visibility timeout (1 h), so Redis
 # never redelivers a task that is merely waiting or still running.
 # A publish to a broker that is down or does not answer gives up within about two seconds
