@@ -453,3 +453,30 @@ def test_a_section_costs_the_same_queries_with_little_or_much_data(
     tiers.invalidate_everything()
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert dashboard_client.get(url).status_code == 200
+
+
+def test_the_cost_per_conversation_counts_the_conversations_that_moved_in_the_window(
+    dashboard_client,
+):
+    """Active means a message in or out in the 14 days: a conversation quiet for longer is
+    left out even if a person edited it since (its stage, its status)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from leads.models import Conversation
+    from tests.leads.factories import ConversationFactory
+
+    now = timezone.now()
+    recent = ConversationFactory(last_inbound_at=now - timedelta(hours=2))
+    old = ConversationFactory(last_inbound_at=now - timedelta(days=40))
+    Conversation.objects.filter(pk__in=[recent.pk, old.pk]).update(
+        ai_cost_usd=Decimal("0.0500"), created_at=now - timedelta(days=60), updated_at=now
+    )
+
+    html = dashboard_client.get(reverse("dashboard:performance-ai-cost")).content.decode()
+
+    assert 'data-ai-cost="conversations">1<' in html
+    rows = html.split('data-ai-cost="conversation">')[1:]
+    assert [row.split("<")[0] for row in rows] == ["$0.0500"]
