@@ -5,8 +5,11 @@ messages, against a bare Django view in the same run.
         [--contacts 10000] [--messages 100000]
 
 On a fresh database (a throw-away SQLite file, or on PostgreSQL a new ``test_<name>`` database
-dropped at the end) it loads the demo (``seed_demo``), times every URL, then grows the data
-with ``seed_demo --contacts N --messages M`` and times them again. Every page and htmx partial
+dropped at the end) it loads the demo (``seed_demo``), copies it, and grows the copy with
+``seed_demo --contacts N --messages M``. Then it times every URL on both, in alternation
+(demo, scale, scale, demo, …, each side with its own open connection, login and cache
+namespace), so that a noisy moment of a shared machine falls on both sides alike and the
+ratio scale/demo stays fair; the bare view is timed the same way. Every page and htmx partial
 of the ``dashboard`` namespace is measured (its URL patterns are enumerated, so a page added
 later is measured too; a parameterised one gets a real id; a POST-only action is listed as
 skipped), with representative sorts, filters, pages and searches, and the admin's lists and
@@ -23,10 +26,12 @@ does not fill: its ratio measures page size as well as data size).
 """
 
 import argparse
+import gc
 import io
 import os
 import platform
 import re
+import sqlite3
 import sys
 import tempfile
 import time
@@ -74,8 +79,9 @@ django.setup()
 
 from django.contrib import admin  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import DEFAULT_DB_ALIAS, connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import URLPattern, get_resolver, reverse  # noqa: E402
 
@@ -245,55 +251,100 @@ class _QueryCounter(list):
         return execute(sql, params, many, context)
 
 
-def measure(client: Client, urls, repeat: int) -> dict[str, dict]:
-    results = {}
-    for label, url, headers in urls:
-        if ARGS.only and ARGS.only not in label:
+class Side:
+    """One of the two databases timed side by side (the demo, and a copy grown to scale):
+    its own open connection, a client logged in on it, and its own cache namespace."""
+
+    def __init__(self, name: str, database: str):
+        self.name = name
+        current = connections[DEFAULT_DB_ALIAS]
+        settings_dict = dict(current.settings_dict, NAME=database)
+        self.connection = type(current)(settings_dict, alias=DEFAULT_DB_ALIAS)
+        self.client = Client()
+        self.urls: dict[str, tuple[str, dict]] = {}
+
+    def use(self) -> None:
+        """Make this side the database and the cache namespace of everything that follows."""
+        connections[DEFAULT_DB_ALIAS] = self.connection
+        caches["default"].key_prefix = self.name
+
+    def prepare(self) -> None:
+        self.use()
+        self.client.force_login(get_user_model().objects.get(username=DEMO_USERNAME))
+        ids = representative_ids()
+        self.urls = {label: (url, headers) for label, url, headers in all_urls(ids)}
+
+
+def all_urls(ids: dict) -> list[tuple[str, str, dict]]:
+    return dashboard_urls(ids) + admin_urls(ids)
+
+
+def _request(side: Side, url: str, headers: dict, *, uncached: bool) -> tuple[float, object]:
+    side.use()
+    if uncached:
+        invalidate_everything()
+    started = time.perf_counter()
+    response = side.client.get(url, **headers)
+    return time.perf_counter() - started, response
+
+
+def measure(sides: tuple[Side, Side], repeat: int) -> tuple[dict, dict]:
+    """Each URL timed on both sides in alternation (demo, scale, scale, demo, …), so a noisy
+    moment of the machine falls on both alike and the ratio stays fair."""
+    results: tuple[dict, dict] = ({}, {})
+    for label in sides[0].urls:
+        if (ARGS.only and ARGS.only not in label) or label not in sides[1].urls:
             continue
-        headers = dict(headers)
-        uncached = headers.pop("uncached", False)
-        started = time.perf_counter()
-        response = client.get(url, **headers)
-        cold = time.perf_counter() - started
-        if response.status_code == 405:
-            results[label] = {"skipped": "POST only"}
-            continue
-        if response.status_code != 200:
-            results[label] = {
-                "error": f"HTTP {response.status_code} {response.get('Location', '')}"
+        timings: tuple[list, list] = ([], [])
+        skip = False
+        for index, side in enumerate(sides):
+            url, headers = side.urls[label]
+            headers = dict(headers)
+            uncached = headers.pop("uncached", False)
+            cold, response = _request(side, url, headers, uncached=uncached)  # the warm-up
+            if response.status_code == 405:
+                results[index][label] = {"skipped": "POST only"}
+                skip = True
+                continue
+            if response.status_code != 200:
+                location = response.get("Location", "")
+                results[index][label] = {"error": f"HTTP {response.status_code} {location}"}
+                skip = True
+                continue
+            queries = _QueryCounter()
+            side.use()  # before the wrapper: it goes on this side's connection
+            with connection.execute_wrapper(queries):
+                _, response = _request(side, url, headers, uncached=uncached)
+            results[index][label] = {
+                "cold": cold * 1000,
+                "queries": len(queries),
+                "rows": rows_rendered(response.content),
             }
+        if skip:
             continue
-        queries = _QueryCounter()
-        if uncached:
-            invalidate_everything()
-        with connection.execute_wrapper(queries):
-            response = client.get(url, **headers)
-        timings = []
-        for _ in range(repeat):
-            if uncached:
-                invalidate_everything()
-            started = time.perf_counter()
-            client.get(url, **headers)
-            timings.append(time.perf_counter() - started)
-        row = summary(label, timings)
-        row["cold"] = cold * 1000
-        row["queries"] = len(queries)
-        row["rows"] = rows_rendered(response.content)
-        results[label] = row
+        for round_ in range(repeat):
+            for index in (0, 1) if round_ % 2 == 0 else (1, 0):
+                url, headers = sides[index].urls[label]
+                headers = dict(headers)
+                uncached = headers.pop("uncached", False)
+                seconds, _ = _request(sides[index], url, headers, uncached=uncached)
+                timings[index].append(seconds)
+        for index in (0, 1):
+            results[index][label] = {**summary(label, timings[index]), **results[index][label]}
     return results
 
 
-def run_size(client: Client, repeat: int) -> tuple[dict, dict]:
-    ids = representative_ids()
-    bare = []
-    for _ in range(20):
-        client.get("/healthz")
-    for _ in range(max(repeat * 4, 60)):
-        started = time.perf_counter()
-        client.get("/healthz")
-        bare.append(time.perf_counter() - started)
-    results = measure(client, dashboard_urls(ids) + admin_urls(ids), repeat)
-    return summary("bare Django view (/healthz)", bare), results
+def time_bare_view(sides: tuple[Side, Side], repeat: int) -> tuple[dict, dict]:
+    """The baseline, ``/healthz``, alternating between the sides like the pages."""
+    timings: tuple[list, list] = ([], [])
+    for side in sides:
+        for _ in range(20):
+            _request(side, "/healthz", {}, uncached=False)
+    for round_ in range(max(repeat * 4, 60)):
+        for index in (0, 1) if round_ % 2 == 0 else (1, 0):
+            seconds, _ = _request(sides[index], "/healthz", {}, uncached=False)
+            timings[index].append(seconds)
+    return tuple(summary("bare Django view (/healthz)", t) for t in timings)
 
 
 def cpu_model() -> str:
@@ -342,6 +393,37 @@ def report(bare_demo, demo, bare_scale, scale) -> int:
     return flagged
 
 
+def settle_database() -> None:
+    """After a load, before the timing: on PostgreSQL, what autovacuum would do after a bulk
+    load (it would otherwise run, and take one of the cores, while the pages are timed); and
+    the objects the load left in this process frozen out of the garbage collector's passes, so
+    the pages are not timed against a heap a web process would not have (the bare view showed
+    it: up to twice as slow after the bulk load without this)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
+    gc.collect()
+    gc.freeze()
+
+
+def copy_database(source: str, target: str) -> None:
+    """A copy of the demo's database, to grow to scale beside it."""
+    connection.close()
+    if connection.vendor == "sqlite":
+        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        return
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{target}"')
+        cursor.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+
+
+def drop_database(name: str) -> None:
+    if connection.vendor == "postgresql":
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
 def main() -> None:
     vendor = connection.vendor
     created_test_db, original_name = None, connection.settings_dict["NAME"]
@@ -350,14 +432,21 @@ def main() -> None:
     else:
         # A fresh database next to the one named (test_<name>), dropped at the end.
         created_test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    demo_name = connection.settings_dict["NAME"]
+    scale_name = (
+        str(Path(demo_name).with_name("scale.sqlite3"))
+        if vendor == "sqlite"
+        else demo_name + "_scale"
+    )
+    demo = scale = None
     try:
         call_command("seed_demo", allow_production=True, verbosity=0, stdout=io.StringIO())
-        client = Client()
-        client.force_login(get_user_model().objects.get(username=DEMO_USERNAME))
+        settle_database()
         sizes = f"{Contact.objects.count()} contacts, {Message.objects.count()} messages"
-        print(f"Demo size: {sizes}; timing {ARGS.repeat} requests per URL …")
-        bare_demo, demo = run_size(client, ARGS.repeat)
 
+        copy_database(demo_name, scale_name)
+        demo, scale = Side("demo", demo_name), Side("scale", scale_name)
+        scale.use()
         started = time.monotonic()
         call_command(
             "seed_demo",
@@ -367,17 +456,17 @@ def main() -> None:
             stdout=io.StringIO(),
         )
         seeded = time.monotonic() - started
-        # seed_demo sets the demo password again, which ends the session: log in again.
-        client.force_login(get_user_model().objects.get(username=DEMO_USERNAME))
-        if vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")  # what autovacuum would do after a bulk load
+        settle_database()
         sizes_scale = (
             f"{Contact.objects.count()} contacts, {Conversation.objects.count()} conversations, "
             f"{Message.objects.count()} messages"
         )
-        print(f"Scale: {sizes_scale} (seeded in {seeded:.0f} s); timing …")
-        bare_scale, scale = run_size(client, ARGS.repeat)
+        print(f"Demo: {sizes}. Scale: {sizes_scale} (seeded in {seeded:.0f} s).")
+        print(f"Timing {ARGS.repeat} requests per URL on each, in alternation …")
+        demo.prepare()
+        scale.prepare()
+        bare_demo, bare_scale = time_bare_view((demo, scale), ARGS.repeat)
+        results_demo, results_scale = measure((demo, scale), ARGS.repeat)
 
         print(
             f"\nmachine: {os.cpu_count()} cores · {cpu_model()} · {platform.platform()} · "
@@ -385,14 +474,22 @@ def main() -> None:
         )
         print(
             f"database: {vendor} {connection.Database.sqlite_version if vendor == 'sqlite' else connection.pg_version} "
-            f"· demo: {sizes} · scale: {sizes_scale} · {ARGS.repeat} requests per URL"
+            f"· demo: {sizes} · scale: {sizes_scale} · {ARGS.repeat} requests per URL, "
+            "demo and scale in alternation"
         )
-        flagged = report(bare_demo, demo, bare_scale, scale)
+        flagged = report(bare_demo, results_demo, bare_scale, results_scale)
         print(
             f"\n{flagged} URL(s) flagged (p95 over {TARGET_P95_MS:.0f} ms, or scale/demo p50 "
             f"over {TARGET_RATIO}×, or an error)."
         )
     finally:
+        for side in (demo, scale):
+            if side is not None:
+                side.connection.close()
+        if demo is not None:
+            demo.use()
+        connection.close()
+        drop_database(scale_name)
         if created_test_db:
             connection.creation.destroy_test_db(original_name, verbosity=0)
 

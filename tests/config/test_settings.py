@@ -70,6 +70,27 @@ def test_production_settings_pass_check_deploy_with_no_warnings():
         "WARNING",
         DJANGO_SECRET_KEY=GOOD_KEY,
         ALLOWED_HOSTS="jorge.example.com",
+        GHL_LOCATION_ID="loc-jorge",
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_the_highlevel_location_is_left_at_the_demo_default():
+    """Every webhook would be ignored as another location's: the deploy check says so."""
+    env = {"DJANGO_SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "jorge.example.com"}
+    unset = _manage("check", "--deploy", "--fail-level", "WARNING", GHL_LOCATION_ID="", **env)
+    assert unset.returncode != 0
+    assert "leads.W001" in unset.stderr and "GHL_LOCATION_ID" in unset.stderr
+
+    # Naming the locations to accept is enough too.
+    listed = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        GHL_LOCATION_ID="",
+        GHL_WEBHOOK_LOCATION_IDS="loc-jorge",
+        **env,
+    )
+    assert listed.returncode == 0, listed.stderr
