@@ -87,6 +87,7 @@ from django.urls import URLPattern, get_resolver, reverse  # noqa: E402
 
 from analytics.cache import invalidate_everything  # noqa: E402
 from analytics.demo import DEMO_USERNAME  # noqa: E402
+from config.performance import tracker  # noqa: E402
 from leads.models import Contact, Conversation, Message  # noqa: E402
 from sellers.models import CMAReport  # noqa: E402
 
@@ -483,6 +484,7 @@ def main() -> None:
             f"over {TARGET_RATIO}×, or an error)."
         )
     finally:
+        tracker.reset()  # the timed requests' samples: not flushed at exit into a dropped database
         for side in (demo, scale):
             if side is not None:
                 side.connection.close()
