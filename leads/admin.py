@@ -568,15 +568,22 @@ class DealAdmin(BackOfficeAdmin):
         return money_cell(deal.commission)
 
     def changelist_view(self, request, extra_context=None):
-        response = super().changelist_view(request, extra_context)
-        changelist = getattr(response, "context_data", {}).get("cl")
-        if changelist is not None:
-            totals = selectors.deal_totals(deals=changelist.queryset)
-            response.context_data["totals"] = [
-                ("Deals", f"{totals.count:,}"),
-                ("Sale prices", money_cell(totals.value)),
-                ("Commission", money_cell(totals.commission)),
-            ]
+        from analytics.rules import held
+        from analytics.selectors import current_rules
+
+        # The page prices every deal shown twice (rate, commission): with the rules read once.
+        with held(current_rules()):
+            response = super().changelist_view(request, extra_context)
+            changelist = getattr(response, "context_data", {}).get("cl")
+            if changelist is not None:
+                totals = selectors.deal_totals(deals=changelist.queryset)
+                response.context_data["totals"] = [
+                    ("Deals", f"{totals.count:,}"),
+                    ("Sale prices", money_cell(totals.value)),
+                    ("Commission", money_cell(totals.commission)),
+                ]
+            if hasattr(response, "render"):
+                response.render()  # the rows are priced as they render: inside the block
         return response
 
     @admin.display(description="Commission rate")

@@ -54,3 +54,38 @@ def test_the_contact_lists_source_filter_offers_each_source_without_reading_ever
     assert shown == {"Referral"} and len(page.context["cl"].result_list) == 2
     assert "?source=Zillow" in page.content.decode()
     assert not [q for q in captured.captured_queries if "DISTINCT" in q["sql"]]
+
+
+def test_the_deal_list_reads_the_business_rules_once_however_many_deals_it_prices(
+    admin_client, monkeypatch
+):
+    """Each row shows a rate and a commission; the rules behind them are read per page, not
+    twice per deal (each read a cache lookup, a Redis round trip in production)."""
+    from analytics import selectors as analytics_selectors
+    from analytics.rules import commission_for
+    from config.backoffice import money_cell
+
+    reads = []
+    real = analytics_selectors.current_rules
+
+    def counting():
+        reads.append(1)
+        return real()
+
+    monkeypatch.setattr(analytics_selectors, "current_rules", counting)
+
+    def reads_for_the_page() -> tuple[int, str]:
+        reads.clear()
+        page = admin_client.get("/admin/leads/deal/")
+        assert page.status_code == 200
+        return len(reads), page.content.decode()
+
+    DealFactory.create_batch(2, value=500_000)
+    few, _ = reads_for_the_page()
+    DealFactory.create_batch(10, value=500_000)
+    many, html = reads_for_the_page()
+
+    assert many == few <= 2
+    # And every row is still priced by the rules in force.
+    each = money_cell(commission_for(DealFactory.build(value=500_000)).jorge)
+    assert html.count(each) == 12
