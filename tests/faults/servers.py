@@ -343,3 +343,119 @@ class StalledClaude:
         self.released.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+class FlakyHighLevel:
+    """HighLevel's API, failing on cue: each contact's sends follow a script of what happens
+    to them in turn (``"500"``: refused, nothing sent; ``"429"``: rate limited with a
+    Retry-After of a second, nothing sent; ``"lost"``: sent, then the answer takes longer than
+    the client waits; ``"ok"``), then succeed. It keeps what it sent per conversation and
+    lists it back as HighLevel does, and answers the contact and the other calls plainly.
+    Point the app at it with ``GHL_API_BASE_URL``; ``sent(contact)`` says what reached the
+    lead, ``attempts(contact)`` how many sends were tried."""
+
+    def __init__(self, scripts: dict[str, list[str]], *, lost_for: float = 4.0):
+        import itertools
+        import threading
+        from datetime import UTC, datetime
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.scripts = {contact: list(steps) for contact, steps in scripts.items()}
+        self.delivered: dict[str, list[dict]] = {}  # by conversation, oldest first
+        self.tried: dict[str, int] = {}
+        lock = threading.Lock()
+        ids = itertools.count(1)
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self, status: int, body: dict, headers: dict | None = None) -> None:
+                data = json.dumps(body).encode()
+                with contextlib.suppress(OSError):  # the client may have given up by now
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+
+            def _body(self) -> dict:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                return json.loads(raw or b"{}")
+
+            def do_POST(self):
+                body = self._body()
+                if self.path != "/conversations/messages":
+                    return self._answer(200, {"succeded": True, "id": f"x-{next(ids)}"})
+                contact = body.get("contactId", "")
+                conversation = f"conv-{contact.removeprefix('lead-')}"
+                with lock:
+                    outer.tried[contact] = outer.tried.get(contact, 0) + 1
+                    steps = outer.scripts.get(contact) or []
+                    step = steps.pop(0) if steps else "ok"
+                if step == "500":
+                    return self._answer(500, {"message": "Internal server error"})
+                if step == "429":
+                    return self._answer(429, {"message": "Too many requests"}, {"Retry-After": "1"})
+                message_id = f"ghl-msg-{next(ids)}"
+                with lock:
+                    outer.delivered.setdefault(conversation, []).append(
+                        {
+                            "id": message_id,
+                            "direction": "outbound",
+                            "body": body.get("message", ""),
+                            "messageType": "TYPE_SMS",
+                            "status": "delivered",
+                            "contactId": contact,
+                            "conversationId": conversation,
+                            "dateAdded": datetime.now(UTC).isoformat(),
+                        }
+                    )
+                if step == "lost":
+                    time.sleep(lost_for)
+                return self._answer(
+                    201,
+                    {"conversationId": conversation, "messageId": message_id, "status": "sent"},
+                )
+
+            def do_GET(self):
+                path = self.path.split("?", 1)[0]
+                parts = path.strip("/").split("/")
+                if parts[0] == "conversations" and parts[-1] == "messages":
+                    with lock:
+                        listed = list(reversed(outer.delivered.get(parts[1], [])))
+                    return self._answer(200, {"messages": {"messages": listed, "nextPage": False}})
+                if parts[0] == "contacts" and len(parts) == 2:
+                    return self._answer(
+                        200,
+                        {"contact": {"id": parts[1], "locationId": "loc-faults", "tags": []}},
+                    )
+                return self._answer(200, {})
+
+            def do_PUT(self):
+                self._body()
+                self._answer(200, {"succeded": True})
+
+            def do_DELETE(self):
+                self._body()
+                self._answer(200, {"succeded": True})
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def sent(self, contact: str) -> list[str]:
+        """The texts that reached ``contact``, oldest first."""
+        return [m["body"] for m in self.delivered.get(f"conv-{contact.removeprefix('lead-')}", [])]
+
+    def attempts(self, contact: str) -> int:
+        return self.tried.get(contact, 0)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -13,3 +13,4 @@ SEND_RECONCILE_AFTER_SECONDS = 1
 SEND_PENDING_STALE_SECONDS = 3
 # The location the fault tests' webhooks come from (another location's events are not applied).
 GHL_WEBHOOK_LOCATION_IDS = ["loc-faults", "loc-1"]
+SEND_RECONCILE_GIVE_UP_SECONDS = 3
