@@ -19,7 +19,13 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from tests.faults.servers import PG_BINDIR, REDIS_SERVER, PostgresCluster, RedisServer
+from tests.faults.servers import (
+    PG_BINDIR,
+    REDIS_SERVER,
+    AppProcesses,
+    PostgresCluster,
+    RedisServer,
+)
 
 
 class WebhookKey:
@@ -97,6 +103,19 @@ def app_env(
     if redis_url:
         env["REDIS_URL"] = redis_url
     return env
+
+
+def app_processes(tmp_path: Path, *, key: WebhookKey, redis_url: str, **extra: str) -> AppProcesses:
+    """The app's processes (none started yet) on the test database and ``redis_url``, with
+    ``extra`` settings in their environment."""
+    from tests.analytics.processes import database_url
+
+    return AppProcesses(
+        tmp_path / "app",
+        app_env(
+            database_url=database_url(), redis_url=redis_url, key=key, directory=tmp_path, **extra
+        ),
+    )
 
 
 def daytime_zone() -> str:

@@ -259,6 +259,13 @@ class AppProcesses:
             self.wait(name)
         return process
 
+    def serve(self) -> str:
+        """A web process and a worker, started side by side; the web's URL once both serve."""
+        url = self.web(wait=False)
+        self.worker(wait=False)
+        self.wait("web", "worker")
+        return url
+
     def wait(self, *names: str, timeout: float = 120) -> None:
         """Until each of ``names`` (started with ``wait=False``) is ready to serve."""
         for name in names:
@@ -298,6 +305,18 @@ class AppProcesses:
             self.stop(name)
 
 
+def _serve_on_loopback(handler) -> tuple:
+    """A threaded HTTP server of ``handler`` on a free port of 127.0.0.1, serving in a daemon
+    thread; returns it and its URL."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
 class StalledClaude:
     """Anthropic's API, stalled: each request waits until ``release()`` (at most ``hold``
     seconds), then gets a 500 overloaded error, so the app falls back to its offline engine.
@@ -305,7 +324,7 @@ class StalledClaude:
 
     def __init__(self, *, hold: float = 120.0):
         import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from http.server import BaseHTTPRequestHandler
 
         self.requests = 0
         self.released = threading.Event()
@@ -330,11 +349,7 @@ class StalledClaude:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
+        self.server, self.url = _serve_on_loopback(Handler)
 
     def release(self) -> None:
         self.released.set()
@@ -358,7 +373,7 @@ class FlakyHighLevel:
         import itertools
         import threading
         from datetime import UTC, datetime
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from http.server import BaseHTTPRequestHandler
 
         self.scripts = {contact: list(steps) for contact, steps in scripts.items()}
         self.delivered: dict[str, list[dict]] = {}  # by conversation, oldest first
@@ -443,11 +458,7 @@ class FlakyHighLevel:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
+        self.server, self.url = _serve_on_loopback(Handler)
 
     def sent(self, contact: str) -> list[str]:
         """The texts that reached ``contact``, oldest first."""

@@ -14,17 +14,15 @@ from django.utils import timezone
 
 from leads.models import Message, WebhookEvent
 from leads.services import inbound
-from tests.analytics.processes import database_url
 from tests.factories import UserFactory
 from tests.faults.conftest import (
     WebhookKey,
-    app_env,
+    app_processes,
     in_thread,
     inbound_sms,
     queued_tasks,
     wait_until,
 )
-from tests.faults.servers import AppProcesses
 from tests.leads.factories import api_token_secret
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -125,21 +123,11 @@ def _post_http(url: str, key, payload: dict) -> tuple[int, float]:
 
 def test_redis_stopped_and_restarted_mid_traffic_loses_no_lead(redis_server, tmp_path):
     key = WebhookKey()
-    app = AppProcesses(
-        tmp_path / "app",
-        app_env(
-            database_url=database_url(),
-            redis_url=redis_server.url(0),
-            key=key,
-            directory=tmp_path,
-        ),
-    )
+    app = app_processes(tmp_path, key=key, redis_url=redis_server.url(0))
     leads = [f"lead-{n}" for n in range(9)]
     token = api_token_secret(UserFactory(username="jorge", is_staff=True))
     try:
-        url = app.web(wait=False)
-        app.worker(wait=False)
-        app.wait("web", "worker")
+        url = app.serve()
         answers = []
         for n in range(9):
             if n == 3:

@@ -9,9 +9,8 @@ import httpx
 import pytest
 
 from leads.models import Message
-from tests.analytics.processes import database_url
-from tests.faults.conftest import WebhookKey, app_env, inbound_sms, wait_until
-from tests.faults.servers import AppProcesses, StalledClaude
+from tests.faults.conftest import WebhookKey, app_processes, inbound_sms, wait_until
+from tests.faults.servers import StalledClaude
 from tests.faults.test_broker_down import replies_by_lead
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,23 +33,17 @@ def test_a_lead_is_answered_by_the_offline_engine_when_claude_hangs_or_fails(
 ):
     claude = StalledClaude()  # hangs until released, then answers every call with a 500
     key = WebhookKey()
-    app = AppProcesses(
-        tmp_path / "app",
-        app_env(
-            database_url=database_url(),
-            redis_url=celery_broker.url(0),
-            key=key,
-            directory=tmp_path,
-            ANTHROPIC_API_KEY="test-key",
-            ANTHROPIC_BASE_URL=claude.url,
-            ANTHROPIC_TIMEOUT=str(TIMEOUT),
-            ANTHROPIC_MAX_RETRIES="1",
-        ),
+    app = app_processes(
+        tmp_path,
+        key=key,
+        redis_url=celery_broker.url(0),
+        ANTHROPIC_API_KEY="test-key",
+        ANTHROPIC_BASE_URL=claude.url,
+        ANTHROPIC_TIMEOUT=str(TIMEOUT),
+        ANTHROPIC_MAX_RETRIES="1",
     )
     try:
-        url = app.web(wait=False)
-        app.worker(wait=False)
-        app.wait("web", "worker")
+        url = app.serve()
 
         # Claude hangs: every call times out, and the offline engine answers in time.
         posted = _post(url, key, 0)

@@ -12,9 +12,8 @@ import httpx
 import pytest
 
 from leads.models import Message, SendLedgerEntry
-from tests.analytics.processes import database_url
-from tests.faults.conftest import WebhookKey, app_env, inbound_sms, wait_until
-from tests.faults.servers import AppProcesses, FlakyHighLevel
+from tests.faults.conftest import WebhookKey, app_processes, inbound_sms, wait_until
+from tests.faults.servers import FlakyHighLevel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,24 +25,18 @@ def test_every_lead_gets_one_text_when_highlevel_refuses_limits_or_loses_answers
         {"lead-0": ["500"], "lead-1": ["429"], "lead-2": ["lost"]}, lost_for=4.0
     )
     key = WebhookKey()
-    app = AppProcesses(
-        tmp_path / "app",
-        app_env(
-            database_url=database_url(),
-            redis_url=celery_broker.url(0),
-            key=key,
-            directory=tmp_path,
-            GHL_API_TOKEN="fault-test-token",
-            GHL_API_BASE_URL=highlevel.url,
-            GHL_LOCATION_ID="loc-faults",
-            GHL_API_TIMEOUT="1.5",  # the lost answer comes after 4 s
-        ),
+    app = app_processes(
+        tmp_path,
+        key=key,
+        redis_url=celery_broker.url(0),
+        GHL_API_TOKEN="fault-test-token",
+        GHL_API_BASE_URL=highlevel.url,
+        GHL_LOCATION_ID="loc-faults",
+        GHL_API_TIMEOUT="1.5",  # the lost answer comes after 4 s
     )
     leads = ["lead-0", "lead-1", "lead-2", "lead-3"]
     try:
-        url = app.web(wait=False)
-        app.worker(wait=False)
-        app.wait("web", "worker")
+        url = app.serve()
         for n in range(len(leads)):
             body = json.dumps(inbound_sms(n)).encode()
             response = httpx.post(f"{url}/webhooks/ghl/", content=body, headers=key.headers(body))

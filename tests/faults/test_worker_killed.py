@@ -10,9 +10,8 @@ import pytest
 
 from leads.models import Message, WebhookEvent
 from leads.tasks import process_webhook_event_task, run_turn_task
-from tests.analytics.processes import database_url
-from tests.faults.conftest import WebhookKey, app_env, inbound_sms, wait_until
-from tests.faults.servers import AppProcesses, StalledClaude
+from tests.faults.conftest import WebhookKey, app_processes, inbound_sms, wait_until
+from tests.faults.servers import StalledClaude
 from tests.faults.test_broker_down import replies_by_lead
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,24 +20,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_turn_leaves_every_lead_answered_once(celery_broker, tmp_path):
     key = WebhookKey()
     claude = StalledClaude()
-    app = AppProcesses(
-        tmp_path / "app",
-        app_env(
-            database_url=database_url(),
-            redis_url=celery_broker.url(0),
-            key=key,
-            directory=tmp_path,
-            ANTHROPIC_API_KEY="test-key",
-            ANTHROPIC_BASE_URL=claude.url,
-            ANTHROPIC_MAX_RETRIES="0",
-            ANTHROPIC_TIMEOUT="60",
-        ),
+    app = app_processes(
+        tmp_path,
+        key=key,
+        redis_url=celery_broker.url(0),
+        ANTHROPIC_API_KEY="test-key",
+        ANTHROPIC_BASE_URL=claude.url,
+        ANTHROPIC_MAX_RETRIES="0",
+        ANTHROPIC_TIMEOUT="60",
     )
     leads = [f"lead-{n}" for n in range(3)]
     try:
-        url = app.web(wait=False)
-        app.worker(wait=False)
-        app.wait("web", "worker")
+        url = app.serve()
         for n in range(3):
             body = json.dumps(inbound_sms(n)).encode()
             response = httpx.post(f"{url}/webhooks/ghl/", content=body, headers=key.headers(body))
